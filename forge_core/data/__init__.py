@@ -1,0 +1,1 @@
+"""Market data: the canonical OHLCV schema, its validation, and the bundled, file and synthetic sources."""

@@ -1,0 +1,18 @@
+"""Where the platform keeps its local state."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_HOME = ".forge"
+
+
+def forge_home() -> Path:
+    """The state folder (``FORGE_HOME``, default ``.forge/``), resolved to an absolute path."""
+    return Path(os.environ.get("FORGE_HOME", DEFAULT_HOME)).expanduser().resolve()
+
+
+def warehouse_path() -> Path:
+    """The DuckDB warehouse file under the state folder."""
+    return forge_home() / "warehouse.duckdb"
