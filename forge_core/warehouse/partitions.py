@@ -1,0 +1,89 @@
+"""Idempotent partition writes: DELETE the partition's dates and INSERT its rows in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Half-open date range [start, end): the dates a partition (or a range of partitions) owns."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"empty date window [{self.start}, {self.end})")
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def params(self) -> dict[str, dt.date]:
+        return {"start": self.start, "end": self.end}
+
+
+def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that ``sql`` names as ``$name`` (DuckDB rejects unused named parameters)."""
+    names = set(re.findall(r"\$(\w+)", sql))
+    return {name: value for name, value in params.items() if name in names}
+
+
+def replace_window(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    date_column: str,
+    window: DateWindow,
+    selects: Sequence[tuple[str, dict[str, Any]]],
+) -> int:
+    """Replace ``table``'s rows whose ``date_column`` is in ``window`` by the rows the ``selects`` return.
+
+    Each select is (SQL, parameters) and also gets ``$start`` and ``$end`` bound to the window. ``table`` and
+    ``date_column`` are the project's own identifiers; every value is bound. Either the whole partition is
+    replaced or, on any error, the table is left exactly as it was. Returns the rows now in the window.
+    """
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(
+            f"DELETE FROM {table} WHERE {date_column} >= $start AND {date_column} < $end", window.params()
+        )
+        for sql, params in selects:
+            conn.execute(
+                f"INSERT INTO {table} BY NAME {sql}", _used_params(sql, {**window.params(), **params})
+            )
+        inserted = conn.execute(
+            f"SELECT count(*) FROM {table} WHERE {date_column} >= $start AND {date_column} < $end",
+            window.params(),
+        ).fetchone()[0]
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(inserted)
+
+
+def replace_window_from_frame(
+    conn: duckdb.DuckDBPyConnection, table: str, date_column: str, window: DateWindow, rows: pd.DataFrame
+) -> int:
+    """``replace_window`` with the rows of a DataFrame, which must all fall inside ``window``."""
+    dates = pd.to_datetime(rows[date_column]).dt.date
+    outside = rows[(dates < window.start) | (dates >= window.end)]
+    if not outside.empty:
+        first = outside.iloc[0]
+        raise ValueError(
+            f"{len(outside)} rows for {table} fall outside [{window.start}, {window.end}), "
+            f"first: {date_column}={first[date_column]}"
+        )
+    conn.register("incoming_rows", rows)
+    try:
+        return replace_window(conn, table, date_column, window, [("SELECT * FROM incoming_rows", {})])
+    finally:
+        conn.unregister("incoming_rows")

@@ -1,0 +1,55 @@
+"""Data-quality checks on what a partition wrote, as counts of defects per kind (all zero means passed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from forge_core.data.schema import VIX_SYMBOLS
+from forge_core.warehouse.partitions import DateWindow
+from forge_core.warehouse.sql_files import read_sql
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Defect counts by name; ``passed`` when every count is zero."""
+
+    counts: dict[str, int]
+
+    @property
+    def passed(self) -> bool:
+        return not any(self.counts.values())
+
+    @property
+    def defects(self) -> dict[str, int]:
+        return {name: count for name, count in self.counts.items() if count}
+
+
+def _counts(
+    conn: duckdb.DuckDBPyConnection, sql_file: str, params: dict[str, object], prefix: str = ""
+) -> dict[str, int]:
+    row = conn.execute(read_sql(sql_file), params).df().iloc[0]
+    return {f"{prefix}{name}": int(value) for name, value in row.items()}
+
+
+def raw_prices_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
+    """OHLCV invariants of the bars in ``window``: finite, positive, high/low bracketing open and close."""
+    return QualityReport(_counts(conn, "checks/raw_prices_quality.sql", window.params()))
+
+
+def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
+    """Features in ``window``: finite values, non-negative variances, a row for every expected trading day."""
+    params = window.params()
+    return QualityReport(
+        _counts(conn, "checks/daily_features_non_finite.sql", params, prefix="non_finite:")
+        | _counts(conn, "checks/daily_features_negative_variances.sql", params, prefix="negative:")
+        | _counts(
+            conn, "checks/daily_features_missing_days.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)}
+        )
+    )
+
+
+def targets_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
+    """Targets realised in ``window``: finite and non-negative."""
+    return QualityReport(_counts(conn, "checks/targets_sanity.sql", window.params()))

@@ -1,0 +1,49 @@
+"""What a partition write left in a table: counts, date span and a preview, for asset metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from forge_core.warehouse.partitions import DateWindow
+
+# Tables and their partition date column; identifiers come only from here.
+PARTITION_COLUMNS = {"raw_prices": "date", "daily_features": "date", "targets": "realised_on"}
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    """Rows of a table inside a partition window, and of the whole table."""
+
+    rows: int
+    table_rows: int
+    symbols: list[str]
+    first_date: dt.date | None
+    last_date: dt.date | None
+    preview: pd.DataFrame
+
+
+def summarise_window(
+    conn: duckdb.DuckDBPyConnection, table: str, window: DateWindow, preview_rows: int = 10
+) -> WindowSummary:
+    """Counts, symbols, date span and the last ``preview_rows`` rows of ``table`` inside ``window``."""
+    column = PARTITION_COLUMNS[table]
+    where = f"FROM {table} WHERE {column} >= $start AND {column} < $end"
+    rows, first, last = conn.execute(
+        f"SELECT count(*), min(date), max(date) {where}", window.params()
+    ).fetchone()
+    symbols = [
+        s
+        for (s,) in conn.execute(
+            f"SELECT DISTINCT symbol {where} ORDER BY symbol", window.params()
+        ).fetchall()
+    ]
+    preview = conn.execute(
+        f"SELECT * {where} ORDER BY date DESC, symbol LIMIT $limit",
+        {**window.params(), "limit": preview_rows},
+    ).df()
+    (table_rows,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return WindowSummary(int(rows), int(table_rows), symbols, first, last, preview)

@@ -1,0 +1,1 @@
+"""Jobs, schedules, sensors and the Definitions of the VolatilityForge code location."""

@@ -1,0 +1,15 @@
+"""The code location: every asset, check, job and resource of VolatilityForge."""
+
+from __future__ import annotations
+
+from dagster import Definitions, load_assets_from_modules
+
+from forge_assets import market_data
+from forge_jobs.jobs import market_data_job
+from forge_jobs.resources import resources_from_env
+
+defs = Definitions(
+    assets=load_assets_from_modules([market_data]),
+    jobs=[market_data_job],
+    resources=resources_from_env(),
+)
