@@ -1,0 +1,38 @@
+# The README's two commands: `make demo` (set up, run the main job on the embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FORGE_HOME ?= $(CURDIR)/.forge
+
+.PHONY: setup demo test lint ui bench-features clean
+
+# torch first, from the local CPU build: with it installed, the project's torch bound is already met, and
+# constraints.txt keeps pip from ever replacing it with a newer CUDA build.
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+demo: setup
+	$(BIN)/python -m forge_jobs.demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+ui: setup
+	DAGSTER_HOME=$$($(BIN)/python -c 'from forge_jobs.instance import embedded_dagster_home as h; print(h())') \
+		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench-features: setup
+	$(BIN)/python benchmarks/features.py
+
+clean:
+	rm -rf $(FORGE_HOME)

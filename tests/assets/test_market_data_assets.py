@@ -1,0 +1,196 @@
+"""The market data assets through real Dagster runs on real DuckDB files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    instance_for_test,
+    materialize,
+)
+
+from forge_assets.market_data import daily_features, raw_prices, targets
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.warehouse.connection import open_warehouse
+from forge_resources import MarketDataResource, WarehouseResource
+
+ASSETS = [raw_prices, daily_features, targets]
+TABLES = ("raw_prices", "daily_features", "targets")
+
+
+@pytest.fixture
+def instance() -> Iterator[DagsterInstance]:
+    with instance_for_test() as instance:
+        yield instance
+
+
+def run_range(
+    instance: DagsterInstance,
+    warehouse: Path,
+    first: str,
+    last: str,
+    assets: list | None = None,
+    **market: object,
+) -> ExecuteInProcessResult:
+    """Materialise ``assets`` for the trading days first..last as one run, the way a UI backfill does."""
+    return materialize(
+        assets or ASSETS,
+        instance=instance,
+        resources={
+            "warehouse": WarehouseResource(path=str(warehouse)),
+            "market_data": MarketDataResource(**market),
+        },
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        raise_on_error=False,
+    )
+
+
+def snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
+    with open_warehouse(warehouse, read_only=True) as conn:
+        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY ALL").df() for table in TABLES}
+
+
+def assert_same_tables(actual: dict[str, pd.DataFrame], expected: dict[str, pd.DataFrame]) -> None:
+    for table in TABLES:
+        pd.testing.assert_frame_equal(actual[table], expected[table], obj=table)
+
+
+def failure_message(result: ExecuteInProcessResult) -> str:
+    (failure,) = result.get_step_failure_events()
+    error = failure.step_failure_data.error
+    return (error.cause or error).message
+
+
+def test_the_whole_graph_on_real_data_runs_as_one_run(tmp_path: Path, instance: DagsterInstance) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    result = run_range(instance, warehouse, "2014-03-03", "2014-04-30", source="bundled")
+
+    assert result.success
+    assert len(instance.get_runs()) == 1
+    weekdays = pd.bdate_range("2014-03-03", "2014-04-30").strftime("%Y-%m-%d")
+    for key in ("raw_prices", "daily_features", "targets"):
+        assert instance.get_materialized_partitions(AssetKey(key)) == set(weekdays)
+    checks = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    assert {e.event_specific_data.check_name for e in checks} == {f"{t}_quality" for t in TABLES}
+    assert all(e.event_specific_data.passed for e in checks)
+
+    tables = snapshot(warehouse)
+    raw = tables["raw_prices"]
+    assert set(raw["symbol"]) == {"^GSPC", "^IXIC", "^VIX"}
+    assert pd.to_datetime(raw["date"]).between("2014-03-03", "2014-04-30").all()
+    assert (
+        len(raw[raw["symbol"] == "^GSPC"]) == 42
+    )  # NYSE trading days in March-April 2014 (Good Friday shut)
+    assert len(tables["daily_features"]) == 2 * 41  # every traded bar but each symbol's first
+    assert set(tables["targets"]["target"]) == {"rv_1d", "rv_5d", "rv_22d"}
+
+    materialization = result.asset_materializations_for_node("raw_prices")[0]
+    assert materialization.metadata["dagster/row_count"].value > 0
+    assert "| symbol" in materialization.metadata["preview"].value
+
+
+def test_rerunning_a_range_and_a_single_day_gives_the_same_rows(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    market = {"source": "synthetic", "synthetic_symbols": 3, "synthetic_start": "2023-01-02"}
+    assert run_range(instance, warehouse, "2023-01-02", "2023-06-30", **market).success
+    first = snapshot(warehouse)
+    assert run_range(instance, warehouse, "2023-03-01", "2023-03-31", **market).success
+    single_day = materialize(
+        ASSETS,
+        instance=instance,
+        partition_key="2023-05-17",
+        resources={
+            "warehouse": WarehouseResource(path=str(warehouse)),
+            "market_data": MarketDataResource(**market),
+        },
+    )
+    assert single_day.success
+    assert_same_tables(snapshot(warehouse), first)
+
+
+def test_a_failing_blocking_check_stops_the_assets_downstream(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    market = {"source": "synthetic", "synthetic_symbols": 2, "synthetic_start": "2023-01-02"}
+    assert run_range(instance, warehouse, "2023-01-02", "2023-02-28", **market).success
+    with open_warehouse(warehouse) as conn:  # corrupt a stored bar behind the platform's back
+        conn.execute("UPDATE raw_prices SET low = 0 WHERE date = DATE '2023-02-15' AND symbol = 'SYN000'")
+
+    result = run_range(instance, warehouse, "2023-02-13", "2023-02-17", [daily_features, targets], **market)
+
+    assert not result.success
+    (check,) = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    assert check.event_specific_data.check_name == "daily_features_quality"
+    assert not check.event_specific_data.passed
+    assert not result.asset_materializations_for_node("targets")
+
+
+def _write_csv(folder: Path, frame: pd.DataFrame) -> None:
+    frame.to_csv(folder / "bars.csv", index=False, date_format="%Y-%m-%d")
+
+
+def _set(row: int, column: str, value: object) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.astype({column: object})
+        frame.loc[row, column] = value
+        return frame
+
+    return edit
+
+
+NEXT_WEEK = dt.date.today() + dt.timedelta(days=7)
+BAD_INPUTS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], list[str]]] = {
+    "missing column": (lambda f: f.drop(columns="low"), ["bars.csv", "low"]),
+    "unparsable date": (_set(5, "date", "2024-13-45"), ["bars.csv", "row 7", "date", "2024-13-45"]),
+    "unparsable number": (_set(5, "close", "12,5x"), ["bars.csv", "row 7", "close", "12,5x"]),
+    "duplicate symbol and date": (lambda f: pd.concat([f, f.iloc[[3]]]), ["bars.csv", "SYN000", "duplicate"]),
+    "non-positive price": (_set(5, "open", -3.0), ["bars.csv", "row 7", "SYN000", "open", "-3"]),
+    "high below open or close": (_set(5, "high", 1.0), ["bars.csv", "row 7", "high"]),
+    "low above open or close": (_set(5, "low", 10_000.0), ["bars.csv", "row 7", "low"]),
+    "NaN value": (_set(5, "close", "nan"), ["bars.csv", "row 7", "close"]),
+    "infinite value": (_set(5, "volume", "inf"), ["bars.csv", "row 7", "volume"]),
+    "negative volume": (_set(5, "volume", -10.0), ["bars.csv", "row 7", "volume", "-10"]),
+    "dates out of order": (
+        lambda f: f.iloc[[0, 1, 3, 2, *range(4, len(f))]],
+        ["bars.csv", "row 5", "SYN000", "2024-01-03", "not after the previous row"],
+    ),
+    "date in the future": (_set(5, "date", str(NEXT_WEEK)), ["bars.csv", "row 7", str(NEXT_WEEK), "future"]),
+    "empty input": (lambda f: f.iloc[:0], ["bars.csv", "no rows"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_bad_input_fails_with_a_precise_error_and_writes_nothing(
+    tmp_path: Path, instance: DagsterInstance, kind: str
+) -> None:
+    folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
+    folder.mkdir()
+    good = SyntheticSource(2, seed=4, start=dt.date(2024, 1, 1), include_vix=False).load(
+        dt.date(2024, 1, 1), dt.date(2024, 3, 29)
+    )
+    good = good.drop(columns="adj_close").assign(date=good["date"].dt.strftime("%Y-%m-%d"))
+    _write_csv(folder, good)
+    market = {"source": "files", "files_path": str(folder)}
+    assert run_range(instance, warehouse, "2024-01-01", "2024-03-29", **market).success
+    before = snapshot(warehouse)
+
+    edit, fragments = BAD_INPUTS[kind]
+    _write_csv(folder, edit(good))
+    result = run_range(instance, warehouse, "2024-02-01", "2024-03-29", **market)
+
+    assert not result.success
+    message = failure_message(result)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} missing from: {message}"
+    assert_same_tables(snapshot(warehouse), before)

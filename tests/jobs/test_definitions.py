@@ -1,0 +1,102 @@
+"""The code location loads, its assets carry their operational metadata, and both instances are configured."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from dagster import (
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Definitions,
+    MonthlyPartitionsDefinition,
+    MultiPartitionsDefinition,
+    PartitionKeyRange,
+)
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+
+from forge_assets.partitions import model_partitions, trading_days, walk_forward_windows
+from forge_jobs.definitions import defs
+from forge_jobs.instance import dagster_instance
+
+REPO = Path(__file__).parents[2]
+ASSETS = ("raw_prices", "daily_features", "targets")
+MODULE = "forge_jobs.definitions"
+
+
+def _assets_def(name: str) -> AssetsDefinition:
+    return defs.resolve_assets_def(AssetKey(name))
+
+
+def test_definitions_load_with_exactly_the_market_data_assets() -> None:
+    Definitions.validate_loadable(defs)
+    assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in ASSETS}
+    job = defs.resolve_job_def("market_data_job")
+    assert job.asset_layer.selected_asset_keys == {AssetKey(name) for name in ASSETS}
+    assert job.partitions_def == trading_days
+
+
+@pytest.mark.parametrize("name", ASSETS)
+def test_asset_operational_metadata(name: str) -> None:
+    assets_def = _assets_def(name)
+    (spec,) = assets_def.specs
+    assert spec.description
+    assert spec.group_name == "market_data"
+    assert spec.owners == ["team:quant-research"]
+    assert "duckdb" in spec.kinds
+    assert assets_def.op.pool == "warehouse"
+    assert assets_def.backfill_policy == BackfillPolicy.single_run()
+    assert assets_def.partitions_def == trading_days
+    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
+
+
+def test_partitions() -> None:
+    weekdays = [day.strftime("%Y-%m-%d") for day in pd.bdate_range("2024-01-01", "2024-03-31")]
+    assert trading_days.get_partition_keys_in_range(PartitionKeyRange(weekdays[0], weekdays[-1])) == weekdays
+    assert isinstance(walk_forward_windows, MonthlyPartitionsDefinition)
+    assert isinstance(model_partitions, MultiPartitionsDefinition)
+    assert model_partitions.partition_dimension_names == ["target", "window"]
+    targets = model_partitions.get_partitions_def_for_dimension("target")
+    assert targets.get_partition_keys() == ["rv_1d", "rv_5d", "rv_22d"]
+    assert model_partitions.get_partitions_def_for_dimension("window") == walk_forward_windows
+
+
+def test_workspace_and_pyproject_point_at_the_definitions() -> None:
+    workspace = yaml.safe_load((REPO / "workspace.yaml").read_text())
+    assert [entry["python_module"]["module_name"] for entry in workspace["load_from"]] == [MODULE]
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert pyproject["tool"]["dagster"]["module_name"] == MODULE
+
+
+def test_production_dagster_yaml_takes_every_credential_from_the_environment() -> None:
+    config = yaml.safe_load((REPO / "dagster.yaml").read_text())
+    assert config["storage"]["postgres"]["postgres_db"] == {
+        "scheme": "postgresql+psycopg2",
+        "hostname": {"env": "DAGSTER_PG_HOST"},
+        "port": {"env": "DAGSTER_PG_PORT"},
+        "db_name": {"env": "DAGSTER_PG_DB"},
+        "username": {"env": "DAGSTER_PG_USER"},
+        "password": {"env": "DAGSTER_PG_PASSWORD"},
+    }
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+
+
+def test_embedded_instance_is_sqlite_under_forge_home(
+    forge_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", "")  # unset for dagster_instance(); monkeypatch restores what it sets
+    with dagster_instance() as instance:
+        home = forge_home / "dagster"
+        assert Path(instance.root_directory) == home
+        assert os.environ["DAGSTER_HOME"] == str(home)
+        assert isinstance(instance.run_storage, SqliteRunStorage)
+        assert isinstance(instance.event_log_storage, SqliteEventLogStorage)
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    assert (home / "dagster.yaml").is_file()
+    assert (home / "history" / "runs.db").is_file()
