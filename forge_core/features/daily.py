@@ -29,8 +29,12 @@ def feature_params() -> dict[str, object]:
     }
 
 
+def daily_features_query(conn: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, object]]:
+    """The feature SELECT and its constants (bind ``start`` and ``end`` too), its macros defined on ``conn``."""
+    conn.execute(read_sql("features/macros.sql"))
+    return read_sql("features/daily_features.sql"), feature_params()
+
+
 def build_daily_features(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
     """Recompute ``daily_features`` for every traded symbol's dates in ``window``; returns the rows written."""
-    conn.execute(read_sql("features/macros.sql"))
-    select = (read_sql("features/daily_features.sql"), feature_params())
-    return replace_window(conn, "daily_features", "date", window, [select])
+    return replace_window(conn, "daily_features", "date", window, [daily_features_query(conn)])

@@ -32,8 +32,9 @@ class DateWindow:
 
 
 def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The subset of ``params`` that ``sql`` names as ``$name`` (DuckDB rejects unused named parameters)."""
-    names = set(re.findall(r"\$(\w+)", sql))
+    """The subset of ``params`` that ``sql`` names as ``$name`` outside comments (DuckDB rejects unused ones)."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    names = set(re.findall(r"\$(\w+)", code))
     return {name: value for name, value in params.items() if name in names}
 
 

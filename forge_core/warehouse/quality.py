@@ -39,17 +39,15 @@ def raw_prices_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> Q
 
 
 def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-    """Features in ``window``: finite values, non-negative variances, a row for every expected trading day."""
+    """Features in ``window``: finite, non-negative variances, one row for every expected trading day."""
     params = window.params()
     return QualityReport(
         _counts(conn, "checks/daily_features_non_finite.sql", params, prefix="non_finite:")
         | _counts(conn, "checks/daily_features_negative_variances.sql", params, prefix="negative:")
-        | _counts(
-            conn, "checks/daily_features_missing_days.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)}
-        )
+        | _counts(conn, "checks/daily_features_coverage.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)})
     )
 
 
 def targets_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-    """Targets realised in ``window``: finite and non-negative."""
+    """Targets realised in ``window``: finite, non-negative, one row per key."""
     return QualityReport(_counts(conn, "checks/targets_sanity.sql", window.params()))

@@ -8,6 +8,9 @@
 --   yang_zhang      = ln(o/c')^2 + k ln(c/o)^2 + (1 - k) rogers_satchell, k = 0.34 / (1.34 + (n+1)/(n-1)), n = 22
 --                     (its 22-row mean is the zero-drift Yang-Zhang estimator over a month)
 --   sq_return       = ln(c/c')^2
+-- A window mean is NULL until the symbol has enough bars: bar_number >= n for proxies defined from a symbol's
+-- first bar (range-based ones, volume), >= n + 1 for those that need the previous close. raw_prices columns are
+-- NOT NULL, so this equals "the window holds n values", and the look-back makes it exact per partition.
 -- Logs of proxies and of their means are floored at $variance_floor (a zero range has no logarithm).
 -- Needs the macros of features/macros.sql on the connection.
 WITH lookback_start AS (
@@ -37,6 +40,7 @@ vix AS (
 returns AS (
     SELECT
         symbol, date, volume,
+        row_number() OVER by_day AS bar_number,
         ln(close / lag(close) OVER by_day) AS log_return,
         ln(open / lag(close) OVER by_day) AS overnight_return,
         ln(close / open) AS intraday_return,
@@ -61,22 +65,22 @@ proxies AS (
 windows AS (
     SELECT
         *,
-        CASE WHEN count(parkinson_d) OVER w5 = 5 THEN avg(parkinson_d) OVER w5 END AS parkinson_w,
-        CASE WHEN count(parkinson_d) OVER w22 = 22 THEN avg(parkinson_d) OVER w22 END AS parkinson_m,
-        CASE WHEN count(garman_klass_d) OVER w5 = 5 THEN avg(garman_klass_d) OVER w5 END AS garman_klass_w,
-        CASE WHEN count(garman_klass_d) OVER w22 = 22 THEN avg(garman_klass_d) OVER w22 END AS garman_klass_m,
-        CASE WHEN count(rogers_satchell_d) OVER w5 = 5 THEN avg(rogers_satchell_d) OVER w5 END
+        CASE WHEN bar_number >= 5 THEN avg(parkinson_d) OVER w5 END AS parkinson_w,
+        CASE WHEN bar_number >= 22 THEN avg(parkinson_d) OVER w22 END AS parkinson_m,
+        CASE WHEN bar_number >= 5 THEN avg(garman_klass_d) OVER w5 END AS garman_klass_w,
+        CASE WHEN bar_number >= 22 THEN avg(garman_klass_d) OVER w22 END AS garman_klass_m,
+        CASE WHEN bar_number >= 5 THEN avg(rogers_satchell_d) OVER w5 END
             AS rogers_satchell_w,
-        CASE WHEN count(rogers_satchell_d) OVER w22 = 22 THEN avg(rogers_satchell_d) OVER w22 END
+        CASE WHEN bar_number >= 22 THEN avg(rogers_satchell_d) OVER w22 END
             AS rogers_satchell_m,
-        CASE WHEN count(yang_zhang_d) OVER w5 = 5 THEN avg(yang_zhang_d) OVER w5 END AS yang_zhang_w,
-        CASE WHEN count(yang_zhang_d) OVER w22 = 22 THEN avg(yang_zhang_d) OVER w22 END AS yang_zhang_m,
-        CASE WHEN count(sq_return_d) OVER w5 = 5 THEN avg(sq_return_d) OVER w5 END AS sq_return_w,
-        CASE WHEN count(sq_return_d) OVER w22 = 22 THEN avg(sq_return_d) OVER w22 END AS sq_return_m,
-        CASE WHEN count(neg_return_d) OVER w5 = 5 THEN avg(neg_return_d) OVER w5 END AS neg_return_w,
-        CASE WHEN count(neg_return_d) OVER w22 = 22 THEN avg(neg_return_d) OVER w22 END AS neg_return_m,
-        CASE WHEN count(log_volume) OVER w63 = 63 THEN avg(log_volume) OVER w63 END AS log_volume_mean,
-        CASE WHEN count(log_volume) OVER w63 = 63 THEN stddev_samp(log_volume) OVER w63 END AS log_volume_sd
+        CASE WHEN bar_number >= 6 THEN avg(yang_zhang_d) OVER w5 END AS yang_zhang_w,
+        CASE WHEN bar_number >= 23 THEN avg(yang_zhang_d) OVER w22 END AS yang_zhang_m,
+        CASE WHEN bar_number >= 6 THEN avg(sq_return_d) OVER w5 END AS sq_return_w,
+        CASE WHEN bar_number >= 23 THEN avg(sq_return_d) OVER w22 END AS sq_return_m,
+        CASE WHEN bar_number >= 6 THEN avg(neg_return_d) OVER w5 END AS neg_return_w,
+        CASE WHEN bar_number >= 23 THEN avg(neg_return_d) OVER w22 END AS neg_return_m,
+        CASE WHEN bar_number >= 63 THEN avg(log_volume) OVER w63 END AS log_volume_mean,
+        CASE WHEN bar_number >= 63 THEN stddev_samp(log_volume) OVER w63 END AS log_volume_sd
     FROM proxies
     WINDOW
         w5 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),

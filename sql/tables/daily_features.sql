@@ -1,6 +1,8 @@
 -- Per symbol and trading day: returns, daily variance proxies, their HAR averages (levels and logs),
 -- leverage terms, range, volume z-score and VIX. Suffixes: _d = that day, _w = mean of the last 5 rows,
 -- _m = mean of the last 22 rows (NULL until the symbol has that many rows). Written by features/daily_features.sql.
+-- No PRIMARY KEY: its index made a full rebuild 3x slower (10.3 s vs 3.1 s for 2.6M rows). (symbol, date) stays
+-- unique because every write replaces whole dates in one transaction; the quality check counts duplicates.
 CREATE TABLE IF NOT EXISTS daily_features (
     symbol               VARCHAR NOT NULL,
     date                 DATE    NOT NULL,
@@ -43,6 +45,5 @@ CREATE TABLE IF NOT EXISTS daily_features (
     neg_return_m         DOUBLE,
     volume_z             DOUBLE,
     vix_level            DOUBLE,
-    vix_change           DOUBLE,
-    PRIMARY KEY (symbol, date)
+    vix_change           DOUBLE
 );
