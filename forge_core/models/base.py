@@ -1,0 +1,187 @@
+"""The interface every volatility model implements, and the predictive quantiles the baselines share.
+
+A model forecasts, at the close of day t, the mean daily variance proxy over t+1..t+h (see
+``forge_core.targets``) from rows of ``daily_features`` (one symbol, ascending dates).
+
+Quantiles (all baselines): the predictive distribution is log-normal-like around the point forecast f_t,
+with the dispersion taken from the in-sample log residuals e = log(y) - log(f):
+
+    q_p(t) = f_t * exp(Q_e(p)),   Q_e = empirical quantile function of e on the training rows.
+
+The residual quantiles are not shifted to make q50 = f_t: f_t forecasts the conditional *mean* and the
+median of a right-skewed variance lies below it, which Q_e(0.5) < 0 captures. Q_e is increasing in p, so
+quantiles never cross, and the in-sample coverage of each level is right by construction. Q_e is stored on
+a grid of 201 levels and interpolated linearly in between.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from forge_core.features.daily import PROXIES, VARIANCE_FLOOR
+
+QUANTILE_GRID = np.linspace(0.0, 1.0, 201)
+DEFAULT_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95)
+# Fewer finite in-sample residuals than this give no usable quantiles.
+MIN_RESIDUALS = 30
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ForecastTask:
+    """What a model forecasts: the mean of ``<proxy>_d`` over the next ``horizon`` trading days."""
+
+    horizon: int
+    proxy: str
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
+        if self.proxy not in PROXIES:
+            raise ValueError(f"unknown proxy {self.proxy!r}; choose one of {PROXIES}")
+
+    @property
+    def daily_column(self) -> str:
+        """The feature column of the daily proxy, e.g. ``parkinson_d``."""
+        return f"{self.proxy}_d"
+
+
+@dataclass(frozen=True)
+class Empty:
+    """The hyperparameters or fitted state of a model that has none."""
+
+
+class VolatilityModel(ABC):
+    """A variance forecaster with a fixed task. Subclasses set ``family``, ``Params`` and ``State``
+    (frozen dataclasses of hyperparameters and of the fitted state) and implement ``_fit``/``_predict``."""
+
+    family: ClassVar[str]
+    Params: ClassVar[type] = Empty
+    State: ClassVar[type]
+
+    def __init__(self, task: ForecastTask, **params: Any) -> None:
+        names = [f.name for f in dataclasses.fields(self.Params)]
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"{self.family}: unknown params {unknown}; accepted: {names}")
+        self.task = task
+        self.hyper = self.Params(**params)
+        self.state: Any = None
+        self.residual_quantiles: np.ndarray | None = None
+
+    # -- fitting and forecasting -------------------------------------------------------------------------
+    def fit(
+        self, train: pd.DataFrame, target: pd.Series, valid: tuple[pd.DataFrame, pd.Series] | None = None
+    ) -> Self:
+        """Fit on ``train`` rows and their aligned targets (rows whose target is NaN are left out);
+        ``valid`` is ignored by the baselines (it is there for models that stop early)."""
+        y = self._target_values(train, target)
+        self.state = self._fit(train, y)
+        self._calibrate(train, y)
+        return self
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Variance forecast for t+1..t+h at the close of each row t; uses only rows <= t."""
+        self._check_rows(features)
+        if self.state is None:
+            raise RuntimeError(f"{self.family}: fit or load the model before predicting")
+        return self._predict(features)
+
+    def predict_quantiles(
+        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
+    ) -> pd.DataFrame:
+        """Quantiles of the predictive distribution (variance units), columns ``q05``, ``q50``, ...;
+        ``levels`` must be strictly increasing in (0, 1)."""
+        lv = np.asarray(levels, dtype=float)
+        if lv.ndim != 1 or lv.size == 0 or np.any(lv <= 0) or np.any(lv >= 1) or np.any(np.diff(lv) <= 0):
+            raise ValueError(f"levels must be strictly increasing in (0, 1), got {list(levels)}")
+        forecast = self.predict(features)
+        assert self.residual_quantiles is not None
+        shift = np.interp(lv, QUANTILE_GRID, self.residual_quantiles)
+        values = forecast[:, None] * np.exp(shift)[None, :]
+        return pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+
+    @abstractmethod
+    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> Any:
+        """The fitted ``State`` from training rows and their targets (NaN where unknown)."""
+
+    @abstractmethod
+    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Point forecasts for every row of ``features``, NaN where the inputs are missing."""
+
+    def _calibrate(self, train: pd.DataFrame, y: np.ndarray) -> None:
+        """Store the empirical quantiles of log(y) - log(in-sample forecast), logs floored as the features."""
+        fitted = self._predict(train)
+        ok = np.isfinite(y) & np.isfinite(fitted) & (fitted > 0)
+        if ok.sum() < MIN_RESIDUALS:
+            raise ValueError(f"{self.family}: {ok.sum()} usable training rows, need at least {MIN_RESIDUALS}")
+        resid = np.log(np.maximum(y[ok], VARIANCE_FLOOR)) - np.log(fitted[ok])
+        self.residual_quantiles = np.quantile(resid, QUANTILE_GRID)
+
+    # -- description and persistence ---------------------------------------------------------------------
+    def params(self) -> dict[str, float | int | str]:
+        """Task, hyperparameters and (once fitted) the fitted state, flat and JSON-serialisable."""
+        out: dict[str, float | int | str] = {
+            "family": self.family,
+            "horizon": self.task.horizon,
+            "proxy": self.task.proxy,
+        }
+        out.update(dataclasses.asdict(self.hyper))
+        if self.state is not None:
+            out.update(dataclasses.asdict(self.state))
+        return out
+
+    def save(self, path: Path) -> None:
+        """Write the model as JSON: family, task, hyperparameters, fitted state and residual quantiles."""
+        if self.state is None or self.residual_quantiles is None:
+            raise RuntimeError(f"{self.family}: fit the model before saving it")
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "family": self.family,
+            "task": dataclasses.asdict(self.task),
+            "params": dataclasses.asdict(self.hyper),
+            "state": dataclasses.asdict(self.state),
+            "residual_quantiles": self.residual_quantiles.tolist(),
+        }
+        Path(path).write_text(json.dumps(doc, indent=1, allow_nan=False))
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        """Read a model written by ``save``; its family must be this class's."""
+        doc = json.loads(Path(path).read_text())
+        if doc.get("family") != cls.family or doc.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: holds family {doc.get('family')!r} v{doc.get('format_version')}, "
+                f"not {cls.family!r} v{FORMAT_VERSION}"
+            )
+        model = cls(ForecastTask(**doc["task"]), **doc["params"])
+        model.state = cls.State(**doc["state"])
+        model.residual_quantiles = np.asarray(doc["residual_quantiles"], dtype=float)
+        return model
+
+    # -- checks ------------------------------------------------------------------------------------------
+    def _target_values(self, train: pd.DataFrame, target: pd.Series) -> np.ndarray:
+        self._check_rows(train)
+        if not target.index.equals(train.index):
+            raise ValueError(f"{self.family}: target must have the same index as the training rows")
+        return target.to_numpy(dtype=float)
+
+    def _check_rows(self, frame: pd.DataFrame) -> None:
+        if "symbol" in frame and frame["symbol"].nunique() > 1:
+            raise ValueError(f"{self.family}: rows must be of one symbol")
+        if "date" in frame and not (frame["date"].is_monotonic_increasing and frame["date"].is_unique):
+            raise ValueError(f"{self.family}: rows must be in strictly ascending date order")
+
+
+def quantile_label(level: float) -> str:
+    """Column name of a quantile level: 0.05 -> ``q05``, 0.5 -> ``q50``, 0.975 -> ``q97.5``."""
+    return "q" + f"{100 * level:05.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,44 @@
+"""RiskMetrics EWMA:  s_t = lambda * s_{t-1} + (1 - lambda) * proxy_t,  f_t = s_t for every horizon h
+(no mean reversion). The recursion starts at the first row of ``features`` from s_{-1} = the training
+mean of the proxy, so pass earlier rows to warm it up (lambda^100 ~ 0.2% at lambda = 0.94)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.signal import lfilter
+
+from forge_core.models.base import VolatilityModel
+
+
+@dataclass(frozen=True)
+class EwmaParams:
+    decay: float = 0.94  # lambda
+
+    def __post_init__(self) -> None:
+        if not 0 < self.decay < 1:
+            raise ValueError(f"ewma: decay must be in (0, 1), got {self.decay}")
+
+
+@dataclass(frozen=True)
+class EwmaState:
+    initial_variance: float  # s_{-1}
+
+
+class EwmaModel(VolatilityModel):
+    """Exponentially weighted moving average of the daily proxy."""
+
+    family = "ewma"
+    Params = EwmaParams
+    State = EwmaState
+
+    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> EwmaState:
+        return EwmaState(initial_variance=float(train[self.task.daily_column].mean()))
+
+    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        lam = self.hyper.decay
+        x = features[self.task.daily_column].to_numpy(dtype=float)
+        out, _ = lfilter([1 - lam], [1, -lam], x, zi=[lam * self.state.initial_variance])
+        return out

@@ -1,0 +1,140 @@
+"""GARCH(1,1) and GJR-GARCH(1,1,1), Student-t errors, fitted by ``arch`` on percent returns r = 100 * log_return:
+
+    r_t = sigma_t * z_t,  z_t ~ standardised t(nu)
+    sigma2_{t+1} = omega + (alpha + gamma * 1[r_t < 0]) * r_t^2 + beta * sigma2_t      (gamma = 0 for GARCH)
+
+Zero mean: the variance proxies are raw second moments (sq_return = log_return^2, range estimators assume no
+drift), so the model of E[r^2] is the one to match; a daily mean is noise next to daily volatility anyway.
+
+Forecast at t: (1/h) * sum_{k=1..h} E_t[sigma2_{t+k}] / 100^2 (arch's analytic forecast), times the level
+factor  c = mean(y_train) / mean(in-sample forecast on the training rows), which maps a close-to-close model onto
+a range proxy's level (c ~ 1 for sq_return). The recursion runs over the rows of ``features`` from sigma2_0 =
+arch's backcast of the *training* returns, so row t depends on rows <= t only (arch's own ``forecast`` re-derives
+the backcast from the first 75 rows given, which would look ahead); pass ~100 earlier rows to warm it up.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Self
+
+import numpy as np
+import pandas as pd
+from arch import arch_model
+from arch.univariate import GARCH
+from arch.utility.exceptions import ConvergenceWarning
+
+from forge_core.models.base import VolatilityModel
+
+PERCENT = 100.0
+
+
+@dataclass(frozen=True)
+class GarchState:
+    omega: float  # percent^2
+    alpha: float
+    gamma: float  # 0 for GARCH
+    beta: float
+    nu: float
+    backcast: float  # sigma2_0 (percent^2) seeding the recursion
+    scale: float  # c
+    converged: bool
+    loglik: float
+    n_obs: int
+
+
+def percent_returns(frame: pd.DataFrame) -> np.ndarray:
+    r = PERCENT * frame["log_return"].to_numpy(dtype=float)
+    if not np.isfinite(r).all():
+        raise ValueError("garch: log_return has missing values")
+    return r
+
+
+class GarchModel(VolatilityModel):
+    """GARCH(1,1)-t. ``fit(..., starting_values=previous.params())`` starts the optimiser at an earlier window's
+    estimates (keys omega, alpha, [gamma,] beta, nu): a refit on 2500 days takes about a third less time."""
+
+    family = "garch"
+    State = GarchState
+    asymmetry: ClassVar[int] = 0  # arch's ``o``
+
+    @property
+    def _names(self) -> list[str]:
+        return ["omega", "alpha", *(["gamma"] if self.asymmetry else []), "beta", "nu"]
+
+    def fit(
+        self,
+        train: pd.DataFrame,
+        target: pd.Series,
+        valid: tuple[pd.DataFrame, pd.Series] | None = None,
+        *,
+        starting_values: Mapping[str, float | int | str] | None = None,
+    ) -> Self:
+        y = self._target_values(train, target)
+        self.state = self._estimate(train, y, starting_values)
+        self._calibrate(train, y)
+        return self
+
+    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> GarchState:
+        return self._estimate(train, y, None)
+
+    def _estimate(
+        self, train: pd.DataFrame, y: np.ndarray, starting_values: Mapping[str, float | int | str] | None
+    ) -> GarchState:
+        r = percent_returns(train)
+        model = arch_model(r, mean="Zero", vol="GARCH", p=1, o=self.asymmetry, q=1, dist="t", rescale=False)
+        start = None
+        if starting_values is not None:
+            missing = [k for k in self._names if k not in starting_values]
+            if missing:
+                raise ValueError(f"{self.family}: starting_values lacks {missing}")
+            start = np.array([float(starting_values[k]) for k in self._names])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # recorded as ``converged`` instead
+            res = model.fit(disp="off", starting_values=start)
+        fitted = dict(zip(self._names, map(float, res.params.to_numpy()), strict=True))
+        backcast = float(GARCH().backcast(r))  # what arch used: zero mean, so residuals = returns
+        raw = self._mean_variance(r, fitted, backcast)
+        ok = np.isfinite(y)
+        return GarchState(
+            omega=fitted["omega"],
+            alpha=fitted["alpha"],
+            gamma=fitted.get("gamma", 0.0),
+            beta=fitted["beta"],
+            nu=fitted["nu"],
+            backcast=backcast,
+            scale=float(y[ok].mean() / raw[ok].mean()),
+            converged=bool(res.convergence_flag == 0),
+            loglik=float(res.loglikelihood),
+            n_obs=len(r),
+        )
+
+    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        s = self.state
+        fitted = {"omega": s.omega, "alpha": s.alpha, "gamma": s.gamma, "beta": s.beta}
+        return s.scale * self._mean_variance(percent_returns(features), fitted, s.backcast)
+
+    def _mean_variance(self, r: np.ndarray, fitted: Mapping[str, float], backcast: float) -> np.ndarray:
+        """(1/h) * sum_{k=1..h} E_t[sigma2_{t+k}] in return units^2 for every row t, recursion seeded at
+        ``backcast``. sigma2_{t+1} is arch's one-step forecast; with persistence p = alpha + gamma / 2 + beta
+        (symmetric z), E_t[sigma2_{t+1+k}] = omega * sum_{j<k} p^j + p^k * sigma2_{t+1}, which is arch's
+        analytic multi-step forecast in closed form (arch loops over rows and steps in Python)."""
+        vol_names = [k for k in self._names if k != "nu"]
+        bounds = np.column_stack([np.zeros_like(r), np.full_like(r, np.inf)])  # no clipping: row t sees <= t
+        fc = GARCH(p=1, o=self.asymmetry, q=1).forecast(
+            np.array([fitted[k] for k in vol_names]), r, backcast, bounds, start=0, horizon=1
+        )
+        assert fc.forecasts is not None
+        persistence = fitted["alpha"] + 0.5 * fitted.get("gamma", 0.0) + fitted["beta"]
+        weight = persistence ** np.arange(self.task.horizon)  # of sigma2_{t+1} in step k+1
+        intercept = fitted["omega"] * (np.cumsum(weight) - weight)
+        return (intercept.mean() + weight.mean() * fc.forecasts[:, 0]) / PERCENT**2
+
+
+class GjrGarchModel(GarchModel):
+    """GJR-GARCH(1,1,1)-t: negative returns add gamma * r_t^2 (leverage effect)."""
+
+    family = "gjr_garch"
+    asymmetry = 1

@@ -1,0 +1,44 @@
+"""Log-HAR:  log y_t = b0 + b_d * log x_t + b_w * log x^(w)_t + b_m * log x^(m)_t + e_t  by OLS, with the
+``log_<proxy>_d/_w/_m`` feature columns (logs of the day, 5- and 22-day means) and log y floored as they
+are. The forecast is the log-normal mean  f_t = exp(fitted_t + s^2 / 2),  s^2 = SSR / (n - 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forge_core.features.daily import VARIANCE_FLOOR
+from forge_core.models.base import VolatilityModel
+from forge_core.models.har import har_design, ols
+
+
+@dataclass(frozen=True)
+class LogHarState:
+    const: float
+    beta_d: float
+    beta_w: float
+    beta_m: float
+    resid_var: float  # s^2
+    n_obs: int
+
+    @property
+    def coef(self) -> np.ndarray:
+        return np.array([self.const, self.beta_d, self.beta_w, self.beta_m])
+
+
+class LogHarModel(VolatilityModel):
+    """HAR on log variances with the log-normal bias correction."""
+
+    family = "log_har"
+    State = LogHarState
+
+    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> LogHarState:
+        log_y = np.log(np.maximum(y, VARIANCE_FLOOR))  # NaN targets stay NaN and are left out
+        beta, resid_var, n = ols(har_design(train, self.task.proxy, prefix="log_"), log_y)
+        return LogHarState(*map(float, beta), resid_var=resid_var, n_obs=n)
+
+    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        fitted = har_design(features, self.task.proxy, prefix="log_") @ self.state.coef
+        return np.exp(fitted + 0.5 * self.state.resid_var)
