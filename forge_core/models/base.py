@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -60,6 +60,9 @@ class Empty:
     """The hyperparameters or fitted state of a model that has none."""
 
 
+WarmStart = Mapping[str, float | int | str]
+
+
 class VolatilityModel(ABC):
     """A variance forecaster with a fixed task. Subclasses set ``family``, ``Params`` and ``State``
     (frozen dataclasses of hyperparameters and of the fitted state) and implement ``_fit``/``_predict``."""
@@ -80,12 +83,20 @@ class VolatilityModel(ABC):
 
     # -- fitting and forecasting -------------------------------------------------------------------------
     def fit(
-        self, train: pd.DataFrame, target: pd.Series, valid: tuple[pd.DataFrame, pd.Series] | None = None
+        self,
+        train: pd.DataFrame,
+        target: pd.Series,
+        valid: tuple[pd.DataFrame, pd.Series] | None = None,
+        *,
+        warm_start: WarmStart | None = None,
     ) -> Self:
-        """Fit on ``train`` rows and their aligned targets (rows whose target is NaN are left out);
-        ``valid`` is ignored by the baselines (it is there for models that stop early)."""
+        """Fit on ``train`` rows and their aligned targets (rows whose target is NaN are left out).
+
+        ``valid`` is ignored by the baselines (it is there for models that stop early). ``warm_start`` is the
+        ``params()`` of an earlier fit of the same family; models with an iterative optimiser (GARCH) start
+        from it, the others ignore it."""
         y = self._target_values(train, target)
-        self.state = self._fit(train, y)
+        self.state = self._fit(train, y, warm_start)
         self._calibrate(train, y)
         return self
 
@@ -111,7 +122,7 @@ class VolatilityModel(ABC):
         return pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
 
     @abstractmethod
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> Any:
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> Any:
         """The fitted ``State`` from training rows and their targets (NaN where unknown)."""
 
     @abstractmethod

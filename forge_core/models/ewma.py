@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from forge_core.models.base import VolatilityModel
+from forge_core.models.base import VolatilityModel, WarmStart
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class EwmaModel(VolatilityModel):
     Params = EwmaParams
     State = EwmaState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> EwmaState:
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> EwmaState:
         return EwmaState(initial_variance=float(train[self.task.daily_column].mean()))
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from arch import arch_model
 from arch.univariate import GARCH
 from arch.utility.exceptions import ConvergenceWarning
 
-from forge_core.models.base import VolatilityModel
+from forge_core.models.base import VolatilityModel, WarmStart
 
 PERCENT = 100.0
 
@@ -53,7 +53,7 @@ def percent_returns(frame: pd.DataFrame) -> np.ndarray:
 
 
 class GarchModel(VolatilityModel):
-    """GARCH(1,1)-t. ``fit(..., starting_values=previous.params())`` starts the optimiser at an earlier window's
+    """GARCH(1,1)-t. ``fit(..., warm_start=previous.params())`` starts the optimiser at an earlier window's
     estimates (keys omega, alpha, [gamma,] beta, nu): a refit on 2500 days takes about a third less time."""
 
     family = "garch"
@@ -64,33 +64,18 @@ class GarchModel(VolatilityModel):
     def _names(self) -> list[str]:
         return ["omega", "alpha", *(["gamma"] if self.asymmetry else []), "beta", "nu"]
 
-    def fit(
-        self,
-        train: pd.DataFrame,
-        target: pd.Series,
-        valid: tuple[pd.DataFrame, pd.Series] | None = None,
-        *,
-        starting_values: Mapping[str, float | int | str] | None = None,
-    ) -> Self:
-        y = self._target_values(train, target)
-        self.state = self._estimate(train, y, starting_values)
-        self._calibrate(train, y)
-        return self
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> GarchState:
+        return self._estimate(train, y, warm_start)
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> GarchState:
-        return self._estimate(train, y, None)
-
-    def _estimate(
-        self, train: pd.DataFrame, y: np.ndarray, starting_values: Mapping[str, float | int | str] | None
-    ) -> GarchState:
+    def _estimate(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> GarchState:
         r = percent_returns(train)
         model = arch_model(r, mean="Zero", vol="GARCH", p=1, o=self.asymmetry, q=1, dist="t", rescale=False)
         start = None
-        if starting_values is not None:
-            missing = [k for k in self._names if k not in starting_values]
+        if warm_start is not None:
+            missing = [k for k in self._names if k not in warm_start]
             if missing:
-                raise ValueError(f"{self.family}: starting_values lacks {missing}")
-            start = np.array([float(starting_values[k]) for k in self._names])
+                raise ValueError(f"{self.family}: warm_start lacks {missing}")
+            start = np.array([float(warm_start[k]) for k in self._names])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # recorded as ``converged`` instead
             res = model.fit(disp="off", starting_values=start)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forge_core.models.base import VolatilityModel
+from forge_core.models.base import VolatilityModel, WarmStart
 
 
 def har_design(features: pd.DataFrame, proxy: str, prefix: str = "") -> np.ndarray:
@@ -51,7 +51,7 @@ class HarModel(VolatilityModel):
     family = "har"
     State = HarState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> HarState:
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> HarState:
         beta, _, n = ols(har_design(train, self.task.proxy), y)
         positive = y[np.isfinite(y) & (y > 0)]
         if positive.size == 0:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.models.base import VolatilityModel
+from forge_core.models.base import VolatilityModel, WarmStart
 from forge_core.models.har import har_design, ols
 
 
@@ -34,7 +34,7 @@ class LogHarModel(VolatilityModel):
     family = "log_har"
     State = LogHarState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> LogHarState:
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> LogHarState:
         log_y = np.log(np.maximum(y, VARIANCE_FLOOR))  # NaN targets stay NaN and are left out
         beta, resid_var, n = ols(har_design(train, self.task.proxy, prefix="log_"), log_y)
         return LogHarState(*map(float, beta), resid_var=resid_var, n_obs=n)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forge_core.models.base import Empty, VolatilityModel
+from forge_core.models.base import Empty, VolatilityModel, WarmStart
 
 
 class RandomWalkModel(VolatilityModel):
@@ -14,7 +14,7 @@ class RandomWalkModel(VolatilityModel):
     family = "random_walk"
     State = Empty
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray) -> Empty:
+    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> Empty:
         return Empty()
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:

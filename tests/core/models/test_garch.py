@@ -65,8 +65,8 @@ def test_warm_start_reaches_the_same_optimum() -> None:
     target = forward_mean(frame, "sq_return_d", 1)
     later = frame.iloc[250:-1]
     cold = GarchModel(model.task).fit(later, target.iloc[250:-1])
-    warm = GarchModel(model.task).fit(later, target.iloc[250:-1], starting_values=model.params())
+    warm = GarchModel(model.task).fit(later, target.iloc[250:-1], warm_start=model.params())
     for name in ("omega", "alpha", "beta", "nu"):
         assert getattr(warm.state, name) == pytest.approx(getattr(cold.state, name), rel=1e-3)
     with pytest.raises(ValueError, match="lacks"):
-        GarchModel(model.task).fit(later, target.iloc[250:-1], starting_values={"omega": 0.1})
+        GarchModel(model.task).fit(later, target.iloc[250:-1], warm_start={"omega": 0.1})
