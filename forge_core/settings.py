@@ -16,3 +16,8 @@ def forge_home() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB warehouse file under the state folder."""
     return forge_home() / "warehouse.duckdb"
+
+
+def reports_dir() -> Path:
+    """Reports (tables, figures) under the state folder."""
+    return forge_home() / "reports"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,28 @@ def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if name in names}
 
 
+def _replace(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str,
+    where_params: dict[str, Any],
+    selects: Sequence[tuple[str, dict[str, Any]]],
+) -> int:
+    """In one transaction: DELETE ``table``'s rows matching ``where``, INSERT the rows of each select, and count
+    the rows now matching. On any error the transaction rolls back and the table is exactly as it was."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
+        for sql, params in selects:
+            conn.execute(f"INSERT INTO {table} BY NAME {sql}", _used_params(sql, {**where_params, **params}))
+        (inserted,) = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", where_params).fetchone()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return int(inserted)
+
+
 def replace_window(
     conn: duckdb.DuckDBPyConnection,
     table: str,
@@ -51,24 +73,27 @@ def replace_window(
     ``date_column`` are the project's own identifiers; every value is bound. Either the whole partition is
     replaced or, on any error, the table is left exactly as it was. Returns the rows now in the window.
     """
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        conn.execute(
-            f"DELETE FROM {table} WHERE {date_column} >= $start AND {date_column} < $end", window.params()
-        )
-        for sql, params in selects:
-            conn.execute(
-                f"INSERT INTO {table} BY NAME {sql}", _used_params(sql, {**window.params(), **params})
+    where = f"{date_column} >= $start AND {date_column} < $end"
+    return _replace(conn, table, where, window.params(), selects)
+
+
+def replace_keyed(
+    conn: duckdb.DuckDBPyConnection, table: str, keys: Mapping[str, Any], rows: pd.DataFrame
+) -> int:
+    """Replace the rows of ``table`` whose columns equal ``keys`` (a partition such as target x window x model)
+    by ``rows``, which must all carry those key values; one transaction, as ``replace_window``."""
+    for column, value in keys.items():
+        wrong = rows[rows[column] != value]
+        if not wrong.empty:
+            raise ValueError(
+                f"{len(wrong)} rows for {table} have {column}={wrong[column].iloc[0]!r}, not {value!r}"
             )
-        inserted = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {date_column} >= $start AND {date_column} < $end",
-            window.params(),
-        ).fetchone()[0]
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return int(inserted)
+    where = " AND ".join(f"{column} = ${column}" for column in keys)
+    conn.register("incoming_rows", rows)
+    try:
+        return _replace(conn, table, where, dict(keys), [("SELECT * FROM incoming_rows", {})])
+    finally:
+        conn.unregister("incoming_rows")
 
 
 def replace_window_from_frame(

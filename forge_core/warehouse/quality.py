@@ -51,3 +51,12 @@ def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) 
 def targets_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
     """Targets realised in ``window``: finite, non-negative, one row per key."""
     return QualityReport(_counts(conn, "checks/targets_sanity.sql", window.params()))
+
+
+def forecasts_quality(
+    conn: duckdb.DuckDBPyConnection, target: str, model: str, window: DateWindow
+) -> QualityReport:
+    """One model partition: finite, positive, non-crossing forecasts for every feature day of the window,
+    from a model trained only on targets realised before the window."""
+    params = {"target": target, "model": model, "window_start": window.start, "window_end": window.end}
+    return QualityReport(_counts(conn, "checks/forecasts_quality.sql", params))

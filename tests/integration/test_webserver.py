@@ -76,8 +76,13 @@ def webserver(forge_home: Path) -> Iterator[int]:
 def test_the_webserver_serves_the_asset_graph_of_the_workspace(webserver: int) -> None:
     data = post_graphql(webserver, QUERY)
     assets = {"/".join(node["assetKey"]["path"]): node for node in data["assetNodes"]}
-    assert set(assets) == {"raw_prices", "daily_features", "targets"}
-    assert all(node["groupName"] == "market_data" and node["isPartitioned"] for node in assets.values())
-    assert all(node["hasAssetChecks"] for node in assets.values())
+    market = {"raw_prices", "daily_features", "targets"}
+    assert market | {"har_forecasts", "gjr_garch_forecasts", "backtest_report"} <= set(assets)
+    assert all(
+        assets[name]["groupName"] == "market_data" and assets[name]["isPartitioned"] for name in market
+    )
+    assert all(node["hasAssetChecks"] for name, node in assets.items() if name != "backtest_report")
     (repository,) = data["repositoriesOrError"]["nodes"]
-    assert "market_data_job" in {job["name"] for job in repository["jobs"]}
+    assert {"market_data_job", "baselines_job", "backtest_report_job"} <= {
+        job["name"] for job in repository["jobs"]
+    }

@@ -27,6 +27,8 @@ from forge_jobs.instance import dagster_instance
 
 REPO = Path(__file__).parents[2]
 ASSETS = ("raw_prices", "daily_features", "targets")
+FAMILIES = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
+FORECASTS = tuple(f"{family}_forecasts" for family in FAMILIES)
 MODULE = "forge_jobs.definitions"
 
 
@@ -34,12 +36,27 @@ def _assets_def(name: str) -> AssetsDefinition:
     return defs.resolve_assets_def(AssetKey(name))
 
 
-def test_definitions_load_with_exactly_the_market_data_assets() -> None:
+def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     Definitions.validate_loadable(defs)
-    assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in ASSETS}
+    everything = {*ASSETS, *FORECASTS, "backtest_report"}
+    assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
     job = defs.resolve_job_def("market_data_job")
     assert job.asset_layer.selected_asset_keys == {AssetKey(name) for name in ASSETS}
     assert job.partitions_def == trading_days
+    baselines = defs.resolve_job_def("baselines_job")
+    assert baselines.asset_layer.selected_asset_keys == {AssetKey(name) for name in FORECASTS}
+    assert baselines.partitions_def == model_partitions
+
+
+@pytest.mark.parametrize("name", FORECASTS)
+def test_forecast_assets_are_walk_forward_partitions_with_a_blocking_check(name: str) -> None:
+    assets_def = _assets_def(name)
+    (spec,) = assets_def.specs
+    assert spec.description and spec.group_name == "baselines" and spec.owners == ["team:quant-research"]
+    assert assets_def.partitions_def == model_partitions
+    assert assets_def.backfill_policy == BackfillPolicy.single_run()
+    assert {dep.asset_key for dep in spec.deps} == {AssetKey("daily_features"), AssetKey("targets")}
+    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
 
 
 @pytest.mark.parametrize("name", ASSETS)

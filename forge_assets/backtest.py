@@ -1,0 +1,62 @@
+"""The backtest report over every model's stored out-of-sample forecasts."""
+
+import base64
+from pathlib import Path
+
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+
+from forge_assets.baselines import baseline_forecasts
+from forge_assets.market_data import OWNERS
+from forge_core.backtest.plots import cumulative_loss_difference, forecast_vs_realised
+from forge_core.backtest.report import evaluate_backtest, summary_markdown
+from forge_core.backtest.store import load_realised
+from forge_core.settings import reports_dir
+from forge_resources import WarehouseResource
+
+
+def _embedded_png(path: Path) -> str:
+    return f"![{path.stem}](data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+
+@asset(
+    deps=baseline_forecasts,
+    group_name="backtest",
+    owners=OWNERS,
+    kinds={"python", "pandas"},
+    description=(
+        "Every model against the realised targets, per symbol and target, on the days all models forecast: MSE and "
+        "QLIKE with ratios to HAR, Diebold-Mariano (HLN) p-values against HAR and log-HAR, 10% Model Confidence "
+        "Set, Mincer-Zarnowitz, QLIKE noise floor and reducible loss, 80%/90% band coverage and width; overall and "
+        "per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR."
+    ),
+)
+def backtest_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    with warehouse.open(read_only=True) as conn:
+        realised = load_realised(conn)
+    if realised.empty:
+        raise Failure(
+            "no realised out-of-sample forecasts yet: backfill some walk-forward windows of the models first"
+        )
+    report = evaluate_backtest(realised)
+    folder = reports_dir() / "backtest"
+    folder.mkdir(parents=True, exist_ok=True)
+    report.overall.to_csv(folder / "overall.csv", index=False)
+    report.yearly.to_csv(folder / "by_year.csv", index=False)
+    summary = summary_markdown(report)
+    (folder / "summary.md").write_text(summary + "\n")
+    figures = []
+    for target in sorted(realised["target"].unique()):
+        figures.append(forecast_vs_realised(realised, target, folder / f"{target}_forecast_vs_realised.png"))
+        figures.append(
+            cumulative_loss_difference(realised, target, folder / f"{target}_cumulative_qlike_vs_har.png")
+        )
+    context.log.info(f"backtest report over {len(realised)} forecasts written to {folder}")
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": len(report.overall),
+            "forecasts_scored": len(realised),
+            "summary": MetadataValue.md(summary),
+            "report_folder": MetadataValue.path(str(folder)),
+            **{f"figure_{path.stem}": MetadataValue.md(_embedded_png(path)) for path in figures},
+        }
+    )

@@ -1,0 +1,88 @@
+"""Backtest figures as PNG files: forecasts against the realised target, and cumulative loss differences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from forge_core.evaluation import qlike
+
+TRADING_DAYS = 252
+HIGHLIGHT = ("har", "log_har", "gjr_garch")
+
+
+def annualised_vol(variance: pd.Series | np.ndarray) -> np.ndarray:
+    """Daily variance as annualised volatility in percent: 100 * sqrt(252 * v)."""
+    return 100 * np.sqrt(TRADING_DAYS * np.asarray(variance, dtype=float))
+
+
+def _symbols_figure(symbols: list[str], title: str) -> tuple[plt.Figure, list[plt.Axes]]:
+    fig, axes = plt.subplots(len(symbols), 1, figsize=(11, 3.2 * len(symbols)), squeeze=False, sharex=True)
+    fig.suptitle(title)
+    return fig, [ax for (ax,) in axes]
+
+
+def forecast_vs_realised(
+    realised: pd.DataFrame, target: str, path: Path, models: tuple[str, ...] = HIGHLIGHT
+) -> Path:
+    """One panel per symbol: the realised target and the chosen models' forecasts, as annualised volatility."""
+    rows = realised[realised["target"] == target]
+    symbols = sorted(rows["symbol"].unique())
+    fig, axes = _symbols_figure(symbols, f"{target}: forecast vs realised (annualised volatility, %)")
+    for ax, symbol in zip(axes, symbols, strict=True):
+        mine = rows[rows["symbol"] == symbol]
+        truth = mine.groupby("date")["realised"].first()
+        ax.plot(truth.index, annualised_vol(truth), color="0.6", lw=0.6, label="realised")
+        for model in (m for m in models if m in set(mine["model"])):
+            series = mine[mine["model"] == model].set_index("date")["forecast"].sort_index()
+            ax.plot(series.index, annualised_vol(series), lw=0.9, label=model)
+        ax.set_title(symbol, fontsize=10)
+        ax.set_yscale("log")
+        ax.legend(loc="upper right", fontsize=8, ncol=4)
+    return _save(fig, path)
+
+
+def cumulative_loss_difference(
+    realised: pd.DataFrame,
+    target: str,
+    path: Path,
+    benchmark: str = "har",
+    omit: tuple[str, ...] = ("random_walk",),
+) -> Path:
+    """One panel per symbol: running sum of QLIKE(model) - QLIKE(benchmark); below zero the model is ahead.
+    ``omit`` leaves out models whose losses would set the scale (the random walk's are several times HAR's)."""
+    rows = realised[(realised["target"] == target) & ~realised["model"].isin(omit)]
+    symbols = sorted(rows["symbol"].unique())
+    left_out = f" ({', '.join(omit)} omitted)" if omit else ""
+    fig, axes = _symbols_figure(
+        symbols, f"{target}: cumulative QLIKE difference against {benchmark}{left_out}"
+    )
+    for ax, symbol in zip(axes, symbols, strict=True):
+        mine = rows[rows["symbol"] == symbol]
+        forecasts = mine.pivot_table(
+            index="date", columns="model", values="forecast", aggfunc="first"
+        ).dropna()
+        truth = mine.groupby("date")["realised"].first().reindex(forecasts.index)
+        if benchmark not in forecasts:
+            continue
+        base = qlike(truth, forecasts[benchmark])
+        for model in forecasts.columns.drop(benchmark):
+            ax.plot(forecasts.index, np.cumsum(qlike(truth, forecasts[model]) - base), lw=0.9, label=model)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(symbol, fontsize=10)
+        ax.legend(loc="upper left", fontsize=8, ncol=3)
+    return _save(fig, path)
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

@@ -1,0 +1,98 @@
+"""The backtest report: every model against the realised targets, per symbol and target, on the same days.
+
+For each (symbol, target) the forecasts of all models are aligned on the days where every model forecast and the
+target is realised. On those days: MSE and QLIKE (and their ratios to HAR), Diebold-Mariano p-values against HAR
+and log-HAR (QLIKE losses, HLN-corrected, HAC lag h-1), membership of the 10% Model Confidence Set, Mincer-Zarnowitz,
+the proxy's QLIKE noise floor with the reducible part of each model's loss, and the coverage and mean width of the
+80% (q10-q90) and 90% (q05-q95) bands. The same per calendar year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from forge_core.evaluation import IntervalScore, by_year, compare_forecasts, qlike_noise_floor
+
+BANDS = {"80%": ("q10", "q90", 0.80), "90%": ("q05", "q95", 0.90)}
+KEYS = ["symbol", "target"]
+MIN_DAYS_PER_YEAR = 50
+
+
+@cache
+def noise_floor(proxy: str, horizon: int) -> float:
+    """Expected QLIKE of a perfect forecast scored against this proxy (Monte Carlo, forge_core.evaluation)."""
+    return qlike_noise_floor(proxy, horizon).expected_qlike
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    """``overall``: one row per (symbol, target, model); ``yearly``: the same per calendar year."""
+
+    overall: pd.DataFrame
+    yearly: pd.DataFrame
+
+
+def _interval_scores(rows: pd.DataFrame, days: pd.Index) -> pd.DataFrame:
+    """Coverage and mean width of each band per model, on ``days``."""
+    on_days = rows[rows["date"].isin(days)]
+    records = []
+    for model, group in on_days.groupby("model"):
+        record: dict[str, object] = {"model": model}
+        for name, (low, high, nominal) in BANDS.items():
+            score = IntervalScore.evaluate(group["realised"], group[low], group[high], nominal)
+            record[f"coverage_{name}"] = score.coverage
+            record[f"width_{name}"] = score.mean_width
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _aligned(rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    forecasts = rows.pivot_table(index="date", columns="model", values="forecast", aggfunc="first")
+    realised = rows.groupby("date")["realised"].first()
+    days = forecasts.dropna().index.intersection(realised.dropna().index)
+    return realised.loc[days], forecasts.loc[days]
+
+
+def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestReport:
+    """The report of ``store.load_realised`` rows (all symbols, targets and models present)."""
+    overall, yearly = [], []
+    for (symbol, target), rows in realised.groupby(KEYS, sort=True):
+        horizon, proxy = int(rows["horizon"].iloc[0]), str(rows["proxy"].iloc[0])
+        y, forecasts = _aligned(rows)
+        if len(y) <= horizon + 1:
+            continue
+        floor = noise_floor(proxy, horizon)
+        table = compare_forecasts(y, forecasts, horizon, seed=seed, qlike_floor=floor)
+        table = table.rename_axis("model").reset_index().merge(_interval_scores(rows, y.index), on="model")
+        overall.append(
+            table.assign(symbol=symbol, target=target, horizon=horizon, proxy=proxy, noise_floor=floor)
+        )
+        if y.index.year.value_counts().max() >= MIN_DAYS_PER_YEAR:
+            per_year = by_year(
+                y, forecasts, horizon, min_days=MIN_DAYS_PER_YEAR, seed=seed, qlike_floor=floor
+            )
+            yearly.append(per_year.rename_axis("model").reset_index().assign(symbol=symbol, target=target))
+    return BacktestReport(_keys_first(overall), _keys_first(yearly))
+
+
+def _keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True)
+    first = [c for c in ("symbol", "target", "year", "model") if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+SUMMARY_COLUMNS = [
+    "symbol", "target", "model", "n", "qlike", "qlike_ratio", "mse_ratio", "dm_p_vs_har", "dm_p_vs_log_har",
+    "in_mcs", "reducible_qlike", "coverage_80%", "width_80%", "coverage_90%", "width_90%",
+]  # fmt: skip
+
+
+def summary_markdown(report: BacktestReport) -> str:
+    """The overall table as markdown, the columns a researcher reads first."""
+    columns = [c for c in SUMMARY_COLUMNS if c in report.overall.columns]
+    return report.overall[columns].to_markdown(index=False, floatfmt=".4g")

@@ -1,0 +1,41 @@
+"""The backtest's warehouse reads and writes: the training panel, forecast partitions, realised forecasts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from forge_core.backtest.walk_forward import QUANTILE_COLUMNS, WindowResult
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.partitions import replace_keyed
+from forge_core.warehouse.sql_files import read_sql
+
+FORECAST_COLUMNS = [
+    "symbol", "date", "target", "model", "window_start", "forecast", *QUANTILE_COLUMNS,
+    "train_rows", "trained_through",
+]  # fmt: skip
+
+
+def load_panel(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, end: dt.date) -> pd.DataFrame:
+    """Feature rows dated before ``end`` with ``target_value`` and ``realised_on`` of ``spec`` (NaN if unknown)."""
+    frame = conn.execute(read_sql("backtest/panel.sql"), {"target": spec.name, "end": end}).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]), realised_on=pd.to_datetime(frame["realised_on"]))
+
+
+def write_window(conn: duckdb.DuckDBPyConnection, result: WindowResult, spec: TargetSpec, family: str) -> int:
+    """Replace the (target, model, window) partition of ``forecasts`` by the window's rows, in one transaction."""
+    rows = result.forecasts if len(result.forecasts) else pd.DataFrame(columns=FORECAST_COLUMNS)
+    rows = rows.assign(
+        window_start=pd.to_datetime(rows["window_start"]).dt.date,
+        created_at=pd.Timestamp.now(tz="UTC").tz_localize(None),
+    )
+    keys = {"target": spec.name, "model": family, "window_start": result.window.start}
+    return replace_keyed(conn, "forecasts", keys, rows)
+
+
+def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored forecast whose target has been realised, with the realised value and the horizon."""
+    frame = conn.execute(read_sql("backtest/realised.sql")).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]))

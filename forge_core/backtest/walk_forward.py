@@ -1,0 +1,154 @@
+"""Walk-forward forecasting: per window, refit on purged history, then forecast every day of the window.
+
+Purge: a row t may train a model for the window [s, e) only if its whole target window t+1..t+h ended before s,
+i.e. ``realised_on < s``. The model is fitted once per window and symbol, then forecasts each day t of the window
+at its close, using only rows <= t (stateful models run their recursions over the whole history up to t).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from forge_core.models import ForecastTask, create_model
+from forge_core.models.base import DEFAULT_LEVELS, WarmStart, quantile_label
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.partitions import DateWindow
+
+QUANTILE_COLUMNS = [quantile_label(level) for level in DEFAULT_LEVELS]
+
+
+@dataclass(frozen=True)
+class TrainingScheme:
+    """Which purged rows a window trains on: all of them (expanding) or those of the last ``rolling_years``."""
+
+    kind: Literal["expanding", "rolling"] = "expanding"
+    rolling_years: float = 10.0
+    min_rows: int = 250
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("expanding", "rolling"):
+            raise ValueError(f"training scheme must be 'expanding' or 'rolling', got {self.kind!r}")
+        if self.rolling_years <= 0 or self.min_rows < 1:
+            raise ValueError("rolling_years must be > 0 and min_rows >= 1")
+
+
+def purged_training_rows(
+    history: pd.DataFrame, window_start: dt.date, scheme: TrainingScheme
+) -> pd.DataFrame:
+    """Rows of ``history`` whose target was realised before ``window_start`` (and, rolling, recent enough)."""
+    start = pd.Timestamp(window_start)
+    keep = history["realised_on"].notna() & (pd.to_datetime(history["realised_on"]) < start)
+    if scheme.kind == "rolling":
+        keep &= history["date"] >= start - pd.Timedelta(days=round(365.25 * scheme.rolling_years))
+    return history[keep]
+
+
+@dataclass(frozen=True)
+class SymbolFit:
+    """One symbol's model for one window: how much it saw and what it learnt."""
+
+    symbol: str
+    train_rows: int
+    trained_through: dt.date
+    seconds: float
+    params: dict[str, float | int | str]
+
+
+@dataclass
+class WindowResult:
+    """Forecast rows of one window (all symbols), the fits behind them and the symbols left out, with why."""
+
+    window: DateWindow
+    forecasts: pd.DataFrame
+    fits: list[SymbolFit] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def forecast_window(
+    panel: pd.DataFrame,
+    spec: TargetSpec,
+    family: str,
+    window: DateWindow,
+    scheme: TrainingScheme,
+    *,
+    model_params: Mapping[str, Any] | None = None,
+    warm_starts: Mapping[str, WarmStart] | None = None,
+) -> WindowResult:
+    """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
+    task = ForecastTask(spec.horizon, spec.proxy)
+    result = WindowResult(window, pd.DataFrame())
+    frames = []
+    for symbol, rows in panel.groupby("symbol", sort=True):
+        history = rows[rows["date"] < pd.Timestamp(window.end)].reset_index(drop=True)
+        in_window = (history["date"] >= pd.Timestamp(window.start)).to_numpy()
+        if not in_window.any():
+            continue
+        train = purged_training_rows(history, window.start, scheme)
+        if len(train) < scheme.min_rows:
+            result.skipped[str(symbol)] = f"{len(train)} purged training rows, need {scheme.min_rows}"
+            continue
+        started = time.perf_counter()
+        model = create_model(family, task, **(model_params or {}))
+        model.fit(train, train["target_value"], warm_start=(warm_starts or {}).get(str(symbol)))
+        quantiles = model.predict_quantiles(history).to_numpy()[in_window]
+        forecast = model.predict(history)[in_window]
+        trained_through = pd.Timestamp(train["realised_on"].max()).date()
+        frame = pd.DataFrame(
+            {
+                "symbol": symbol,
+                "date": history.loc[in_window, "date"].to_numpy(),
+                "target": spec.name,
+                "model": family,
+                "window_start": pd.Timestamp(window.start),
+                "forecast": forecast,
+                **dict(zip(QUANTILE_COLUMNS, quantiles.T, strict=True)),
+                "train_rows": len(train),
+                "trained_through": pd.Timestamp(trained_through),
+            }
+        )
+        frames.append(frame)
+        result.fits.append(
+            SymbolFit(str(symbol), len(train), trained_through, time.perf_counter() - started, model.params())
+        )
+    result.forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return result
+
+
+def walk_forward(
+    panel: pd.DataFrame,
+    spec: TargetSpec,
+    family: str,
+    windows: Iterable[DateWindow],
+    scheme: TrainingScheme,
+    *,
+    model_params: Mapping[str, Any] | None = None,
+) -> Iterator[WindowResult]:
+    """``forecast_window`` over ``windows`` in date order, each fit warm-started from the previous window's."""
+    warm: dict[str, WarmStart] = {}
+    for window in sorted(windows, key=lambda w: w.start):
+        result = forecast_window(
+            panel, spec, family, window, scheme, model_params=model_params, warm_starts=warm
+        )
+        warm.update({fit.symbol: fit.params for fit in result.fits})
+        yield result
+
+
+def monthly_windows(first: dt.date, last: dt.date) -> list[DateWindow]:
+    """Calendar months [1st, next 1st) from the month of ``first`` through the month of ``last``."""
+    return _calendar_windows(first, last, months=1)
+
+
+def yearly_windows(first: dt.date, last: dt.date) -> list[DateWindow]:
+    """Calendar years from the year of ``first`` through the year of ``last``."""
+    return _calendar_windows(first.replace(month=1), last, months=12)
+
+
+def _calendar_windows(first: dt.date, last: dt.date, months: int) -> list[DateWindow]:
+    starts = pd.date_range(first.replace(day=1), last, freq=f"{months}MS")
+    return [DateWindow(s.date(), (s + pd.DateOffset(months=months)).date()) for s in starts]

@@ -1,0 +1,7 @@
+-- Feature rows of the traded symbols dated before $end, with one target's value and the day it was realised
+-- (NULL while t+h has not happened yet). Whoever trains on this must keep only rows realised before its window.
+SELECT f.*, t.value AS target_value, t.realised_on
+FROM daily_features AS f
+LEFT JOIN targets AS t ON t.symbol = f.symbol AND t.date = f.date AND t.target = $target
+WHERE f.date < $end
+ORDER BY f.symbol, f.date

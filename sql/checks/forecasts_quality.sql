@@ -1,0 +1,18 @@
+-- One model partition's forecasts (target, model, window [$window_start, $window_end)): values that are not
+-- finite or not positive, crossing quantiles, training that reached into the window, and feature days of the
+-- window without a forecast.
+WITH partition_rows AS (
+    SELECT * FROM forecasts WHERE target = $target AND model = $model AND window_start = $window_start
+),
+window_days AS (
+    SELECT symbol, date FROM daily_features WHERE date >= $window_start AND date < $window_end
+)
+SELECT
+    (SELECT count(*) FROM partition_rows
+        WHERE NOT isfinite(forecast + q05 + q10 + q50 + q90 + q95)) AS non_finite_values,
+    (SELECT count(*) FROM partition_rows WHERE least(forecast, q05) <= 0) AS non_positive_values,
+    (SELECT count(*) FROM partition_rows WHERE NOT (q05 <= q10 AND q10 <= q50 AND q50 <= q90 AND q90 <= q95))
+        AS crossing_quantiles,
+    (SELECT count(*) FROM partition_rows WHERE trained_through >= $window_start) AS training_reached_the_window,
+    (SELECT count(*) FROM window_days ANTI JOIN partition_rows USING (symbol, date)) AS missing_trading_days,
+    (SELECT count(*) FROM partition_rows WHERE date < $window_start OR date >= $window_end) AS rows_outside_window

@@ -1,0 +1,20 @@
+-- Out-of-sample variance forecasts of every model. A row is made at the close of `date` (day t) for the target's
+-- window t+1..t+h, by a model fitted for the walk-forward window starting `window_start` on rows whose targets were
+-- all realised before window_start (`trained_through` is the last of them: the purge is auditable).
+-- A model partition (target x window) of a model family owns the rows with its (target, model, window_start).
+CREATE TABLE IF NOT EXISTS forecasts (
+    symbol          VARCHAR   NOT NULL,
+    date            DATE      NOT NULL,
+    target          VARCHAR   NOT NULL,
+    model           VARCHAR   NOT NULL,
+    window_start    DATE      NOT NULL,
+    forecast        DOUBLE    NOT NULL,
+    q05             DOUBLE    NOT NULL,
+    q10             DOUBLE    NOT NULL,
+    q50             DOUBLE    NOT NULL,
+    q90             DOUBLE    NOT NULL,
+    q95             DOUBLE    NOT NULL,
+    train_rows      INTEGER   NOT NULL,
+    trained_through DATE      NOT NULL,
+    created_at      TIMESTAMP NOT NULL
+);
