@@ -1,0 +1,152 @@
+"""The walk-forward baseline backtest through real Dagster runs: model partitions, checks and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    ExecuteInProcessResult,
+    instance_for_test,
+    materialize,
+)
+
+from forge_assets.backtest import backtest_report
+from forge_assets.baselines import baseline_forecasts
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.pipeline import build_market_tables
+from forge_core.targets import DEFAULT_TARGETS
+from forge_core.warehouse.connection import open_warehouse
+from forge_resources import WarehouseResource
+
+BY_NAME = {a.key.to_user_string(): a for a in baseline_forecasts}
+
+
+def resources(warehouse: Path) -> dict[str, object]:
+    return {"warehouse": WarehouseResource(path=str(warehouse))}
+
+
+def run(instance: DagsterInstance, assets: list, warehouse: Path, first: str, last: str, **config: object):
+    run_config = {"ops": {a.op.name: {"config": config} for a in assets}} if config else None
+    return materialize(
+        assets,
+        instance=instance,
+        resources=resources(warehouse),
+        run_config=run_config,
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        raise_on_error=False,
+    )
+
+
+def forecasts(warehouse: Path) -> pd.DataFrame:
+    with open_warehouse(warehouse, read_only=True) as conn:
+        return conn.execute("SELECT * EXCLUDE (created_at) FROM forecasts ORDER BY ALL").df()
+
+
+def check_results(result: ExecuteInProcessResult) -> dict[str, bool]:
+    events = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    return {e.event_specific_data.check_name: e.event_specific_data.passed for e in events}
+
+
+@pytest.fixture(scope="module")
+def built_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two synthetic symbols, 2016-2019, built once (the market data assets have their own tests)."""
+    warehouse = tmp_path_factory.mktemp("market") / "w.duckdb"
+    source = SyntheticSource(2, seed=7, start=dt.date(2016, 1, 4), today=dt.date(2019, 12, 31))
+    with open_warehouse(warehouse) as conn:
+        build_market_tables(conn, source.load(dt.date(2016, 1, 4), dt.date(2019, 12, 31)), DEFAULT_TARGETS)
+    return warehouse
+
+
+@pytest.fixture
+def market(built_market: Path, tmp_path: Path) -> Path:
+    """A private copy of the built warehouse."""
+    return Path(shutil.copy(built_market, tmp_path / "w.duckdb"))
+
+
+def test_a_backfill_of_windows_runs_once_and_forecasts_every_day_out_of_sample(market: Path) -> None:
+    chosen = [BY_NAME["har_forecasts"], BY_NAME["gjr_garch_forecasts"]]
+    with instance_for_test() as instance:
+        result = run(instance, chosen, market, "rv_1d|2019-01-01", "rv_22d|2019-03-01")
+        assert result.success
+        assert len(instance.get_runs()) == 1
+        expected = {f"{t}|2019-0{m}-01" for t in ("rv_1d", "rv_22d", "rv_5d") for m in (1, 2, 3)}
+        for asset in chosen:
+            assert instance.get_materialized_partitions(asset.key) == expected
+    assert check_results(result) == {"har_forecasts_quality": True, "gjr_garch_forecasts_quality": True}
+
+    rows = forecasts(market)
+    rows["window_start"] = pd.to_datetime(rows["window_start"])
+    assert set(rows["model"]) == {"har", "gjr_garch"}
+    assert (pd.to_datetime(rows["trained_through"]) < rows["window_start"]).all()
+    assert (rows["date"].dt.to_period("M") == rows["window_start"].dt.to_period("M")).all()
+    assert len(rows) == 2 * 3 * 2 * len(
+        pd.bdate_range("2019-01-01", "2019-03-31")
+    )  # models x targets x symbols
+
+
+def test_rerunning_a_window_gives_identical_rows(market: Path) -> None:
+    har = [BY_NAME["har_forecasts"]]
+    with instance_for_test() as instance:
+        assert run(instance, har, market, "rv_5d|2019-01-01", "rv_5d|2019-02-01").success
+        first = forecasts(market)
+        assert run(instance, har, market, "rv_5d|2019-02-01", "rv_5d|2019-02-01").success
+    pd.testing.assert_frame_equal(forecasts(market), first)
+
+
+def test_a_window_without_enough_history_fails_its_blocking_check(market: Path) -> None:
+    with instance_for_test() as instance:
+        result = run(
+            instance,
+            [BY_NAME["har_forecasts"]],
+            market,
+            "rv_1d|2019-01-01",
+            "rv_1d|2019-01-01",
+            min_train_rows=10**6,
+        )
+    assert check_results(result) == {"har_forecasts_quality": False}
+    assert forecasts(market).empty
+
+
+def test_the_report_scores_the_stored_forecasts_with_tables_and_figures(
+    market: Path, forge_home: Path
+) -> None:
+    families = [BY_NAME[f"{f}_forecasts"] for f in ("har", "log_har", "ewma")]
+    with instance_for_test() as instance:
+        assert run(instance, families, market, "rv_1d|2018-01-01", "rv_5d|2018-12-01").success
+        report = materialize([backtest_report], instance=instance, resources=resources(market))
+    assert report.success
+    metadata = report.asset_materializations_for_node("backtest_report")[0].metadata
+    assert "qlike_ratio" in metadata["summary"].value
+    assert metadata["dagster/row_count"].value == 2 * 2 * 3  # symbols x targets x models
+    folder = forge_home / "reports" / "backtest"
+    overall = pd.read_csv(folder / "overall.csv")
+    assert (overall.loc[overall["model"] == "har", "qlike_ratio"] == 1).all()
+    assert (folder / "rv_1d_forecast_vs_realised.png").read_bytes()[:4] == b"\x89PNG"
+    assert metadata["figure_rv_5d_cumulative_qlike_vs_har"].value.startswith(
+        "![rv_5d_cumulative_qlike_vs_har](data:image/png;base64,"
+    )
+
+
+def test_the_report_says_what_to_do_when_nothing_was_backfilled(market: Path) -> None:
+    with instance_for_test() as instance:
+        result = materialize(
+            [backtest_report], instance=instance, resources=resources(market), raise_on_error=False
+        )
+    assert not result.success
+    assert (
+        "backfill some walk-forward windows"
+        in result.get_step_failure_events()[0].step_failure_data.error.message
+    )
+
+
+def test_forecast_assets_depend_on_the_features_and_targets() -> None:
+    for asset in baseline_forecasts:
+        (spec,) = asset.specs
+        assert {dep.asset_key for dep in spec.deps} == {AssetKey("daily_features"), AssetKey("targets")}
