@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from forge_core.models import ForecastTask, create_model
-from forge_core.models.base import DEFAULT_LEVELS, WarmStart, quantile_label
+from forge_core.models.base import DEFAULT_LEVELS, Runtime, WarmStart, quantile_label
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.partitions import DateWindow
 
@@ -79,6 +79,7 @@ def forecast_window(
     *,
     model_params: Mapping[str, Any] | None = None,
     warm_starts: Mapping[str, WarmStart] | None = None,
+    runtime: Runtime | None = None,
 ) -> WindowResult:
     """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
     task = ForecastTask(spec.horizon, spec.proxy)
@@ -94,7 +95,8 @@ def forecast_window(
             result.skipped[str(symbol)] = f"{len(train)} purged training rows, need {scheme.min_rows}"
             continue
         started = time.perf_counter()
-        model = create_model(family, task, **(model_params or {}))
+        fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), str(window.start))
+        model = create_model(family, task, fit_runtime, **(model_params or {}))
         model.fit(train, train["target_value"], warm_start=(warm_starts or {}).get(str(symbol)))
         quantiles = model.predict_quantiles(history).to_numpy()[in_window]
         forecast = model.predict(history)[in_window]

@@ -1,6 +1,6 @@
 """Volatility forecasting models behind one interface (``VolatilityModel``), created by family name."""
 
-from forge_core.models.base import DEFAULT_LEVELS, ForecastTask, VolatilityModel, quantile_label
+from forge_core.models.base import DEFAULT_LEVELS, ForecastTask, Runtime, VolatilityModel, quantile_label
 from forge_core.models.ewma import EwmaModel
 from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
@@ -18,6 +18,7 @@ __all__ = [
     "HarModel",
     "LogHarModel",
     "RandomWalkModel",
+    "Runtime",
     "VolatilityModel",
     "create_model",
     "load_model",

@@ -19,10 +19,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,26 @@ class Empty:
 WarmStart = Mapping[str, float | int | str]
 
 
+@dataclass(frozen=True)
+class Runtime:
+    """Where and how a model trains: device, precision, checkpoint folder and a progress log.
+
+    Not a hyperparameter: it never changes what a model learns up to numerics, and is not saved with it. Models
+    that do not train iteratively (the baselines) ignore it.
+    """
+
+    device: str = "cpu"
+    precision: Literal["fp32", "bf16"] = "fp32"
+    checkpoint_dir: Path | None = None
+    log: Callable[[str], None] | None = None
+
+    def under(self, *parts: str) -> Runtime:
+        """The same runtime with its checkpoints in a sub-folder (one per symbol and window, say)."""
+        if self.checkpoint_dir is None:
+            return self
+        return dataclasses.replace(self, checkpoint_dir=self.checkpoint_dir.joinpath(*parts))
+
+
 class VolatilityModel(ABC):
     """A variance forecaster with a fixed task. Subclasses set ``family``, ``Params`` and ``State``
     (frozen dataclasses of hyperparameters and of the fitted state) and implement ``_fit``/``_predict``."""
@@ -71,12 +91,13 @@ class VolatilityModel(ABC):
     Params: ClassVar[type] = Empty
     State: ClassVar[type]
 
-    def __init__(self, task: ForecastTask, **params: Any) -> None:
+    def __init__(self, task: ForecastTask, runtime: Runtime | None = None, **params: Any) -> None:
         names = [f.name for f in dataclasses.fields(self.Params)]
         unknown = sorted(set(params) - set(names))
         if unknown:
             raise ValueError(f"{self.family}: unknown params {unknown}; accepted: {names}")
         self.task = task
+        self.runtime = runtime or Runtime()
         self.hyper = self.Params(**params)
         self.state: Any = None
         self.residual_quantiles: np.ndarray | None = None

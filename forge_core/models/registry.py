@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from forge_core.models.base import ForecastTask, VolatilityModel
+from forge_core.models.base import ForecastTask, Runtime, VolatilityModel
 from forge_core.models.ewma import EwmaModel
 from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
@@ -34,9 +34,11 @@ def model_class(family: str) -> type[VolatilityModel]:
         raise ValueError(f"unknown model family {family!r}; known: {sorted(MODEL_REGISTRY)}") from None
 
 
-def create_model(family: str, task: ForecastTask, **params: Any) -> VolatilityModel:
-    """An unfitted model of ``family`` for ``task`` with hyperparameters ``params``."""
-    return model_class(family)(task, **params)
+def create_model(
+    family: str, task: ForecastTask, runtime: Runtime | None = None, **params: Any
+) -> VolatilityModel:
+    """An unfitted model of ``family`` for ``task`` with hyperparameters ``params``, training on ``runtime``."""
+    return model_class(family)(task, runtime, **params)
 
 
 def load_model(path: Path) -> VolatilityModel:
