@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FORGE_HOME ?= $(CURDIR)/.forge
 
-.PHONY: setup demo test lint ui bench-features clean
+.PHONY: setup demo backtest test lint ui bench-features bench-accuracy clean
 
 # torch first, from the local CPU build: with it installed, the project's torch bound is already met, and
 # constraints.txt keeps pip from ever replacing it with a newer CUDA build.
@@ -20,6 +20,10 @@ setup: $(BIN)/.installed
 demo: setup
 	$(BIN)/python -m forge_jobs.demo
 
+# the demo, then the baseline walk-forward backtest 2010-2018 (monthly windows, every target) and its report
+backtest: setup
+	$(BIN)/python -m forge_jobs.demo --backtest
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -33,6 +37,10 @@ ui: setup
 
 bench-features: setup
 	$(BIN)/python benchmarks/features.py
+
+bench-accuracy: setup
+	$(BIN)/python benchmarks/accuracy.py --symbols ^GSPC,^IXIC --refit monthly \
+		--json benchmarks/results/accuracy_bundled_parkinson_monthly.json
 
 clean:
 	rm -rf $(FORGE_HOME)

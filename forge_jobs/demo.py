@@ -3,6 +3,8 @@
 Materialises raw_prices -> daily_features -> targets for a range of trading days as ONE run (the same
 single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
 otherwise), then prints the tables, their spans and how to open the Dagster UI on the same instance.
+With ``--backtest`` it then backfills every baseline model over the monthly walk-forward windows of
+``--backtest-start`` .. ``--backtest-end`` for every target (one run) and materialises the backtest report.
 """
 
 from __future__ import annotations
@@ -10,13 +12,22 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import warnings
 
 import pandas as pd
 
-from forge_core.warehouse.connection import open_warehouse
-from forge_jobs.definitions import defs
-from forge_jobs.instance import dagster_instance
-from forge_jobs.jobs import market_data_job
+warnings.filterwarnings(
+    "ignore", message="Parameter `backfill_policy` of function `asset` is currently in beta"
+)
+
+from forge_core.settings import reports_dir  # noqa: E402
+from forge_core.targets import configured_targets  # noqa: E402
+from forge_core.warehouse.connection import open_warehouse  # noqa: E402
+from forge_jobs.definitions import defs  # noqa: E402
+from forge_jobs.instance import dagster_instance  # noqa: E402
+from forge_jobs.jobs import backtest_report_job, baselines_job, market_data_job  # noqa: E402
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 BUNDLED_SPAN = (dt.date(1999, 1, 4), dt.date(2018, 12, 31))
 
@@ -40,19 +51,33 @@ def _default_span() -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=3 * 365), today
 
 
-def run_main_job(start: dt.date, end: dt.date) -> bool:
-    """Materialise the market data job over the trading days in [start, end] as one run."""
-    first, last = _weekday_on_or_after(start), _weekday_on_or_before(end)
-    result = defs.resolve_job_def(market_data_job.name).execute_in_process(
+def _run_range(job_name: str, first: str, last: str) -> bool:
+    """One run of ``job_name`` over the partition range first..last, as a UI backfill with one run does it."""
+    result = defs.resolve_job_def(job_name).execute_in_process(
         instance=dagster_instance(),
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={
-            "dagster/asset_partition_range_start": first.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat(),
-        },
+        run_config=QUIET,
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         raise_on_error=False,
     )
     return result.success
+
+
+def run_main_job(start: dt.date, end: dt.date) -> bool:
+    """Materialise the market data job over the trading days in [start, end] as one run."""
+    first, last = _weekday_on_or_after(start), _weekday_on_or_before(end)
+    return _run_range(market_data_job.name, first.isoformat(), last.isoformat())
+
+
+def run_backtest(start: dt.date, end: dt.date) -> bool:
+    """Backfill the baselines over the monthly windows of [start, end] for every target, then the report."""
+    names = [spec.name for spec in configured_targets()]  # a static partition range follows declaration order
+    window = "{}|{:%Y-%m}-01"
+    if not _run_range(baselines_job.name, window.format(names[0], start), window.format(names[-1], end)):
+        return False
+    report = defs.resolve_job_def(backtest_report_job.name).execute_in_process(
+        instance=dagster_instance(), run_config=QUIET, raise_on_error=False
+    )
+    return report.success
 
 
 def describe_warehouse(path: str) -> pd.DataFrame:
@@ -75,6 +100,9 @@ def main() -> None:
     )
     parser.add_argument("--start", type=dt.date.fromisoformat, default=default_start)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=default_end)
+    parser.add_argument("--backtest", action="store_true", help="also backfill the baselines and the report")
+    parser.add_argument("--backtest-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
+    parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
     args = parser.parse_args()
 
     ok = run_main_job(args.start, args.end)
@@ -84,6 +112,15 @@ def main() -> None:
     print(f"Warehouse (DuckDB): {warehouse}")
     print(describe_warehouse(str(warehouse)).to_string(index=False))
     print(f"Dagster instance (SQLite): {os.environ['DAGSTER_HOME']}")
+    if ok and args.backtest:
+        ok = run_backtest(args.backtest_start, args.backtest_end)
+        print(
+            f"\nbaseline backtest {'succeeded' if ok else 'FAILED'}: {args.backtest_start} .. {args.backtest_end}"
+        )
+        summary = reports_dir() / "backtest" / "summary.md"
+        if summary.exists():
+            print(summary.read_text())
+            print(f"Report tables and figures: {summary.parent}")
     print("Open the Dagster UI on it:  make ui   (then browse http://127.0.0.1:3000)")
     if not ok:
         raise SystemExit(1)
