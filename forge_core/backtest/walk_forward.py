@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from forge_core.models import ForecastTask, create_model
+from forge_core.models import ForecastTask, VolatilityModel, create_model
 from forge_core.models.base import DEFAULT_LEVELS, Runtime, WarmStart, quantile_label
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.partitions import DateWindow
@@ -51,13 +51,14 @@ def purged_training_rows(
 
 @dataclass(frozen=True)
 class SymbolFit:
-    """One symbol's model for one window: how much it saw and what it learnt."""
+    """One symbol's model for one window: how much it saw, what it learnt, and the fitted model itself."""
 
     symbol: str
     train_rows: int
     trained_through: dt.date
     seconds: float
     params: dict[str, float | int | str]
+    model: VolatilityModel = field(repr=False, compare=False)
 
 
 @dataclass
@@ -116,7 +117,9 @@ def forecast_window(
         )
         frames.append(frame)
         result.fits.append(
-            SymbolFit(str(symbol), len(train), trained_through, time.perf_counter() - started, model.params())
+            SymbolFit(
+                str(symbol), len(train), trained_through, time.perf_counter() - started, model.params(), model
+            )
         )
     result.forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return result
