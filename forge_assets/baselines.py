@@ -3,18 +3,9 @@
 Backfilling a range of windows is the walk-forward backtest; it runs as one run per backfill.
 """
 
-from dagster import (
-    AssetCheckSpec,
-    AssetExecutionContext,
-    AssetsDefinition,
-    BackfillPolicy,
-    MaterializeResult,
-    asset,
-)
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
-from forge_assets.forecasting import WalkForwardConfig, materialize_forecasts
-from forge_assets.market_data import OWNERS, daily_features, targets
-from forge_assets.partitions import model_partitions
+from forge_assets.forecasting import WalkForwardConfig, forecast_asset_args, materialize_forecasts
 from forge_resources import WarehouseResource
 
 BASELINE_FAMILIES: dict[str, str] = {
@@ -29,31 +20,9 @@ GROUP = "baselines"
 
 
 def forecast_asset(family: str, description: str) -> AssetsDefinition:
-    """The ``<family>_forecasts`` asset: purged refits per window, out-of-sample forecasts, a blocking check."""
-    name = f"{family}_forecasts"
+    """The ``<family>_forecasts`` asset of a baseline: purged refits per window, a blocking check."""
 
-    @asset(
-        name=name,
-        partitions_def=model_partitions,
-        backfill_policy=BackfillPolicy.single_run(),
-        deps=[daily_features, targets],
-        group_name=GROUP,
-        owners=OWNERS,
-        kinds={"python", "duckdb"},
-        description=(
-            f"{description} One model per symbol and window, fitted on rows whose target was realised before the "
-            "window (purge), forecasting every trading day of the window into the `forecasts` table."
-        ),
-        check_specs=[
-            AssetCheckSpec(
-                f"{name}_quality",
-                asset=name,
-                blocking=True,
-                description="Finite, positive, non-crossing forecasts for every trading day of the window; "
-                "no training target realised inside the window.",
-            )
-        ],
-    )
+    @asset(**forecast_asset_args(family, description, GROUP, kinds={"python", "duckdb"}))
     def _forecasts(
         context: AssetExecutionContext, config: WalkForwardConfig, warehouse: WarehouseResource
     ) -> MaterializeResult:

@@ -6,19 +6,25 @@ read the panel and to write each window (never while fitting), and every window 
 """
 
 from collections import defaultdict
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetDep,
     AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
 )
 from pydantic import Field
 
+from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
 from forge_core.backtest.store import load_panel, write_window
 from forge_core.backtest.walk_forward import TrainingScheme, walk_forward
@@ -41,6 +47,42 @@ class WalkForwardConfig(Config):
 
     def training_scheme(self) -> TrainingScheme:
         return TrainingScheme(self.scheme, self.rolling_years, self.min_train_rows)
+
+
+def forecast_asset_args(
+    family: str,
+    description: str,
+    group: str,
+    *,
+    kinds: set[str],
+    deps: Sequence[AssetDep | AssetsDefinition] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``@asset`` arguments every model family's ``<family>_forecasts`` asset shares."""
+    name = f"{family}_forecasts"
+    return {
+        "name": name,
+        "partitions_def": model_partitions,
+        "backfill_policy": BackfillPolicy.single_run(),
+        "deps": [daily_features, targets, *deps],
+        "group_name": group,
+        "owners": OWNERS,
+        "kinds": kinds,
+        "description": (
+            f"{description} One model per symbol and window, fitted on rows whose target was realised before the "
+            "window (purge), forecasting every trading day of the window into the `forecasts` table."
+        ),
+        "check_specs": [
+            AssetCheckSpec(
+                f"{name}_quality",
+                asset=name,
+                blocking=True,
+                description="Finite, positive, non-crossing forecasts for every trading day of the window; "
+                "no training target realised inside the window.",
+            )
+        ],
+        **extra,
+    }
 
 
 def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:

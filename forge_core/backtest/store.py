@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -39,3 +42,46 @@ def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored forecast whose target has been realised, with the realised value and the horizon."""
     frame = conn.execute(read_sql("backtest/realised.sql")).df()
     return frame.assign(date=pd.to_datetime(frame["date"]))
+
+
+@dataclass(frozen=True)
+class TunedParams:
+    """Hyperparameters tuned for a family and target on windows that ended on or before ``tuned_before``."""
+
+    family: str
+    target: str
+    params: dict[str, Any]
+    tuned_before: dt.date
+    best_qlike: float
+    n_trials: int
+    study_name: str
+
+
+def save_tuned_params(conn: duckdb.DuckDBPyConnection, tuned: TunedParams) -> None:
+    """Replace the (family, target) row of ``hyperparameters``."""
+    row = pd.DataFrame(
+        [
+            {
+                "family": tuned.family,
+                "target": tuned.target,
+                "params": json.dumps(tuned.params, sort_keys=True),
+                "tuned_before": tuned.tuned_before,
+                "best_qlike": tuned.best_qlike,
+                "n_trials": tuned.n_trials,
+                "study_name": tuned.study_name,
+                "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+            }
+        ]
+    )
+    replace_keyed(conn, "hyperparameters", {"family": tuned.family, "target": tuned.target}, row)
+
+
+def tuned_params_for(
+    conn: duckdb.DuckDBPyConnection, family: str, target: str, window_start: dt.date
+) -> dict[str, Any] | None:
+    """The tuned parameters usable for a window starting ``window_start`` (tuned on earlier data), else None."""
+    found = conn.execute(
+        read_sql("backtest/tuned_params.sql"),
+        {"family": family, "target": target, "window_start": window_start},
+    ).fetchone()
+    return json.loads(found[0]) if found else None
