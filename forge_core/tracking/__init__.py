@@ -1,0 +1,29 @@
+"""MLflow tracking of model fits and the model registry (no Dagster): see ``fits`` and ``registry``."""
+
+from forge_core.tracking.config import TrackingConfig, code_version, default_tracking_config
+from forge_core.tracking.fits import FitRecord, experiment_name, log_fit, run_url, tracking_client
+from forge_core.tracking.registry import (
+    CHALLENGER,
+    CHAMPION,
+    load_registered,
+    register_fit,
+    registered_name,
+    set_alias,
+)
+
+__all__ = [
+    "CHALLENGER",
+    "CHAMPION",
+    "FitRecord",
+    "TrackingConfig",
+    "code_version",
+    "default_tracking_config",
+    "experiment_name",
+    "load_registered",
+    "log_fit",
+    "register_fit",
+    "registered_name",
+    "run_url",
+    "set_alias",
+    "tracking_client",
+]

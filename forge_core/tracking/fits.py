@@ -1,0 +1,215 @@
+"""Logging model fits to MLflow: one experiment per target, one run per family x target x symbol x window.
+
+A run holds the model's flattened ``params()`` and the data window as params, the final metrics (step 0) and
+the per-epoch history (``epoch/<name>``, step = epoch), tags ``forge.*`` (family, target, symbol, window,
+code version), and artifacts ``model/`` (``VolatilityModel.save``: ``model.json``, plus ``model.pt`` for
+torch models) and ``features.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import functools
+import json
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+import sqlalchemy.pool
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+from mlflow.utils.validation import (
+    MAX_ENTITY_KEY_LENGTH,
+    MAX_METRICS_PER_BATCH,
+    MAX_PARAM_VAL_LENGTH,
+    MAX_PARAMS_TAGS_PER_BATCH,
+    MAX_TAG_VAL_LENGTH,
+)
+
+from forge_core.models.base import VolatilityModel
+from forge_core.tracking.config import TrackingConfig
+
+MODEL_ARTIFACT_DIR = "model"
+MODEL_FILE = "model.json"
+FEATURES_FILE = "features.json"
+TAG_PREFIX = "forge."
+LOCAL_UI = "http://127.0.0.1:5000"
+SCHEMA_LOCK_KEY = 0x466F726765  # any bigint shared by every VolatilityForge process
+
+
+@dataclass(frozen=True)
+class FitRecord:
+    """Where a logged fit lives: its run, its experiment and the URI of its model files."""
+
+    run_id: str
+    experiment_id: str
+    model_uri: str
+
+
+def tracking_client(config: TrackingConfig) -> MlflowClient:
+    """A client bound to ``config``'s stores (never to MLflow's process-wide default URIs), their schema made."""
+    _initialise_stores(config.tracking_uri, config.registry_uri)
+    return MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)
+
+
+@functools.cache
+def _initialise_stores(tracking_uri: str, registry_uri: str) -> None:
+    """Open both stores once per process. Opening a new database creates and migrates its schema, which
+    processes must not do at once (parallel Dagster steps on a fresh store would corrupt it): they queue on a
+    lock file beside a SQLite database, or on an advisory lock in Postgres."""
+    with _schema_lock(tracking_uri):  # the client opens the tracking store as it is made
+        client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+    with _schema_lock(registry_uri):
+        client.search_registered_models(max_results=1)
+
+
+@contextmanager
+def _schema_lock(uri: str) -> Iterator[None]:
+    if uri.startswith("sqlite:///"):
+        lock = Path(uri.removeprefix("sqlite:///")).with_suffix(".lock")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with lock.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            yield
+    elif uri.startswith("postgresql"):
+        engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            with engine.connect() as conn:  # a session-level lock, released when the connection closes
+                conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                yield
+        finally:
+            engine.dispose()
+    else:  # a tracking server migrates its own store
+        yield
+
+
+def experiment_name(target: str) -> str:
+    return f"volatilityforge/{target}"
+
+
+def experiment_id(client: MlflowClient, config: TrackingConfig, target: str) -> str:
+    """The id of ``target``'s experiment, created (with its artifact folder under the root) if missing."""
+    name = experiment_name(target)
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    location = f"{config.artifact_root.rstrip('/')}/{target}" if config.artifact_root else None
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException as error:  # another process created it first
+        if error.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
+            raise
+        return client.get_experiment_by_name(name).experiment_id
+
+
+def log_fit(
+    config: TrackingConfig,
+    *,
+    model: VolatilityModel,
+    target: str,
+    symbol: str,
+    window_start: dt.date,
+    window_end: dt.date,
+    trained_through: dt.date,
+    train_rows: int,
+    features: Sequence[str] | None,
+    metrics: Mapping[str, float],
+    epoch_history: Sequence[Mapping[str, float]] | None,
+    code_version: str,
+    tags: Mapping[str, Any] | None = None,
+) -> FitRecord:
+    """Log one fitted model as a new run of ``target``'s experiment; the run is FAILED if logging fails."""
+    client = tracking_client(config)
+    exp_id = experiment_id(client, config, target)
+    window = {"window_start": window_start, "window_end": window_end, "trained_through": trained_through}
+    run_tags = {
+        f"{TAG_PREFIX}{key}": str(value)
+        for key, value in {
+            "family": model.family,
+            "target": target,
+            "symbol": symbol,
+            **window,
+            "code_version": code_version,
+        }.items()
+    }
+    run_tags |= {str(key): str(value) for key, value in (tags or {}).items()}
+    name = run_name(model.family, target, symbol, window_start)
+    run_id = client.create_run(
+        exp_id, tags=_truncate(run_tags, MAX_TAG_VAL_LENGTH), run_name=name
+    ).info.run_id
+    try:
+        params = flatten(model.params()) | {key: str(value) for key, value in window.items()}
+        params |= {"train_rows": str(train_rows), "code_version": code_version}
+        if features is not None:
+            params["n_features"] = str(len(features))
+        now = int(time.time() * 1000)
+        logged = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
+        for index, epoch in enumerate(epoch_history or []):
+            step = int(epoch.get("epoch", index))
+            logged += [Metric(f"epoch/{k}", float(v), now, step) for k, v in epoch.items() if k != "epoch"]
+        _log_batches(client, run_id, params, logged)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / MODEL_ARTIFACT_DIR
+            folder.mkdir()
+            model.save(folder / MODEL_FILE)
+            client.log_artifacts(run_id, str(folder), MODEL_ARTIFACT_DIR)
+            if features is not None:
+                listing = Path(tmp) / FEATURES_FILE
+                listing.write_text(json.dumps(list(features), indent=1))
+                client.log_artifact(run_id, str(listing))
+    except BaseException:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    client.set_terminated(run_id, "FINISHED")
+    return FitRecord(run_id, exp_id, f"runs:/{run_id}/{MODEL_ARTIFACT_DIR}")
+
+
+def run_name(family: str, target: str, symbol: str, window_start: dt.date) -> str:
+    return f"{family}-{target}-{symbol}-{window_start.isoformat()}"
+
+
+def run_url(config: TrackingConfig, record: FitRecord) -> str:
+    """The run's page. With an HTTP tracking server, its URL; with a database store (SQLite, Postgres) there is
+    no server, so the command that serves one and the page it will have: ``mlflow ui --backend-store-uri <uri>
+    --registry-store-uri <uri>, then http://127.0.0.1:5000/#/experiments/<exp>/runs/<run>``."""
+    page = f"#/experiments/{record.experiment_id}/runs/{record.run_id}"
+    if config.tracking_uri.startswith(("http://", "https://")):
+        return f"{config.tracking_uri.rstrip('/')}/{page}"
+    return (
+        f"mlflow ui --backend-store-uri {config.tracking_uri} --registry-store-uri {config.registry_uri}, "
+        f"then {LOCAL_UI}/{page}"
+    )
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested mappings as dotted keys, other values as strings (lists and tuples as JSON), cut to MLflow's
+    key and value lengths."""
+    out: dict[str, str] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out |= flatten(value, f"{name}.")
+        else:
+            text = json.dumps(value) if isinstance(value, list | tuple) else str(value)
+            out[name[:MAX_ENTITY_KEY_LENGTH]] = text
+    return _truncate(out, MAX_PARAM_VAL_LENGTH)
+
+
+def _truncate(values: Mapping[str, str], limit: int) -> dict[str, str]:
+    return {key: value[:limit] for key, value in values.items()}
+
+
+def _log_batches(client: MlflowClient, run_id: str, params: Mapping[str, str], metrics: list[Metric]) -> None:
+    entries = [Param(k, v) for k, v in params.items()]
+    for start in range(0, len(entries), MAX_PARAMS_TAGS_PER_BATCH):
+        client.log_batch(run_id, params=entries[start : start + MAX_PARAMS_TAGS_PER_BATCH])
+    for start in range(0, len(metrics), MAX_METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=metrics[start : start + MAX_METRICS_PER_BATCH])

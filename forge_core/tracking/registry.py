@@ -1,0 +1,56 @@
+"""The MLflow model registry: one registered model per target x family (``<target>-<family>``), one version
+per registered fit (tagged with its symbol, window and code version), aliases ``champion``/``challenger``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+
+from forge_core.models import load_model
+from forge_core.models.base import VolatilityModel
+from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, MODEL_FILE, TAG_PREFIX, FitRecord, tracking_client
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+def registered_name(target: str, family: str) -> str:
+    """The registered model of a target and family, e.g. ``rv_5d-har``."""
+    return f"{target}-{family}"
+
+
+def register_fit(config: TrackingConfig, record: FitRecord, name: str) -> int:
+    """A new version of registered model ``name`` (created if missing) from a logged fit; returns its number.
+    The version carries the run's ``forge.*`` tags (symbol, window, code version, ...)."""
+    client = tracking_client(config)
+    try:
+        client.create_registered_model(name)
+    except MlflowException as error:
+        if error.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
+            raise
+    run_tags = client.get_run(record.run_id).data.tags
+    tags = {key: value for key, value in run_tags.items() if key.startswith(TAG_PREFIX)}
+    version = client.create_model_version(name, record.model_uri, run_id=record.run_id, tags=tags)
+    return int(version.version)
+
+
+def set_alias(config: TrackingConfig, name: str, version: int, alias: str) -> None:
+    """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
+    tracking_client(config).set_registered_model_alias(name, alias, str(version))
+
+
+def load_registered(config: TrackingConfig, name: str, alias_or_version: str | int) -> VolatilityModel:
+    """The model of a registered version, by alias (``"champion"``) or number (``3`` or ``"3"``); the same as
+    loading ``models:/<name>@<alias>`` or ``models:/<name>/<version>``."""
+    client = tracking_client(config)
+    ref = str(alias_or_version)
+    version = (
+        client.get_model_version(name, ref) if ref.isdigit() else client.get_model_version_by_alias(name, ref)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = client.download_artifacts(version.run_id, MODEL_ARTIFACT_DIR, tmp)
+        return load_model(Path(folder) / MODEL_FILE)

@@ -1,0 +1,46 @@
+"""A small real feature panel (two synthetic symbols, 2016 to mid-2019) and a fresh Postgres database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pandas as pd
+import psycopg2
+import pytest
+
+from forge_core.backtest.store import load_panel
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.pipeline import build_market_tables
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.connection import open_warehouse
+
+SPEC = TargetSpec("rv_5d", 5)
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+
+
+@pytest.fixture(scope="package")
+def panel(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """``load_panel`` of SPEC."""
+    first, today = dt.date(2016, 1, 4), dt.date(2019, 6, 28)
+    bars = SyntheticSource(2, seed=5, start=first, today=today).load(first, today)
+    with open_warehouse(tmp_path_factory.mktemp("tuning") / "warehouse.duckdb") as conn:
+        span = build_market_tables(conn, bars, (SPEC,))
+        return load_panel(conn, SPEC, span.end)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the CI Postgres (127.0.0.1:5432, trust auth), dropped afterwards."""
+    name = f"optuna_test_{uuid.uuid4().hex}"
+    admin = psycopg2.connect(**POSTGRES)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {name}")
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
