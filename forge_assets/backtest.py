@@ -1,12 +1,11 @@
 """The backtest report over every model's stored out-of-sample forecasts."""
 
-import base64
-from pathlib import Path
-
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from forge_assets.baselines import baseline_forecasts
+from forge_assets.deep_models import torch_forecasts
 from forge_assets.market_data import OWNERS
+from forge_assets.metadata import figure
 from forge_core.backtest.plots import cumulative_loss_difference, forecast_vs_realised
 from forge_core.backtest.report import evaluate_backtest, summary_markdown
 from forge_core.backtest.store import load_realised
@@ -14,12 +13,8 @@ from forge_core.settings import reports_dir
 from forge_resources import WarehouseResource
 
 
-def _embedded_png(path: Path) -> str:
-    return f"![{path.stem}](data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
-
-
 @asset(
-    deps=baseline_forecasts,
+    deps=[*baseline_forecasts, *torch_forecasts],
     group_name="backtest",
     owners=OWNERS,
     kinds={"python", "pandas"},
@@ -57,6 +52,6 @@ def backtest_report(context: AssetExecutionContext, warehouse: WarehouseResource
             "forecasts_scored": len(realised),
             "summary": MetadataValue.md(summary),
             "report_folder": MetadataValue.path(str(folder)),
-            **{f"figure_{path.stem}": MetadataValue.md(_embedded_png(path)) for path in figures},
+            **{f"figure_{path.stem}": figure(path) for path in figures},
         }
     )

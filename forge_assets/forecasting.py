@@ -26,12 +26,13 @@ from pydantic import Field
 
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
-from forge_core.backtest.store import load_panel, write_window
-from forge_core.backtest.walk_forward import TrainingScheme, walk_forward
+from forge_core.backtest.store import load_panel, tuned_params_for, write_window
+from forge_core.backtest.walk_forward import TrainingScheme, WindowResult, walk_forward
 from forge_core.targets import configured_targets
+from forge_core.tracking import code_version, log_fit, register_fit, registered_name, run_url
 from forge_core.warehouse.partitions import DateWindow
 from forge_core.warehouse.quality import forecasts_quality
-from forge_resources import WarehouseResource
+from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
 
 class WalkForwardConfig(Config):
@@ -95,21 +96,71 @@ def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
     return {target: sorted(spans, key=lambda w: w.start) for target, spans in sorted(windows.items())}
 
 
+def track_fits(tracking: MlflowResource, result: WindowResult, target: str, family: str) -> list[str]:
+    """Log every symbol's fit of the window as an MLflow run, register it under target x family; run pages."""
+    config, version = tracking.config(), code_version()
+    pages = []
+    for fit in result.fits:
+        record = log_fit(
+            config,
+            model=fit.model,
+            target=target,
+            symbol=fit.symbol,
+            window_start=result.window.start,
+            window_end=result.window.end,
+            trained_through=fit.trained_through,
+            train_rows=fit.train_rows,
+            features=fit.model.feature_columns(),
+            metrics={"fit_seconds": fit.seconds},
+            epoch_history=fit.model.history,
+            code_version=version,
+        )
+        register_fit(config, record, registered_name(target, family))
+        pages.append(run_url(config, record))
+    return pages
+
+
 def materialize_forecasts(
-    context: AssetExecutionContext, family: str, config: WalkForwardConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    family: str,
+    config: WalkForwardConfig,
+    warehouse: WarehouseResource,
+    *,
+    compute: ComputeResource | None = None,
+    tracking: MlflowResource | None = None,
 ) -> MaterializeResult:
-    """Fit ``family`` on purged history and forecast every day of each of the run's windows; check each window."""
+    """Fit ``family`` on purged history and forecast every day of each of the run's windows; check each window.
+
+    With ``compute`` the models train on its device (the nets); with ``tracking`` every fit is an MLflow run and a
+    registered model version. Tuned hyperparameters apply to the windows after their tuning data."""
     specs = {spec.name: spec for spec in configured_targets()}
     scheme = config.training_scheme()
-    summaries, defects = [], defaultdict(int)
+    runtime = compute.runtime(log=context.log.info) if compute else None
+    summaries, defects, pages = [], defaultdict(int), []
     for target, windows in run_windows(context).items():
         spec = specs[target]
         with warehouse.open(read_only=True) as conn:
             panel = load_panel(conn, spec, max(w.end for w in windows))
-        for result in walk_forward(panel, spec, family, windows, scheme):
+            tuned = {w.start: tuned_params_for(conn, family, target, w.start) for w in windows}
+        used_tuned = sum(params is not None for params in tuned.values())
+        context.log.info(
+            f"{family} {target}: tuned hyperparameters for {used_tuned} of {len(windows)} windows"
+        )
+        results = walk_forward(
+            panel,
+            spec,
+            family,
+            windows,
+            scheme,
+            model_params=lambda w, tuned=tuned: tuned[w.start] or {},
+            runtime=runtime,
+        )
+        for result in results:
             with warehouse.open() as conn:
                 rows = write_window(conn, result, spec, family)
                 quality = forecasts_quality(conn, target, family, result.window)
+            if tracking:
+                pages += track_fits(tracking, result, target, family)
             for name, count in quality.counts.items():
                 defects[name] += count
             fit_seconds = sum(f.seconds for f in result.fits)
@@ -126,6 +177,7 @@ def materialize_forecasts(
                     "trained_through": str(max((f.trained_through for f in result.fits), default="")),
                     "fit_s": round(fit_seconds, 3),
                     "skipped": "; ".join(f"{s}: {why}" for s, why in result.skipped.items()),
+                    "tuned": tuned[result.window.start] is not None,
                 }
             )
     table = pd.DataFrame(summaries)
@@ -135,6 +187,11 @@ def materialize_forecasts(
             "windows": len(table),
             "scheme": f"{scheme.kind}" + (f" {scheme.rolling_years}y" if scheme.kind == "rolling" else ""),
             "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
+            **(
+                {"mlflow_runs": MetadataValue.md("\n".join(f"- {page}" for page in pages[-20:]))}
+                if pages
+                else {}
+            ),
         },
         check_results=[
             AssetCheckResult(

@@ -4,7 +4,9 @@ from dagster import AssetSelection, define_asset_job
 
 from forge_assets.backtest import backtest_report
 from forge_assets.baselines import GROUP as BASELINES
+from forge_assets.deep_models import GROUP as DEEP_MODELS
 from forge_assets.market_data import GROUP as MARKET_DATA
+from forge_assets.tuning import GROUP as TUNING
 
 market_data_job = define_asset_job(
     name="market_data_job",
@@ -19,6 +21,21 @@ baselines_job = define_asset_job(
         "Walk-forward backtest of the econometric baselines: backfill a range of target x window partitions "
         "(one run); each window refits on purged history and forecasts its days out of sample."
     ),
+)
+
+deep_models_job = define_asset_job(
+    name="deep_models_job",
+    selection=AssetSelection.groups(DEEP_MODELS),
+    description=(
+        "Walk-forward backtest of the torch families (gpu pool): each window trains per symbol on purged history, "
+        "tracked in MLflow, with tuned hyperparameters for windows after their tuning cut-off."
+    ),
+)
+
+tuning_job = define_asset_job(
+    name="tuning_job",
+    selection=AssetSelection.groups(TUNING),
+    description="Optuna studies of every torch family's hyperparameters, one partition per target.",
 )
 
 backtest_report_job = define_asset_job(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -132,13 +132,16 @@ def walk_forward(
     windows: Iterable[DateWindow],
     scheme: TrainingScheme,
     *,
-    model_params: Mapping[str, Any] | None = None,
+    model_params: Mapping[str, Any] | Callable[[DateWindow], Mapping[str, Any]] | None = None,
+    runtime: Runtime | None = None,
 ) -> Iterator[WindowResult]:
-    """``forecast_window`` over ``windows`` in date order, each fit warm-started from the previous window's."""
+    """``forecast_window`` over ``windows`` in date order, each fit warm-started from the previous window's.
+    ``model_params`` may be a function of the window (tuned parameters apply only after their tuning data)."""
     warm: dict[str, WarmStart] = {}
     for window in sorted(windows, key=lambda w: w.start):
+        params = model_params(window) if callable(model_params) else model_params
         result = forecast_window(
-            panel, spec, family, window, scheme, model_params=model_params, warm_starts=warm
+            panel, spec, family, window, scheme, model_params=params, warm_starts=warm, runtime=runtime
         )
         warm.update({fit.symbol: fit.params for fit in result.fits})
         yield result

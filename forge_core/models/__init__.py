@@ -6,19 +6,42 @@ from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
-from forge_core.models.registry import MODEL_REGISTRY, create_model, load_model, model_class
+from forge_core.models.registry import (
+    BASELINE_FAMILIES,
+    MODEL_REGISTRY,
+    TORCH_FAMILIES,
+    create_model,
+    load_model,
+    model_class,
+)
+from forge_core.models.torch_model import (
+    GRUModel,
+    LSTMModel,
+    MLPModel,
+    TCNModel,
+    TorchModel,
+    TransformerModel,
+)
 
 __all__ = [
+    "BASELINE_FAMILIES",
     "DEFAULT_LEVELS",
     "MODEL_REGISTRY",
+    "TORCH_FAMILIES",
     "EwmaModel",
     "ForecastTask",
+    "GRUModel",
     "GarchModel",
     "GjrGarchModel",
     "HarModel",
+    "LSTMModel",
     "LogHarModel",
+    "MLPModel",
     "RandomWalkModel",
     "Runtime",
+    "TCNModel",
+    "TorchModel",
+    "TransformerModel",
     "VolatilityModel",
     "create_model",
     "load_model",

@@ -98,6 +98,7 @@ class VolatilityModel(ABC):
             raise ValueError(f"{self.family}: unknown params {unknown}; accepted: {names}")
         self.task = task
         self.runtime = runtime or Runtime()
+        self.history: list[dict[str, float]] = []  # per-epoch metrics of iterative training (the nets)
         self.hyper = self.Params(**params)
         self.state: Any = None
         self.residual_quantiles: np.ndarray | None = None
@@ -158,6 +159,10 @@ class VolatilityModel(ABC):
             raise ValueError(f"{self.family}: {ok.sum()} usable training rows, need at least {MIN_RESIDUALS}")
         resid = np.log(np.maximum(y[ok], VARIANCE_FLOOR)) - np.log(fitted[ok])
         self.residual_quantiles = np.quantile(resid, QUANTILE_GRID)
+
+    def feature_columns(self) -> list[str] | None:
+        """The input columns a fitted model reads, when it keeps a fixed list (the nets); None otherwise."""
+        return None
 
     # -- description and persistence ---------------------------------------------------------------------
     def params(self) -> dict[str, float | int | str]:

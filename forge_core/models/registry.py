@@ -12,6 +12,10 @@ from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
+from forge_core.models.torch_model import GRUModel, LSTMModel, MLPModel, TCNModel, TransformerModel
+
+BASELINE_FAMILIES: tuple[str, ...] = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
+TORCH_FAMILIES: tuple[str, ...] = ("mlp", "lstm", "gru", "tcn", "transformer")
 
 MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
     cls.family: cls
@@ -22,6 +26,11 @@ MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
         LogHarModel,
         GarchModel,
         GjrGarchModel,
+        MLPModel,
+        LSTMModel,
+        GRUModel,
+        TCNModel,
+        TransformerModel,
     )
 }
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from dagster import (
     AssetKey,
     DagsterEventType,
@@ -19,9 +16,6 @@ from dagster import (
 
 from forge_assets.backtest import backtest_report
 from forge_assets.baselines import baseline_forecasts
-from forge_core.data.synthetic import SyntheticSource
-from forge_core.pipeline import build_market_tables
-from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 from forge_resources import WarehouseResource
 
@@ -52,22 +46,6 @@ def forecasts(warehouse: Path) -> pd.DataFrame:
 def check_results(result: ExecuteInProcessResult) -> dict[str, bool]:
     events = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     return {e.event_specific_data.check_name: e.event_specific_data.passed for e in events}
-
-
-@pytest.fixture(scope="module")
-def built_market(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two synthetic symbols, 2016-2019, built once (the market data assets have their own tests)."""
-    warehouse = tmp_path_factory.mktemp("market") / "w.duckdb"
-    source = SyntheticSource(2, seed=7, start=dt.date(2016, 1, 4), today=dt.date(2019, 12, 31))
-    with open_warehouse(warehouse) as conn:
-        build_market_tables(conn, source.load(dt.date(2016, 1, 4), dt.date(2019, 12, 31)), DEFAULT_TARGETS)
-    return warehouse
-
-
-@pytest.fixture
-def market(built_market: Path, tmp_path: Path) -> Path:
-    """A private copy of the built warehouse."""
-    return Path(shutil.copy(built_market, tmp_path / "w.duckdb"))
 
 
 def test_a_backfill_of_windows_runs_once_and_forecasts_every_day_out_of_sample(market: Path) -> None:

@@ -81,7 +81,8 @@ def test_the_webserver_serves_the_asset_graph_of_the_workspace(webserver: int) -
     assert all(
         assets[name]["groupName"] == "market_data" and assets[name]["isPartitioned"] for name in market
     )
-    assert all(node["hasAssetChecks"] for name, node in assets.items() if name != "backtest_report")
+    assert all(node["hasAssetChecks"] for name, node in assets.items() if name.endswith("_forecasts"))
+    assert {"lstm_forecasts", "lstm_hyperparameters", "transformer_forecasts"} <= set(assets)
     (repository,) = data["repositoriesOrError"]["nodes"]
     assert {"market_data_job", "baselines_job", "backtest_report_job"} <= {
         job["name"] for job in repository["jobs"]

@@ -29,6 +29,9 @@ REPO = Path(__file__).parents[2]
 ASSETS = ("raw_prices", "daily_features", "targets")
 FAMILIES = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
 FORECASTS = tuple(f"{family}_forecasts" for family in FAMILIES)
+NETS = ("mlp", "lstm", "gru", "tcn", "transformer")
+NET_FORECASTS = tuple(f"{family}_forecasts" for family in NETS)
+HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in NETS)
 MODULE = "forge_jobs.definitions"
 
 
@@ -38,7 +41,7 @@ def _assets_def(name: str) -> AssetsDefinition:
 
 def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     Definitions.validate_loadable(defs)
-    everything = {*ASSETS, *FORECASTS, "backtest_report"}
+    everything = {*ASSETS, *FORECASTS, *NET_FORECASTS, *HYPERPARAMETERS, "backtest_report"}
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
     job = defs.resolve_job_def("market_data_job")
     assert job.asset_layer.selected_asset_keys == {AssetKey(name) for name in ASSETS}
@@ -46,6 +49,25 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     baselines = defs.resolve_job_def("baselines_job")
     assert baselines.asset_layer.selected_asset_keys == {AssetKey(name) for name in FORECASTS}
     assert baselines.partitions_def == model_partitions
+    deep = defs.resolve_job_def("deep_models_job")
+    assert deep.asset_layer.selected_asset_keys == {AssetKey(name) for name in NET_FORECASTS}
+    tuning = defs.resolve_job_def("tuning_job")
+    assert tuning.asset_layer.selected_asset_keys == {AssetKey(name) for name in HYPERPARAMETERS}
+
+
+@pytest.mark.parametrize("family", NETS)
+def test_net_assets_train_in_the_gpu_pool_downstream_of_their_tuned_hyperparameters(family: str) -> None:
+    forecasts, tuned = _assets_def(f"{family}_forecasts"), _assets_def(f"{family}_hyperparameters")
+    (spec,) = forecasts.specs
+    assert spec.group_name == "deep_models" and forecasts.op.pool == "gpu"
+    assert forecasts.partitions_def == model_partitions
+    assert AssetKey(f"{family}_hyperparameters") in {dep.asset_key for dep in spec.deps}
+    assert [(check.name, check.blocking) for check in forecasts.check_specs] == [
+        (f"{family}_forecasts_quality", True)
+    ]
+    assert tuned.partitions_def == model_partitions.get_partitions_def_for_dimension("target")
+    assert {"warehouse", "compute", "tracking"} <= forecasts.required_resource_keys
+    assert {"warehouse", "tuning", "compute"} <= tuned.required_resource_keys
 
 
 @pytest.mark.parametrize("name", FORECASTS)

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from forge_core.models import (
+    BASELINE_FAMILIES,
     MODEL_REGISTRY,
+    TORCH_FAMILIES,
     EwmaModel,
     ForecastTask,
     GarchModel,
@@ -24,7 +26,9 @@ TASK = ForecastTask(1, "parkinson")
 
 
 def test_registry_creates_every_family() -> None:
-    assert set(MODEL_REGISTRY) == {"random_walk", "ewma", "har", "log_har", "garch", "gjr_garch"}
+    assert set(MODEL_REGISTRY) == set(BASELINE_FAMILIES) | set(TORCH_FAMILIES)
+    assert set(BASELINE_FAMILIES) == {"random_walk", "ewma", "har", "log_har", "garch", "gjr_garch"}
+    assert set(TORCH_FAMILIES) == {"mlp", "lstm", "gru", "tcn", "transformer"}
     for family, cls in MODEL_REGISTRY.items():
         model = create_model(family, TASK)
         assert type(model) is cls
@@ -35,8 +39,8 @@ def test_registry_creates_every_family() -> None:
 
 
 def test_registry_errors_list_the_known_families_and_params() -> None:
-    with pytest.raises(ValueError, match=r"unknown model family 'lstm'; known: \['ewma', 'garch'"):
-        create_model("lstm", TASK)
+    with pytest.raises(ValueError, match=r"unknown model family 'prophet'; known: \['ewma', 'garch'"):
+        create_model("prophet", TASK)
     with pytest.raises(ValueError, match=r"unknown params \['lam'\]; accepted: \['decay'\]"):
         create_model("ewma", TASK, lam=0.9)
     assert create_model("ewma", TASK, decay=0.97).params()["decay"] == 0.97

@@ -1,0 +1,136 @@
+"""Hyperparameters per model family and target, tuned with Optuna on walk-forward windows before a cut-off.
+
+A ``<family>_hyperparameters`` partition (one per target) runs a persistent Optuna study (TPE, median pruning;
+storage from the tuning resource, so a stopped study resumes and several processes can share it) whose trials
+are scored by the out-of-sample QLIKE of purged walk-forward fits on the ``windows`` monthly windows ending at
+``tune_before``. The best parameters go to the warehouse with that date: forecasts use them only for windows
+starting on or after it.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from forge_assets.market_data import OWNERS, daily_features, targets
+from forge_assets.metadata import figure
+from forge_assets.partitions import target_partitions
+from forge_core.backtest.store import TunedParams, load_panel, save_tuned_params
+from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows
+from forge_core.models import TORCH_FAMILIES
+from forge_core.settings import reports_dir
+from forge_core.targets import configured_targets
+from forge_core.tuning import study_figures, tune
+from forge_core.warehouse.partitions import DateWindow
+from forge_resources import ComputeResource, OptunaResource, WarehouseResource
+
+GROUP = "tuning"
+
+
+class TuningConfig(Config):
+    """Which past windows a study scores trials on, and how long it searches."""
+
+    tune_before: str = Field(default="2010-01-01", description="Tuning sees only data before this day.")
+    windows: int = Field(default=12, ge=1, description="Monthly windows just before tune_before to score on.")
+    n_trials: int = Field(default=20, ge=1, description="Trials to add to the study in this run.")
+    timeout_s: float = Field(
+        default=0.0, ge=0, description="Stop adding trials after this long (0: no limit)."
+    )
+    seed: int = Field(default=0, description="Seed of the TPE sampler.")
+
+    @property
+    def before(self) -> dt.date:
+        return dt.date.fromisoformat(self.tune_before)
+
+    def tuning_windows(self) -> list[DateWindow]:
+        """The ``windows`` whole calendar months that end on or before ``tune_before``."""
+        first = (pd.Timestamp(self.before) - pd.DateOffset(months=self.windows)).date()
+        return [w for w in monthly_windows(first, self.before - dt.timedelta(days=1)) if w.end <= self.before]
+
+
+def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefinition:
+    """The ``<family>_hyperparameters`` asset, partitioned by target."""
+
+    @asset(
+        name=f"{family}_hyperparameters",
+        partitions_def=target_partitions,
+        deps=[
+            AssetDep(upstream, partition_mapping=AllPartitionMapping())
+            for upstream in (daily_features, targets)
+        ],
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"optuna"},
+        pool=pool,
+        description=(
+            f"Optuna study of {family}'s hyperparameters for one target: TPE sampler, median pruner, trials scored "
+            "by out-of-sample QLIKE on purged walk-forward windows before `tune_before`; the best parameters are "
+            "stored for the forecasts of later windows. Figures: optimisation history and parameter importances."
+        ),
+    )
+    def _hyperparameters(
+        context: AssetExecutionContext,
+        config: TuningConfig,
+        warehouse: WarehouseResource,
+        tuning: OptunaResource,
+        compute: ComputeResource,
+    ) -> MaterializeResult:
+        spec = {s.name: s for s in configured_targets()}[context.partition_key]
+        before, windows = config.before, config.tuning_windows()
+        with warehouse.open(read_only=True) as conn:
+            panel = load_panel(conn, spec, before)
+        study_name = f"{family}-{spec.name}-before-{before}"
+        result = tune(
+            tuning.storage(),
+            study_name,
+            panel,
+            family,
+            spec,
+            windows,
+            TrainingScheme(),
+            before=before,
+            n_trials=config.n_trials,
+            timeout_s=config.timeout_s or None,
+            seed=config.seed,
+            runtime=compute.runtime(log=context.log.info),
+        )
+        tuned = TunedParams(
+            family,
+            spec.name,
+            result.best_params,
+            before,
+            result.best_value,
+            result.n_trials,
+            result.study_name,
+        )
+        with warehouse.open() as conn:
+            save_tuned_params(conn, tuned)
+        context.log.info(f"{study_name}: best QLIKE {result.best_value:.4f} after {result.n_trials} trials")
+        files = study_figures(tuning.storage(), study_name, reports_dir() / "tuning" / family / spec.name)
+        return MaterializeResult(
+            metadata={
+                "best_params": MetadataValue.json(result.best_params),
+                "best_qlike": result.best_value,
+                "trials": result.n_trials,
+                "pruned": result.n_pruned,
+                "study": study_name,
+                "tuning_windows": f"{windows[0].start} .. {windows[-1].end} ({len(windows)} months)",
+                **{f"figure_{p.stem}": figure(p) for p in files if p.suffix == ".png"},
+                **{f"html_{p.stem}": MetadataValue.path(str(p)) for p in files if p.suffix == ".html"},
+            }
+        )
+
+    return _hyperparameters
+
+
+torch_hyperparameters = [hyperparameters_asset(family, pool="gpu") for family in TORCH_FAMILIES]

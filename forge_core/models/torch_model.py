@@ -1,0 +1,402 @@
+"""Neural volatility models (``forge_core.nets``) behind ``VolatilityModel``: MLP (HARNet-style), LSTM, GRU, TCN
+and a small transformer, all trained by one trainer (``forge_core.nets.trainer``).
+
+Target: log y, y floored as the features (``VARIANCE_FLOOR``). The net gives, for day t, a log-variance s_t and
+log-quantiles; the forecasts are
+
+    point     f_t = exp(s_t)                      (loss "qlike": exp(s) estimates E[y | rows <= t])
+              f_t = exp(s_t + sigma^2 / 2)        (loss "log_mse": log-normal bias correction, sigma^2 = variance
+                                                   of the validation log residuals)
+    quantile  q_t(p) = exp(net's log-quantile p)  (linear in p between the trained levels; never crossing)
+
+Validation (early stopping): ``valid`` if given, else the last ``valid_fraction`` of the usable training rows,
+with the h rows before it left out, so that no fitted row's target window t+1..t+h reaches a validation row.
+``warm_start`` is ignored: ``params()`` holds no weights; a killed fit resumes from ``runtime.checkpoint_dir``
+instead. Rows without ``seq_len`` rows of complete features (L = 1 for the MLP) get NaN forecasts.
+
+Files: ``save(path)`` writes JSON (family, task, params, fitted facts, scaler, history) at ``path`` and the
+weights (a ``state_dict``) at ``path.with_suffix(".pt")``, read back with ``weights_only=True``. Predictions
+run in fixed-size zero-padded chunks, so a row's forecast is bitwise the same whatever else is predicted with it
+(on CPU): a prefix of the history gives exactly the prefix of the forecasts, and a loaded model the same ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+import torch
+
+from forge_core.features.daily import VARIANCE_FLOOR
+from forge_core.models.base import (
+    DEFAULT_LEVELS,
+    FORMAT_VERSION,
+    ForecastTask,
+    Runtime,
+    VolatilityModel,
+    WarmStart,
+    quantile_label,
+)
+from forge_core.nets.architectures import (
+    QUANTILE_LEVELS,
+    MLPNet,
+    RecurrentNet,
+    TCNNet,
+    TransformerNet,
+    VolNet,
+    initialise_output,
+)
+from forge_core.nets.features import Scaler, windows
+from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
+from forge_core.nets.trainer import train as train_net
+
+PREDICT_CHUNK = 1024
+MIN_FIT_ROWS = 30
+MIN_VALID_ROWS = 10
+POSITIONS = ("learned", "sinusoidal")
+
+
+@dataclass(frozen=True)
+class TorchParams:
+    """Hyperparameters shared by every family (small, CPU-friendly defaults)."""
+
+    epochs: int = 30
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    hidden: int = 32
+    dropout: float = 0.1
+    loss: str = "qlike"  # or "log_mse"
+    schedule: str = "cosine"  # or "onecycle", "plateau"
+    patience: int = 5
+    clip: float = 1.0
+    accumulate: int = 1
+    valid_fraction: float = 0.15
+    quantile_weight: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.train_config()  # validates the training settings
+        if not 0 < self.valid_fraction < 1 or not 0 <= self.dropout < 1 or self.hidden < 1:
+            raise ValueError("need 0 < valid_fraction < 1, 0 <= dropout < 1 and hidden >= 1")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(TrainConfig)})
+
+
+@dataclass(frozen=True)
+class MLPParams(TorchParams):
+    layers: int = 2
+    har_init: bool = True
+
+
+@dataclass(frozen=True)
+class SequenceParams(TorchParams):
+    seq_len: int = 22
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.seq_len < 1:
+            raise ValueError(f"seq_len must be >= 1, got {self.seq_len}")
+
+
+@dataclass(frozen=True)
+class RecurrentParams(SequenceParams):
+    layers: int = 1
+
+
+@dataclass(frozen=True)
+class TCNParams(SequenceParams):
+    kernel_size: int = 3
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.kernel_size < 2:
+            raise ValueError(f"kernel_size must be >= 2, got {self.kernel_size}")
+
+
+@dataclass(frozen=True)
+class TransformerParams(SequenceParams):
+    layers: int = 2
+    n_heads: int = 4
+    n_kv_heads: int = 2
+    positions: str = "learned"  # or "sinusoidal"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.hidden % self.n_heads or self.n_heads % self.n_kv_heads or self.positions not in POSITIONS:
+            raise ValueError(
+                f"need n_heads | hidden, n_kv_heads | n_heads and positions in {POSITIONS}; got hidden "
+                f"{self.hidden}, n_heads {self.n_heads}, n_kv_heads {self.n_kv_heads}, positions {self.positions!r}"
+            )
+
+
+@dataclass(frozen=True)
+class TorchState:
+    """Facts of a fit (the weights live in the .pt file)."""
+
+    n_features: int
+    n_fit: int
+    n_valid: int
+    epochs_run: int
+    best_epoch: int
+    best_valid_loss: float
+    bias_var: float  # sigma^2 of the log_mse bias correction; 0 for qlike
+
+
+class TorchModel(VolatilityModel):
+    """The shared logic; a family sets ``family``, ``Params`` and builds its net in ``_network``."""
+
+    Params: ClassVar[type] = TorchParams
+    State = TorchState
+
+    def __init__(self, task: ForecastTask, runtime: Runtime | None = None, **params: Any) -> None:
+        super().__init__(task, runtime, **params)
+        self.net: VolNet | None = None
+        # self.history (set up by the base class) gets the trainer's per-epoch entries
+        self.scaler: Scaler | None = None
+
+    @property
+    def seq_len(self) -> int:
+        """Days per input window."""
+        return int(self.hyper.seq_len)
+
+    def feature_columns(self) -> list[str] | None:
+        """The ``daily_features`` columns the fitted net reads, in input order."""
+        return None if self.scaler is None else list(self.scaler.columns)
+
+    @abstractmethod
+    def _network(self, n_features: int) -> VolNet:
+        """A freshly initialised net of this family for ``n_features`` inputs."""
+
+    # -- fitting -----------------------------------------------------------------------------------------
+    def fit(
+        self,
+        train: pd.DataFrame,
+        target: pd.Series,
+        valid: tuple[pd.DataFrame, pd.Series] | None = None,
+        *,
+        warm_start: WarmStart | None = None,
+    ) -> Self:
+        """Train on ``train`` (early stopping on ``valid`` or the purged tail); ``warm_start`` is ignored."""
+        y = self._target_values(train, target)
+        valid_rows = None if valid is None else (valid[0], self._target_values(*valid))
+        self.state = self._fit(train, y, warm_start, valid_rows)
+        return self
+
+    def _fit(
+        self,
+        train: pd.DataFrame,
+        y: np.ndarray,
+        warm_start: WarmStart | None,
+        valid: tuple[pd.DataFrame, np.ndarray] | None = None,
+    ) -> TorchState:
+        hyper = self.hyper
+        self.scaler = Scaler.fit(train, self.task.proxy)
+        rows, x, log_y = self._samples(train, y)
+        if valid is None:
+            n_valid = math.ceil(hyper.valid_fraction * len(rows))
+            first_valid = rows[-n_valid] if n_valid else len(train)
+            is_valid = rows >= first_valid
+            is_fit = rows < first_valid - self.task.horizon  # target window t+1..t+h ends before first_valid
+            fit_data, valid_data = (x[is_fit], log_y[is_fit]), (x[is_valid], log_y[is_valid])
+        else:
+            fit_data = (x, log_y)
+            valid_data = self._samples(*valid)[1:]
+        if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
+            raise ValueError(
+                f"{self.family}: {len(fit_data[1])} fit and {len(valid_data[1])} validation rows with complete "
+                f"{self.seq_len}-day windows; need {MIN_FIT_ROWS} and {MIN_VALID_ROWS}"
+            )
+        device = torch.device(self.runtime.device)
+        with reproducible(hyper.seed, device):
+            net = self._network(len(self.scaler.columns))
+            initialise_output(net, *fit_data, hyper.loss)
+            result = train_net(
+                net,
+                fit_data,
+                valid_data,
+                hyper.train_config(),
+                device=device,
+                precision_name=self.runtime.precision,
+                checkpoint_dir=self.runtime.checkpoint_dir,
+                log=self.runtime.log,
+                name=self.family,
+            )
+        self.net = net.eval()
+        self.history = result.history
+        bias_var = 0.0
+        if hyper.loss == "log_mse":
+            s, _ = self._forward(valid_data[0])
+            bias_var = float(np.var(valid_data[1] - s))
+        return TorchState(
+            n_features=len(self.scaler.columns),
+            n_fit=len(fit_data[1]),
+            n_valid=len(valid_data[1]),
+            epochs_run=len(result.history),
+            best_epoch=result.best_epoch,
+            best_valid_loss=float(result.best_valid_loss),
+            bias_var=bias_var,
+        )
+
+    def _samples(self, frame: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the rows with a complete window and a known target, their windows and log targets."""
+        assert self.scaler is not None
+        rows, x = windows(*self.scaler.transform(frame), self.seq_len)
+        known = np.isfinite(y[rows])
+        log_y = np.log(np.maximum(y[rows][known], VARIANCE_FLOOR)).astype(np.float32)
+        return rows[known], x[known], log_y
+
+    # -- forecasting -------------------------------------------------------------------------------------
+    def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        s, _ = self._outputs(features)
+        return np.exp(s + 0.5 * self.state.bias_var)
+
+    def predict_quantiles(
+        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
+    ) -> pd.DataFrame:
+        """The net's own quantiles, exp of its log-quantiles, linear in the level between the trained levels
+        ``QUANTILE_LEVELS``; ``levels`` must be strictly increasing within [0.05, 0.95]."""
+        known = np.asarray(QUANTILE_LEVELS)
+        lv = np.asarray(levels, dtype=float)
+        if lv.ndim != 1 or lv.size == 0 or np.any(np.diff(lv) <= 0) or lv[0] < known[0] or lv[-1] > known[-1]:
+            raise ValueError(
+                f"levels must be strictly increasing within [{known[0]}, {known[-1]}], got {list(levels)}"
+            )
+        self._check_rows(features)
+        if self.state is None:
+            raise RuntimeError(f"{self.family}: fit or load the model before predicting")
+        _, q = self._outputs(features)
+        j = np.clip(np.searchsorted(known, lv, side="right") - 1, 0, len(known) - 2)
+        w = (lv - known[j]) / (known[j + 1] - known[j])
+        values = np.exp(q[:, j] * (1 - w) + q[:, j + 1] * w)
+        return pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+
+    def _outputs(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """s and the log-quantiles for every row, NaN where the row has no complete window."""
+        assert self.scaler is not None
+        rows, x = windows(*self.scaler.transform(features), self.seq_len)
+        s = np.full(len(features), np.nan)
+        q = np.full((len(features), len(QUANTILE_LEVELS)), np.nan)
+        s[rows], q[rows] = self._forward(x)
+        return s, q
+
+    def _forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The net on windows x in zero-padded chunks of PREDICT_CHUNK rows (same shapes, same kernels)."""
+        assert self.net is not None
+        device = next(self.net.parameters()).device
+        s_parts, q_parts = [], []
+        with torch.no_grad(), one_thread(device), precision(device, self.runtime.precision):
+            for start in range(0, len(x), PREDICT_CHUNK):
+                chunk = x[start : start + PREDICT_CHUNK]
+                padded = np.zeros((PREDICT_CHUNK, *x.shape[1:]), dtype=np.float32)
+                padded[: len(chunk)] = chunk
+                s, q = self.net(torch.from_numpy(padded).to(device))
+                s_parts.append(s[: len(chunk)].float().cpu().numpy())
+                q_parts.append(q[: len(chunk)].float().cpu().numpy())
+        if not s_parts:
+            return np.empty(0), np.empty((0, len(QUANTILE_LEVELS)))
+        return np.concatenate(s_parts).astype(float), np.concatenate(q_parts).astype(float)
+
+    # -- persistence -------------------------------------------------------------------------------------
+    @staticmethod
+    def weights_path(path: Path) -> Path:
+        return Path(path).with_suffix(".pt")
+
+    def save(self, path: Path) -> None:
+        """JSON at ``path`` and the weights at ``path.with_suffix(".pt")``."""
+        if self.state is None or self.net is None or self.scaler is None:
+            raise RuntimeError(f"{self.family}: fit the model before saving it")
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "family": self.family,
+            "task": dataclasses.asdict(self.task),
+            "params": dataclasses.asdict(self.hyper),
+            "state": dataclasses.asdict(self.state),
+            "scaler": self.scaler.to_dict(),
+            "history": self.history,
+        }
+        Path(path).write_text(json.dumps(doc, indent=1, allow_nan=False))
+        torch.save({k: v.cpu() for k, v in self.net.state_dict().items()}, self.weights_path(path))
+
+    @classmethod
+    def load(cls, path: Path, runtime: Runtime | None = None) -> Self:
+        """A model written by ``save``, its net on ``runtime.device`` (CPU by default)."""
+        doc = json.loads(Path(path).read_text())
+        if doc.get("family") != cls.family or doc.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: holds family {doc.get('family')!r} v{doc.get('format_version')}, "
+                f"not {cls.family!r} v{FORMAT_VERSION}"
+            )
+        model = cls(ForecastTask(**doc["task"]), runtime, **doc["params"])
+        model.state = TorchState(**doc["state"])
+        model.scaler = Scaler.from_dict(doc["scaler"])
+        model.history = doc["history"]
+        net = model._network(model.state.n_features)
+        net.load_state_dict(torch.load(cls.weights_path(path), map_location="cpu", weights_only=True))
+        model.net = net.to(model.runtime.device).eval()
+        return model
+
+
+class MLPModel(TorchModel):
+    """Feed-forward net on day t's features with a HAR-initialised linear skip path (HARNet)."""
+
+    family = "mlp"
+    Params = MLPParams
+
+    @property
+    def seq_len(self) -> int:
+        return 1
+
+    def _network(self, n_features: int) -> VolNet:
+        h = self.hyper
+        return MLPNet(n_features, h.hidden, h.layers, h.dropout, h.har_init)
+
+
+class LSTMModel(TorchModel):
+    """LSTM over the last ``seq_len`` days."""
+
+    family = "lstm"
+    Params = RecurrentParams
+
+    def _network(self, n_features: int) -> VolNet:
+        h = self.hyper
+        return RecurrentNet(self.family, n_features, h.hidden, h.layers, h.dropout)
+
+
+class GRUModel(LSTMModel):
+    """GRU over the last ``seq_len`` days."""
+
+    family = "gru"
+
+
+class TCNModel(TorchModel):
+    """Dilated causal convolutions over the last ``seq_len`` days."""
+
+    family = "tcn"
+    Params = TCNParams
+
+    def _network(self, n_features: int) -> VolNet:
+        h = self.hyper
+        return TCNNet(n_features, h.hidden, h.seq_len, h.kernel_size, h.dropout)
+
+
+class TransformerModel(TorchModel):
+    """Causal transformer (RMSNorm, SwiGLU, grouped-query attention) over the last ``seq_len`` days."""
+
+    family = "transformer"
+    Params = TransformerParams
+
+    def _network(self, n_features: int) -> VolNet:
+        h = self.hyper
+        return TransformerNet(
+            n_features, h.hidden, h.seq_len, h.layers, h.n_heads, h.n_kv_heads, h.dropout, h.positions
+        )

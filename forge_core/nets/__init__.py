@@ -1,0 +1,34 @@
+"""Neural volatility networks: feature scaling and windows, layers, architectures, losses and one trainer.
+
+Nothing here knows about ``VolatilityModel``; ``forge_core.models.torch_model`` wraps these behind it."""
+
+from forge_core.nets.architectures import (
+    QUANTILE_LEVELS,
+    MLPNet,
+    RecurrentNet,
+    TCNNet,
+    TransformerNet,
+    VolNet,
+    initialise_output,
+)
+from forge_core.nets.features import Scaler, windows
+from forge_core.nets.losses import pinball, point_loss, total_loss
+from forge_core.nets.trainer import TrainConfig, TrainResult, train
+
+__all__ = [
+    "QUANTILE_LEVELS",
+    "MLPNet",
+    "RecurrentNet",
+    "Scaler",
+    "TCNNet",
+    "TrainConfig",
+    "TrainResult",
+    "TransformerNet",
+    "VolNet",
+    "initialise_output",
+    "pinball",
+    "point_loss",
+    "total_loss",
+    "train",
+    "windows",
+]
