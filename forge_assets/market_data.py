@@ -6,7 +6,6 @@ blocking data-quality check on what it wrote.
 """
 
 import time
-from collections.abc import Callable
 
 import duckdb
 from dagster import (
@@ -23,9 +22,9 @@ from dagster import (
 from forge_assets.partitions import partition_dates, trading_days
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import build_targets, configured_targets
-from forge_core.warehouse.partitions import DateWindow, replace_window_from_frame
+from forge_core.warehouse.partitions import DateWindow, WindowWriter, replace_window_from_frame
 from forge_core.warehouse.quality import (
-    QualityReport,
+    WindowCheck,
     daily_features_quality,
     raw_prices_quality,
     targets_quality,
@@ -48,8 +47,8 @@ def _write_and_check(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     table: str,
-    write: Callable[[duckdb.DuckDBPyConnection, DateWindow], int],
-    check: Callable[[duckdb.DuckDBPyConnection, DateWindow], QualityReport],
+    write: WindowWriter,
+    check: WindowCheck,
 ) -> MaterializeResult:
     """Replace the run's partitions of ``table``, check what was written and describe it in metadata."""
     window = partition_dates(context)

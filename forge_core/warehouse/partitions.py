@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -29,6 +29,12 @@ class DateWindow:
 
     def params(self) -> dict[str, dt.date]:
         return {"start": self.start, "end": self.end}
+
+
+class WindowWriter(Protocol):
+    """Writes a table's rows for a date window; returns the rows now in it."""
+
+    def __call__(self, conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int: ...
 
 
 def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:

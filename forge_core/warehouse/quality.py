@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import duckdb
 
@@ -24,6 +25,12 @@ class QualityReport:
     @property
     def defects(self) -> dict[str, int]:
         return {name: count for name, count in self.counts.items() if count}
+
+
+class WindowCheck(Protocol):
+    """Checks what a table holds for a date window."""
+
+    def __call__(self, conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport: ...
 
 
 def _counts(
