@@ -25,6 +25,7 @@ from tqdm import tqdm
 from forge_core.backtest.report import BacktestReport, evaluate_backtest
 from forge_core.backtest.store import load_panel
 from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows, walk_forward, yearly_windows
+from forge_core.compute import make_runtime
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.data.sources import SOURCE_KINDS, make_source
 from forge_core.features.daily import PROXIES
@@ -54,6 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--proxy", choices=PROXIES, default="parkinson")
     parser.add_argument("--horizons", default="1,5,22", help="comma-separated target horizons in days")
     parser.add_argument("--models", default=",".join(MODEL_REGISTRY), help="comma-separated model families")
+    parser.add_argument(
+        "--device", default="", help="torch device for the nets (default: cuda if present, else cpu)"
+    )
     parser.add_argument("--json", type=Path, help="write the metrics here")
     args = parser.parse_args(argv)
     kind = args.source.split(":", 1)[0]
@@ -84,6 +88,7 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, pd.DataFrame]:
     specs = tuple(TargetSpec(f"rv_{h}d", int(h), args.proxy) for h in args.horizons.split(","))
     windows = (monthly_windows if args.refit == "monthly" else yearly_windows)(args.test_start, args.test_end)
     scheme = TrainingScheme(args.scheme)
+    runtime = make_runtime(args.device)
     conn = duckdb.connect()
     for ddl in table_ddl():
         conn.execute(ddl)
@@ -94,7 +99,7 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, pd.DataFrame]:
         truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
         for family in args.models.split(","):
             started = time.perf_counter()
-            results = walk_forward(panel, spec, family, windows, scheme)
+            results = walk_forward(panel, spec, family, windows, scheme, runtime=runtime)
             label = f"{spec.name} {family}"
             frames = [
                 r.forecasts for r in tqdm(results, total=len(windows), desc=label, leave=False, disable=None)
