@@ -163,6 +163,9 @@ def materialize_forecasts(
                 pages += track_fits(tracking, result, target, family)
             for name, count in quality.counts.items():
                 defects[name] += count
+            for fit in result.fits:
+                for name, passed in fit.model.validation_checks().items():
+                    defects[name] += not passed
             fit_seconds = sum(f.seconds for f in result.fits)
             context.log.info(
                 f"{family} {target} window {result.window.start}: {rows} forecasts for {len(result.fits)} symbols, "

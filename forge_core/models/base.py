@@ -160,6 +160,11 @@ class VolatilityModel(ABC):
         resid = np.log(np.maximum(y[ok], VARIANCE_FLOOR)) - np.log(fitted[ok])
         self.residual_quantiles = np.quantile(resid, QUANTILE_GRID)
 
+    def validation_checks(self) -> dict[str, bool]:
+        """Named pass/fail facts of the last fit that a platform check should enforce (the nets: beating the
+        random walk on their validation rows); none for models without a validation set."""
+        return {}
+
     def feature_columns(self) -> list[str] | None:
         """The input columns a fitted model reads, when it keeps a fixed list (the nets); None otherwise."""
         return None

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
 from forge_core.models.base import (
     DEFAULT_LEVELS,
@@ -45,6 +46,7 @@ from forge_core.models.base import (
     WarmStart,
     quantile_label,
 )
+from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
     QUANTILE_LEVELS,
     MLPNet,
@@ -150,6 +152,8 @@ class TorchState:
     best_epoch: int
     best_valid_loss: float
     bias_var: float  # sigma^2 of the log_mse bias correction; 0 for qlike
+    valid_qlike: float  # QLIKE of the variance forecasts on the validation rows
+    valid_qlike_random_walk: float  # the random walk's QLIKE on the same rows
 
 
 class TorchModel(VolatilityModel):
@@ -208,9 +212,12 @@ class TorchModel(VolatilityModel):
             is_valid = rows >= first_valid
             is_fit = rows < first_valid - self.task.horizon  # target window t+1..t+h ends before first_valid
             fit_data, valid_data = (x[is_fit], log_y[is_fit]), (x[is_valid], log_y[is_valid])
+            valid_frame, valid_y, valid_rows = train, y, rows[is_valid]
         else:
             fit_data = (x, log_y)
-            valid_data = self._samples(*valid)[1:]
+            valid_rows, *valid_samples = self._samples(*valid)
+            valid_data = tuple(valid_samples)
+            valid_frame, valid_y = valid
         if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
             raise ValueError(
                 f"{self.family}: {len(fit_data[1])} fit and {len(valid_data[1])} validation rows with complete "
@@ -237,7 +244,7 @@ class TorchModel(VolatilityModel):
         if hyper.loss == "log_mse":
             s, _ = self._forward(valid_data[0])
             bias_var = float(np.var(valid_data[1] - s))
-        return TorchState(
+        state = TorchState(
             n_features=len(self.scaler.columns),
             n_fit=len(fit_data[1]),
             n_valid=len(valid_data[1]),
@@ -245,7 +252,29 @@ class TorchModel(VolatilityModel):
             best_epoch=result.best_epoch,
             best_valid_loss=float(result.best_valid_loss),
             bias_var=bias_var,
+            valid_qlike=math.nan,
+            valid_qlike_random_walk=math.nan,
         )
+        self.state = state  # _predict reads it (bias correction) while scoring the validation rows
+        return dataclasses.replace(state, **self._validation_qlike(valid_frame, valid_y, valid_rows))
+
+    def _validation_qlike(self, frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray) -> dict[str, float]:
+        """Mean QLIKE of the net and of the random walk (mean of the last h proxies) on the validation rows
+        where both forecast."""
+        net = self._predict(frame)[rows]
+        walk = RandomWalkModel(self.task)._predict(frame)[rows]
+        ok = np.isfinite(net) & np.isfinite(walk) & np.isfinite(y[rows]) & (y[rows] > 0)
+        if not ok.any():
+            return {"valid_qlike": math.nan, "valid_qlike_random_walk": math.nan}
+        return {
+            "valid_qlike": float(qlike(y[rows][ok], net[ok]).mean()),
+            "valid_qlike_random_walk": float(qlike(y[rows][ok], walk[ok]).mean()),
+        }
+
+    def validation_checks(self) -> dict[str, bool]:
+        """The net beats the random walk on its own validation rows (QLIKE)."""
+        state = self.state
+        return {"validation_loss_below_random_walk": bool(state.valid_qlike < state.valid_qlike_random_walk)}
 
     def _samples(self, frame: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of the rows with a complete window and a known target, their windows and log targets."""

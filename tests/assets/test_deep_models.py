@@ -22,7 +22,8 @@ from forge_resources import ComputeResource, MlflowResource, OptunaResource, War
 
 FORECASTS = {a.key.to_user_string(): a for a in torch_forecasts}
 TUNING = {a.key.to_user_string(): a for a in torch_hyperparameters}
-SMALL = {"epochs": 4, "patience": 2}  # keeps CPU training to a fraction of a second per fit
+TRAINED = {"epochs": 30, "patience": 5}  # the HAR-initialised MLP: a fraction of a second per fit on the CPU
+UNDERTRAINED = {"epochs": 2, "patience": 1}  # an LSTM stopped this early does not beat the random walk
 RV_5D = next(spec for spec in DEFAULT_TARGETS if spec.name == "rv_5d")
 
 
@@ -35,12 +36,15 @@ def resources(warehouse: Path) -> dict[str, object]:
     }
 
 
-def backfill(instance: DagsterInstance, asset_name: str, warehouse: Path, first: str, last: str):
+def backfill(
+    instance: DagsterInstance, asset_name: str, warehouse: Path, first: str, last: str, **kwargs: object
+):
     return materialize(
         [FORECASTS[asset_name]],
         instance=instance,
         resources=resources(warehouse),
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
+        **kwargs,
     )
 
 
@@ -52,28 +56,28 @@ def stored_forecasts(warehouse: Path, model: str) -> pd.DataFrame:
 
 @pytest.fixture
 def small_nets(market: Path) -> Path:
-    """Tuned parameters that keep the nets tiny, usable from 2018-11 on (tuned on earlier data)."""
+    """Stored hyperparameters (as if tuned on data before 2018-11) for a trained MLP and an undertrained LSTM."""
     with open_warehouse(market) as conn:
-        for family in ("mlp", "lstm"):
+        for family, params in (("mlp", TRAINED), ("lstm", UNDERTRAINED)):
             save_tuned_params(
-                conn, TunedParams(family, "rv_5d", SMALL, dt.date(2018, 11, 1), 0.0, 1, "fixture")
+                conn, TunedParams(family, "rv_5d", params, dt.date(2018, 11, 1), 0.0, 1, "fixture")
             )
     return market
 
 
 def test_nets_train_per_window_track_every_fit_and_reload_exactly(small_nets: Path) -> None:
     with instance_for_test() as instance:
-        result = backfill(instance, "lstm_forecasts", small_nets, "rv_5d|2018-11-01", "rv_5d|2018-12-01")
+        result = backfill(instance, "mlp_forecasts", small_nets, "rv_5d|2018-11-01", "rv_5d|2018-12-01")
         assert result.success
         logs = [entry.user_message for entry in instance.all_logs(result.run_id)]
-    assert any("epoch" in message and "lstm" in message for message in logs), (
+    assert any("epoch" in message and "mlp" in message for message in logs), (
         "per-epoch progress in the run log"
     )
     checks = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     assert [e.event_specific_data.passed for e in checks] == [True]
     assert (
         "mlflow ui --backend-store-uri"
-        in result.asset_materializations_for_node("lstm_forecasts")[0].metadata["mlflow_runs"].value
+        in result.asset_materializations_for_node("mlp_forecasts")[0].metadata["mlflow_runs"].value
     )
 
     config = MlflowResource().config()
@@ -83,22 +87,38 @@ def test_nets_train_per_window_track_every_fit_and_reload_exactly(small_nets: Pa
     assert len(runs) == 2 * 2  # symbols x windows
     run = runs[0]
     assert {"forge.code_version", "forge.window_start", "forge.symbol"} <= set(run.data.tags)
-    assert run.data.params["epochs"] == "4"
+    assert run.data.params["epochs"] == "30"
+    assert float(run.data.params["valid_qlike"]) < float(run.data.params["valid_qlike_random_walk"])
     assert any(key.startswith("epoch/") for key in run.data.metrics)
-    versions = client.search_model_versions(f"name='{registered_name('rv_5d', 'lstm')}'")
+    versions = client.search_model_versions(f"name='{registered_name('rv_5d', 'mlp')}'")
     assert len(versions) == 4
 
     # the registered model of one symbol and window, loaded back, reproduces its stored forecasts exactly
     newest = max(versions, key=lambda v: int(v.version))
     symbol, window = newest.tags["forge.symbol"], dt.date.fromisoformat(newest.tags["forge.window_start"])
-    model = load_registered(config, registered_name("rv_5d", "lstm"), int(newest.version))
+    model = load_registered(config, registered_name("rv_5d", "mlp"), int(newest.version))
     with open_warehouse(small_nets, read_only=True) as conn:
         panel = load_panel(conn, RV_5D, dt.date(2019, 1, 1))
     history = panel[panel["symbol"] == symbol].reset_index(drop=True)
-    stored = stored_forecasts(small_nets, "lstm")
+    stored = stored_forecasts(small_nets, "mlp")
     stored = stored[(stored["symbol"] == symbol) & (stored["window_start"] == window)]
     in_window = history["date"].isin(stored["date"]).to_numpy()
     assert np.array_equal(model.predict(history)[in_window], stored["forecast"].to_numpy())
+
+
+def test_a_net_that_loses_to_the_random_walk_on_validation_fails_its_blocking_check(small_nets: Path) -> None:
+    with instance_for_test() as instance:
+        result = backfill(
+            instance,
+            "lstm_forecasts",
+            small_nets,
+            "rv_5d|2018-11-01",
+            "rv_5d|2018-11-01",
+            raise_on_error=False,
+        )
+    (check,) = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    assert not check.event_specific_data.passed
+    assert check.event_specific_data.metadata["validation_loss_below_random_walk"].value >= 1
 
 
 def test_tuned_parameters_apply_only_to_windows_after_their_tuning_data(market: Path) -> None:
