@@ -237,6 +237,7 @@ class TorchModel(VolatilityModel):
                 checkpoint_dir=self.runtime.checkpoint_dir,
                 log=self.runtime.log,
                 name=self.family,
+                identity=self._identity(),
             )
         self.net = net.eval()
         self.history = result.history
@@ -275,6 +276,15 @@ class TorchModel(VolatilityModel):
         """The net beats the random walk on its own validation rows (QLIKE)."""
         state = self.state
         return {"validation_loss_below_random_walk": bool(state.valid_qlike < state.valid_qlike_random_walk)}
+
+    def _identity(self) -> str:
+        """What this net is: family, task and every hyperparameter (a checkpoint of another net is not resumed)."""
+        doc = {
+            "family": self.family,
+            "task": dataclasses.asdict(self.task),
+            "params": dataclasses.asdict(self.hyper),
+        }
+        return json.dumps(doc, sort_keys=True)
 
     def _samples(self, frame: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Positions of the rows with a complete window and a known target, their windows and log targets."""

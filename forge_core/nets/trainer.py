@@ -127,6 +127,7 @@ def train(
     checkpoint_dir: Path | None = None,
     log: Log = None,
     name: str = "net",
+    identity: str = "",
 ) -> TrainResult:
     """Train ``net`` in place on ``fit``, stop early on ``valid``, and leave the best-validation weights in it.
 
@@ -153,7 +154,7 @@ def train(
         "best": _cpu_state(net),
     }
     path = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT_NAME
-    fingerprint = _fingerprint(config, net, fit, valid)
+    fingerprint = _fingerprint(config, net, fit, valid, identity)
     if path is not None and path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
         if saved.get("version") == CHECKPOINT_VERSION and saved.get("fingerprint") == fingerprint:
@@ -282,9 +283,12 @@ def _scheduler(
     return ReduceLROnPlateau(optimiser, factor=0.5, patience=max(1, config.patience // 2))
 
 
-def _fingerprint(config: TrainConfig, net: nn.Module, fit: Arrays, valid: Arrays) -> str:
-    """Hash of the config, the net's parameter shapes and the data: a checkpoint of anything else is not resumed."""
-    digest = hashlib.sha256(repr(config).encode())
+def _fingerprint(config: TrainConfig, net: nn.Module, fit: Arrays, valid: Arrays, identity: str) -> str:
+    """Hash of the caller's identity of the model (family, task, every hyperparameter, including those that leave
+    the parameter shapes alone such as dropout), the config, the parameter shapes and the data: a checkpoint of
+    anything else is not resumed."""
+    digest = hashlib.sha256(identity.encode())
+    digest.update(repr(config).encode())
     digest.update(repr([(k, tuple(v.shape)) for k, v in net.state_dict().items()]).encode())
     for array in (*fit, *valid):
         digest.update(repr(array.shape).encode())
