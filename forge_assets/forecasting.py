@@ -136,7 +136,7 @@ def materialize_forecasts(
     specs = {spec.name: spec for spec in configured_targets()}
     scheme = config.training_scheme()
     runtime = compute.runtime(log=context.log.info) if compute else None
-    summaries, defects, pages = [], defaultdict(int), []
+    summaries, defects, pages, skipped = [], defaultdict(int), [], {}
     for target, windows in run_windows(context).items():
         spec = specs[target]
         with warehouse.open(read_only=True) as conn:
@@ -158,7 +158,7 @@ def materialize_forecasts(
         for result in results:
             with warehouse.open() as conn:
                 rows = write_window(conn, result, spec, family)
-                quality = forecasts_quality(conn, target, family, result.window)
+                quality = forecasts_quality(conn, target, family, result.window, sorted(result.skipped))
             if tracking:
                 pages += track_fits(tracking, result, target, family)
             for name, count in quality.counts.items():
@@ -166,6 +166,9 @@ def materialize_forecasts(
             for fit in result.fits:
                 for name, passed in fit.model.validation_checks().items():
                     defects[name] += not passed
+            skipped |= {
+                f"{target} {result.window.start} {symbol}": why for symbol, why in result.skipped.items()
+            }
             fit_seconds = sum(f.seconds for f in result.fits)
             context.log.info(
                 f"{family} {target} window {result.window.start}: {rows} forecasts for {len(result.fits)} symbols, "
@@ -201,7 +204,10 @@ def materialize_forecasts(
                 check_name=f"{family}_forecasts_quality",
                 passed=not any(defects.values()),
                 severity=AssetCheckSeverity.ERROR,
-                metadata={name: MetadataValue.int(count) for name, count in defects.items()},
+                metadata={
+                    **{name: MetadataValue.int(count) for name, count in defects.items()},
+                    "skipped_symbols": MetadataValue.json(skipped),  # too little purged history: not required
+                },
             )
         ],
     )

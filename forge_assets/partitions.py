@@ -2,7 +2,7 @@
 
 - ``trading_days``: one partition per weekday (exchange holidays are partitions with no bars), from
   FORGE_START_DATE (default 1999-01-01) through today, so an evening run can ingest today's close.
-- ``walk_forward_windows``: one partition per monthly refit window, from FORGE_WALK_FORWARD_START.
+- ``walk_forward_windows``: one partition per complete month (a refit window), from FORGE_WALK_FORWARD_START.
 - ``target_partitions``: one static partition per configured forecast target (FORGE_TARGETS).
 - ``model_partitions``: target x walk-forward window, for the models.
 """
@@ -29,8 +29,9 @@ trading_days = TimeWindowPartitionsDefinition(
     end_offset=1,
 )
 
+# Only complete months: a window materialised mid-month would be stored half-empty and look done.
 walk_forward_windows = MonthlyPartitionsDefinition(
-    start_date=os.environ.get("FORGE_WALK_FORWARD_START", "2002-01-01"), end_offset=1
+    start_date=os.environ.get("FORGE_WALK_FORWARD_START", "2002-01-01")
 )
 
 target_partitions = StaticPartitionsDefinition([spec.name for spec in configured_targets()])

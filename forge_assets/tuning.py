@@ -7,7 +7,9 @@ are scored by the out-of-sample QLIKE of purged walk-forward fits on the ``windo
 starting on or after it.
 """
 
+import dataclasses
 import datetime as dt
+import hashlib
 
 import pandas as pd
 from dagster import (
@@ -15,13 +17,13 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
-    Config,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 from pydantic import Field
 
+from forge_assets.forecasting import WalkForwardConfig
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.metadata import figure
 from forge_assets.partitions import target_partitions
@@ -29,7 +31,7 @@ from forge_core.backtest.store import TunedParams, load_panel, save_tuned_params
 from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows
 from forge_core.models import TORCH_FAMILIES
 from forge_core.settings import reports_dir
-from forge_core.targets import configured_targets
+from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tuning import study_figures, tune
 from forge_core.warehouse.partitions import DateWindow
 from forge_resources import ComputeResource, OptunaResource, WarehouseResource
@@ -37,8 +39,8 @@ from forge_resources import ComputeResource, OptunaResource, WarehouseResource
 GROUP = "tuning"
 
 
-class TuningConfig(Config):
-    """Which past windows a study scores trials on, and how long it searches."""
+class TuningConfig(WalkForwardConfig):
+    """Which past windows a study scores trials on, how it trains (as the forecasts will), how long it searches."""
 
     tune_before: str = Field(default="2010-01-01", description="Tuning sees only data before this day.")
     windows: int = Field(default=12, ge=1, description="Monthly windows just before tune_before to score on.")
@@ -56,6 +58,12 @@ class TuningConfig(Config):
         """The ``windows`` whole calendar months that end on or before ``tune_before``."""
         first = (pd.Timestamp(self.before) - pd.DateOffset(months=self.windows)).date()
         return [w for w in monthly_windows(first, self.before - dt.timedelta(days=1)) if w.end <= self.before]
+
+
+def objective_digest(spec: TargetSpec, windows: list[DateWindow], scheme: TrainingScheme) -> str:
+    """A short hash of what a study's trials are scored on: a study resumes only for the same objective."""
+    what = {"spec": dataclasses.asdict(spec), "windows": [str(w.start) for w in windows], "scheme": scheme}
+    return hashlib.sha256(repr(what).encode()).hexdigest()[:8]
 
 
 def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefinition:
@@ -89,7 +97,8 @@ def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefi
         before, windows = config.before, config.tuning_windows()
         with warehouse.open(read_only=True) as conn:
             panel = load_panel(conn, spec, before)
-        study_name = f"{family}-{spec.name}-before-{before}"
+        scheme = config.training_scheme()
+        study_name = f"{family}-{spec.name}-before-{before}-{objective_digest(spec, windows, scheme)}"
         result = tune(
             tuning.storage(),
             study_name,
@@ -97,7 +106,7 @@ def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefi
             family,
             spec,
             windows,
-            TrainingScheme(),
+            scheme,
             before=before,
             n_trials=config.n_trials,
             timeout_s=config.timeout_s or None,

@@ -1,10 +1,11 @@
 """The backtest report: every model against the realised targets, per symbol and target, on the same days.
 
 For each (symbol, target) the forecasts of all models are aligned on the days where every model forecast and the
-target is realised. On those days: MSE and QLIKE (and their ratios to HAR), Diebold-Mariano p-values against HAR
-and log-HAR (QLIKE losses, HLN-corrected, HAC lag h-1), membership of the 10% Model Confidence Set, Mincer-Zarnowitz,
-the proxy's QLIKE noise floor with the reducible part of each model's loss, and the coverage and mean width of the
-80% (q10-q90) and 90% (q05-q95) bands. The same per calendar year.
+target is realised and positive (``first_day``, ``last_day`` and ``n`` say which days those were; a model
+backfilled over fewer windows narrows them for every model). On those days: MSE and QLIKE (and their ratios to
+HAR), Diebold-Mariano p-values against HAR and log-HAR (QLIKE losses, HLN-corrected, HAC lag h-1), membership of
+the 10% Model Confidence Set, Mincer-Zarnowitz, the proxy's QLIKE noise floor with the reducible part of each
+model's loss, and the coverage and mean width of the 80% (q10-q90) and 90% (q05-q95) bands. The same per year.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ def _interval_scores(rows: pd.DataFrame, days: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _aligned(rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+def _aligned(rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, int]:
+    """Realised values and every model's forecasts on the days all of them exist and the realised proxy is
+    positive (QLIKE has no value at zero, e.g. a day with high == low); also how many zero days were left out."""
     forecasts = rows.pivot_table(index="date", columns="model", values="forecast", aggfunc="first")
     realised = rows.groupby("date")["realised"].first()
     days = forecasts.dropna().index.intersection(realised.dropna().index)
-    return realised.loc[days], forecasts.loc[days]
+    positive = (realised.loc[days] > 0).to_numpy()
+    return realised.loc[days][positive], forecasts.loc[days][positive], int((~positive).sum())
 
 
 def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestReport:
@@ -61,14 +65,21 @@ def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestRepor
     overall, yearly = [], []
     for (symbol, target), rows in realised.groupby(KEYS, sort=True):
         horizon, proxy = int(rows["horizon"].iloc[0]), str(rows["proxy"].iloc[0])
-        y, forecasts = _aligned(rows)
+        y, forecasts, zero_days = _aligned(rows)
         if len(y) <= horizon + 1:
             continue
         floor = noise_floor(proxy, horizon)
         table = compare_forecasts(y, forecasts, horizon, seed=seed, qlike_floor=floor)
         table = table.rename_axis("model").reset_index().merge(_interval_scores(rows, y.index), on="model")
+        span = {
+            "first_day": y.index.min().date(),
+            "last_day": y.index.max().date(),
+            "zero_days_left_out": zero_days,
+        }
         overall.append(
-            table.assign(symbol=symbol, target=target, horizon=horizon, proxy=proxy, noise_floor=floor)
+            table.assign(
+                symbol=symbol, target=target, horizon=horizon, proxy=proxy, noise_floor=floor, **span
+            )
         )
         if y.index.year.value_counts().max() >= MIN_DAYS_PER_YEAR:
             per_year = by_year(
@@ -87,8 +98,9 @@ def _keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 SUMMARY_COLUMNS = [
-    "symbol", "target", "model", "n", "qlike", "qlike_ratio", "mse_ratio", "dm_p_vs_har", "dm_p_vs_log_har",
-    "in_mcs", "reducible_qlike", "coverage_80%", "width_80%", "coverage_90%", "width_90%",
+    "symbol", "target", "model", "n", "first_day", "last_day", "qlike", "qlike_ratio", "mse_ratio",
+    "dm_p_vs_har", "dm_p_vs_log_har", "in_mcs", "reducible_qlike",
+    "coverage_80%", "width_80%", "coverage_90%", "width_90%",
 ]  # fmt: skip
 
 

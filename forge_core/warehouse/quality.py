@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,9 +62,16 @@ def targets_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> Qual
 
 
 def forecasts_quality(
-    conn: duckdb.DuckDBPyConnection, target: str, model: str, window: DateWindow
+    conn: duckdb.DuckDBPyConnection, target: str, model: str, window: DateWindow, skipped: Sequence[str] = ()
 ) -> QualityReport:
-    """One model partition: finite, positive, non-crossing forecasts for every feature day of the window,
-    from a model trained only on targets realised before the window."""
-    params = {"target": target, "model": model, "window_start": window.start, "window_end": window.end}
+    """One model partition: finite, positive, non-crossing forecasts for every feature day of the window (but of
+    the ``skipped`` symbols, which lacked the history to fit), from a model trained only on targets realised
+    before the window."""
+    params = {
+        "target": target,
+        "model": model,
+        "window_start": window.start,
+        "window_end": window.end,
+        "skipped": list(skipped),
+    }
     return QualityReport(_counts(conn, "checks/forecasts_quality.sql", params))

@@ -90,6 +90,12 @@ def test_a_window_without_enough_history_fails_its_blocking_check(market: Path) 
         )
     assert check_results(result) == {"har_forecasts_quality": False}
     assert forecasts(market).empty
+    (check,) = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    metadata = check.event_specific_data.metadata
+    assert metadata["window_without_forecasts"].value == 1
+    assert metadata["missing_trading_days"].value == 0  # skipped symbols are reported, not counted missing
+    assert all("need 1000000" in why for why in metadata["skipped_symbols"].value.values())
+    assert len(metadata["skipped_symbols"].value) == 2
 
 
 def test_the_report_scores_the_stored_forecasts_with_tables_and_figures(

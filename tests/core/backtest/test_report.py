@@ -99,7 +99,7 @@ def test_summary_markdown_has_the_header_and_a_row_per_model(report: BacktestRep
     lines = summary_markdown(report).splitlines()
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert header == [c for c in SUMMARY_COLUMNS if c in report.overall.columns]
-    assert header[:5] == ["symbol", "target", "model", "n", "qlike"]
+    assert header[:7] == ["symbol", "target", "model", "n", "first_day", "last_day", "qlike"]
     assert set(lines[1]) <= set("|-: ")
     assert len(lines) == 2 + len(report.overall)
 
@@ -132,3 +132,12 @@ def test_plots_write_png_files(tmp_path: Path, realised: pd.DataFrame, target: s
         data = path.read_bytes()
         assert data.startswith(PNG_MAGIC), path
         assert len(data) > 5_000, f"{path}: suspiciously small figure ({len(data)} bytes)"
+
+
+def test_a_day_whose_realised_proxy_is_zero_is_left_out_and_counted(realised: pd.DataFrame) -> None:
+    """QLIKE has no value at y = 0 (a day with high == low); the report scores the other days and says so."""
+    zero_day = realised["date"].sort_values().iloc[len(realised) // 2]
+    with_zero = realised.assign(realised=realised["realised"].where(realised["date"] != zero_day, 0.0))
+    overall = evaluate_backtest(with_zero).overall
+    assert (overall["zero_days_left_out"] == 1).sum() > 0
+    assert (overall["zero_days_left_out"] >= 0).all()
