@@ -157,7 +157,7 @@ def materialize_forecasts(
         )
         for result in results:
             with warehouse.open() as conn:
-                rows = write_window(conn, result, spec, family)
+                rows = write_window(conn, result, spec, family, scheme)
                 quality = forecasts_quality(conn, target, family, result.window, sorted(result.skipped))
             if tracking:
                 pages += track_fits(tracking, result, target, family)

@@ -37,6 +37,10 @@ class TrainingScheme:
         if self.rolling_years <= 0 or self.min_rows < 1:
             raise ValueError("rolling_years must be > 0 and min_rows >= 1")
 
+    def describe(self) -> str:
+        """``expanding`` or ``rolling <years>y``."""
+        return "expanding" if self.kind == "expanding" else f"rolling {self.rolling_years:g}y"
+
 
 def purged_training_rows(
     history: pd.DataFrame, window_start: dt.date, scheme: TrainingScheme

@@ -44,26 +44,36 @@ def _used_params(sql: str, params: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in params.items() if name in names}
 
 
-def _replace(
-    conn: duckdb.DuckDBPyConnection,
-    table: str,
-    where: str,
-    where_params: dict[str, Any],
-    selects: Sequence[tuple[str, dict[str, Any]]],
-) -> int:
-    """In one transaction: DELETE ``table``'s rows matching ``where``, INSERT the rows of each select, and count
-    the rows now matching. On any error the transaction rolls back and the table is exactly as it was."""
+@dataclass(frozen=True)
+class Replacement:
+    """One table's part of a partition write: DELETE the rows matching ``where``, INSERT the ``selects``."""
+
+    table: str
+    where: str
+    where_params: dict[str, Any]
+    selects: Sequence[tuple[str, dict[str, Any]]]
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
+    """In one transaction, for every replacement: DELETE its rows, INSERT its selects, count the rows now matching.
+    On any error the transaction rolls back and every table is exactly as it was."""
+    counts = []
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(f"DELETE FROM {table} WHERE {where}", where_params)
-        for sql, params in selects:
-            conn.execute(f"INSERT INTO {table} BY NAME {sql}", _used_params(sql, {**where_params, **params}))
-        (inserted,) = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", where_params).fetchone()
+        for r in replacements:
+            conn.execute(f"DELETE FROM {r.table} WHERE {r.where}", r.where_params)
+            for sql, params in r.selects:
+                conn.execute(
+                    f"INSERT INTO {r.table} BY NAME {sql}", _used_params(sql, {**r.where_params, **params})
+                )
+            counts.append(
+                conn.execute(f"SELECT count(*) FROM {r.table} WHERE {r.where}", r.where_params).fetchone()[0]
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return int(inserted)
+    return [int(count) for count in counts]
 
 
 def replace_window(
@@ -80,26 +90,35 @@ def replace_window(
     replaced or, on any error, the table is left exactly as it was. Returns the rows now in the window.
     """
     where = f"{date_column} >= $start AND {date_column} < $end"
-    return _replace(conn, table, where, window.params(), selects)
+    (count,) = _replace(conn, [Replacement(table, where, window.params(), selects)])
+    return count
 
 
 def replace_keyed(
-    conn: duckdb.DuckDBPyConnection, table: str, keys: Mapping[str, Any], rows: pd.DataFrame
-) -> int:
-    """Replace the rows of ``table`` whose columns equal ``keys`` (a partition such as target x window x model)
-    by ``rows``, which must all carry those key values; one transaction, as ``replace_window``."""
-    for column, value in keys.items():
-        wrong = rows[rows[column] != value]
-        if not wrong.empty:
-            raise ValueError(
-                f"{len(wrong)} rows for {table} have {column}={wrong[column].iloc[0]!r}, not {value!r}"
-            )
+    conn: duckdb.DuckDBPyConnection, keys: Mapping[str, Any], rows_by_table: Mapping[str, pd.DataFrame]
+) -> list[int]:
+    """Replace, in every table of ``rows_by_table``, the rows whose columns equal ``keys`` (a partition such as
+    target x model x window) by that table's rows, which must all carry those key values; one transaction for all
+    the tables, as ``replace_window``. Returns the rows now in the partition, per table."""
+    for table, rows in rows_by_table.items():
+        for column, value in keys.items():
+            wrong = rows[rows[column] != value]
+            if not wrong.empty:
+                raise ValueError(
+                    f"{len(wrong)} rows for {table} have {column}={wrong[column].iloc[0]!r}, not {value!r}"
+                )
     where = " AND ".join(f"{column} = ${column}" for column in keys)
-    conn.register("incoming_rows", rows)
+    views = {table: f"incoming_{table}" for table in rows_by_table}
+    for table, rows in rows_by_table.items():
+        conn.register(views[table], rows)
     try:
-        return _replace(conn, table, where, dict(keys), [("SELECT * FROM incoming_rows", {})])
+        replacements = [
+            Replacement(t, where, dict(keys), [(f"SELECT * FROM {views[t]}", {})]) for t in rows_by_table
+        ]
+        return _replace(conn, replacements)
     finally:
-        conn.unregister("incoming_rows")
+        for view in views.values():
+            conn.unregister(view)
 
 
 def replace_window_from_frame(

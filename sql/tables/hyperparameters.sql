@@ -1,6 +1,6 @@
--- Tuned hyperparameters per model family and target: the best Optuna trial, scored on walk-forward windows that
--- all ended on or before `tuned_before`. Forecasts use them only for windows starting on or after that day, so no
--- window is ever forecast with parameters chosen on its own (or later) data.
+-- Tuned hyperparameters per model family, target and cut-off: the best Optuna trial, scored on walk-forward windows
+-- that all ended on or before `tuned_before`. A window uses the latest tuning whose cut-off is on or before its
+-- start, so no window is ever forecast with parameters chosen on its own (or later) data.
 CREATE TABLE IF NOT EXISTS hyperparameters (
     family       VARCHAR   NOT NULL,
     target       VARCHAR   NOT NULL,

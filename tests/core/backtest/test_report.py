@@ -45,7 +45,7 @@ def realised(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
             for family in FAMILIES:
                 for result in walk_forward(panel, spec, family, WINDOWS, TrainingScheme()):
                     assert not result.skipped
-                    write_window(conn, result, spec, family)
+                    write_window(conn, result, spec, family, TrainingScheme())
         return load_realised(conn)
 
 

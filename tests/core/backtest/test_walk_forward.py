@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -426,16 +427,16 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
         (fit(rv5, "har", w1), rv5, "har"),
     ]
     with open_warehouse(tmp_path / "forecasts.duckdb") as conn:
-        assert write_window(conn, mine, rv1, "har") == len(mine.forecasts)
+        assert write_window(conn, mine, rv1, "har", EXPANDING) == len(mine.forecasts)
         for result, spec, family in others:
-            assert write_window(conn, result, spec, family) == len(result.forecasts)
+            assert write_window(conn, result, spec, family, EXPANDING) == len(result.forecasts)
         before = read_forecasts(conn)
         assert len(before) == len(mine.forecasts) + sum(len(r.forecasts) for r, _, _ in others)
         stored = partition(before, "rv_1d", "har", w1)
         pd.testing.assert_frame_equal(stored.drop(columns="created_at"), as_stored(mine), check_dtype=False)
 
         # the same window again: one copy of its rows, the same values; every other partition untouched
-        assert write_window(conn, mine, rv1, "har") == len(mine.forecasts)
+        assert write_window(conn, mine, rv1, "har", EXPANDING) == len(mine.forecasts)
         after = read_forecasts(conn)
         assert len(after) == len(before)
         pd.testing.assert_frame_equal(
@@ -447,7 +448,7 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
 
         # other rows for the window (a rolling refit) replace its rows, and only its rows
         refit = fit(rv1, "har", w1, TrainingScheme("rolling", rolling_years=1.5))
-        assert write_window(conn, refit, rv1, "har") == len(refit.forecasts)
+        assert write_window(conn, refit, rv1, "har", EXPANDING) == len(refit.forecasts)
         replaced = read_forecasts(conn)
         pd.testing.assert_frame_equal(
             partition(replaced, "rv_1d", "har", w1).drop(columns="created_at"),
@@ -459,12 +460,27 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
 
         # rows labelled with another model are refused and nothing changes
         with pytest.raises(ValueError, match="model"):
-            write_window(conn, mine, rv1, "ewma")
+            write_window(conn, mine, rv1, "ewma", EXPANDING)
         pd.testing.assert_frame_equal(read_forecasts(conn), replaced)
 
         # a window where every symbol was skipped empties its partition
         empty = fit(rv1, "har", w1, TrainingScheme(min_rows=100_000))
-        assert write_window(conn, empty, rv1, "har") == 0
+        assert write_window(conn, empty, rv1, "har", EXPANDING) == 0
         final = read_forecasts(conn)
         assert partition(final, "rv_1d", "har", w1).empty
         pd.testing.assert_frame_equal(final, others_before)
+
+
+def test_a_window_write_records_each_fit_beside_its_forecasts(tmp_path: Path, panels: Panels) -> None:
+    """model_fits says how every forecast partition was made, written in the same transaction."""
+    rv1 = SPEC_BY_NAME["rv_1d"]
+    window = DateWindow(dt.date(2019, 3, 1), dt.date(2019, 4, 1))
+    result = forecast_window(panels["rv_1d"], rv1, "ewma", window, EXPANDING)
+    with open_warehouse(tmp_path / "w.duckdb") as conn:
+        write_window(conn, result, rv1, "ewma", EXPANDING)
+        write_window(conn, result, rv1, "ewma", EXPANDING)  # a re-run replaces, never doubles
+        fits = conn.execute("SELECT * FROM model_fits ORDER BY symbol").df()
+    assert list(fits["symbol"]) == [fit.symbol for fit in result.fits]
+    assert (fits["scheme"] == "expanding").all() and (fits["code_version"] != "").all()
+    assert [json.loads(p)["decay"] for p in fits["params"]] == [fit.params["decay"] for fit in result.fits]
+    assert list(fits["train_rows"]) == [fit.train_rows for fit in result.fits]
