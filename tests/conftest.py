@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import psycopg2
 import pytest
 
 from forge_core.data.bundled import BundledSource
@@ -40,3 +43,28 @@ def load_raw(path: Path, bars: pd.DataFrame) -> DateWindow:
 @pytest.fixture
 def warehouse_file(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "warehouse.duckdb"
+
+
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}  # the CI service: trust auth
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new database on the CI Postgres, dropped (with any open connection) afterwards; yields its name.
+    No skip when Postgres is down: CI provides it, so a failure to connect must fail the test."""
+    name = f"{prefix}_{uuid.uuid4().hex}"
+    admin = psycopg2.connect(**POSTGRES, dbname="postgres")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        yield name
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def postgres_url(database: str) -> str:
+    """SQLAlchemy URL of a database on the CI Postgres, with the psycopg2 driver."""
+    return f"postgresql+psycopg2://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{database}"

@@ -6,7 +6,6 @@ Needs PostgreSQL on 127.0.0.1:5432 with trust auth for user ``postgres`` (CI pro
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -19,6 +18,7 @@ from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 from forge_assets.market_data import daily_features, raw_prices, targets
 from forge_jobs.definitions import defs
 from forge_resources import MarketDataResource, WarehouseResource
+from tests.conftest import throwaway_database
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REPO_DAGSTER_YAML = Path(__file__).parents[2] / "dagster.yaml"
@@ -36,17 +36,8 @@ def _connect(database: str) -> psycopg2.extensions.connection:
 @pytest.fixture(scope="module")
 def pg_database() -> Iterator[str]:
     """A throwaway database, dropped (with any open connection) after the module."""
-    name = f"forge_test_{uuid.uuid4().hex}"
-    admin = _connect("postgres")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+    with throwaway_database("forge_test") as name:
         yield name
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
 
 
 def _query(database: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
+
+from tests.conftest import postgres_url, throwaway_database
 
 WORKER = """
 import sys
@@ -27,7 +27,6 @@ print("VERSION", register_fit(config, FitRecord(run, exp, f"runs:/{run}/model"),
 """
 WORKERS = 2
 REPO = Path(__file__).resolve().parents[3]
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -36,17 +35,8 @@ def store_uri(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    name = f"mlflow_test_{uuid.uuid4().hex}"
-    admin = psycopg2.connect(**POSTGRES)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    with throwaway_database("mlflow_test") as name:
+        yield postgres_url(name)
 
 
 def test_parallel_processes_share_a_fresh_store(store_uri: str) -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 
 import pandas as pd
-import psycopg2
 import pytest
 
 from forge_core.backtest.store import load_panel
@@ -15,9 +13,10 @@ from forge_core.data.synthetic import SyntheticSource
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.connection import open_warehouse
+from tests.conftest import postgres_url as url_of
+from tests.conftest import throwaway_database
 
 SPEC = TargetSpec("rv_5d", 5)
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 
 
 @pytest.fixture(scope="package")
@@ -33,14 +32,5 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A throwaway database on the CI Postgres (127.0.0.1:5432, trust auth), dropped afterwards."""
-    name = f"optuna_test_{uuid.uuid4().hex}"
-    admin = psycopg2.connect(**POSTGRES)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+    with throwaway_database("optuna_test") as name:
+        yield url_of(name)
