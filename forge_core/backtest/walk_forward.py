@@ -103,8 +103,8 @@ def forecast_window(
         fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), str(window.start))
         model = create_model(family, task, fit_runtime, **(model_params or {}))
         model.fit(train, train["target_value"], warm_start=(warm_starts or {}).get(str(symbol)))
-        quantiles = model.predict_quantiles(history).to_numpy()[in_window]
-        forecast = model.predict(history)[in_window]
+        point, quantile_frame = model.forecast(history)
+        forecast, quantiles = point[in_window], quantile_frame.to_numpy()[in_window]
         trained_through = pd.Timestamp(train["realised_on"].max()).date()
         frame = pd.DataFrame(
             {

@@ -134,14 +134,28 @@ class VolatilityModel(ABC):
     ) -> pd.DataFrame:
         """Quantiles of the predictive distribution (variance units), columns ``q05``, ``q50``, ...;
         ``levels`` must be strictly increasing in (0, 1)."""
+        return self.forecast(features, levels)[1]
+
+    def forecast(
+        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
+    ) -> tuple[np.ndarray, pd.DataFrame]:
+        """``predict`` and ``predict_quantiles`` from one pass over ``features``."""
         lv = np.asarray(levels, dtype=float)
         if lv.ndim != 1 or lv.size == 0 or np.any(lv <= 0) or np.any(lv >= 1) or np.any(np.diff(lv) <= 0):
             raise ValueError(f"levels must be strictly increasing in (0, 1), got {list(levels)}")
-        forecast = self.predict(features)
+        self._check_rows(features)
+        if self.state is None:
+            raise RuntimeError(f"{self.family}: fit or load the model before predicting")
+        point, values = self._forecast(features, lv)
+        return point, pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+
+    def _forecast(self, features: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Point forecasts and quantile values (rows x levels): the point forecast times the empirical quantiles
+        of the in-sample log residuals, so quantiles never cross."""
+        point = self._predict(features)
         assert self.residual_quantiles is not None
-        shift = np.interp(lv, QUANTILE_GRID, self.residual_quantiles)
-        values = forecast[:, None] * np.exp(shift)[None, :]
-        return pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+        shift = np.interp(levels, QUANTILE_GRID, self.residual_quantiles)
+        return point, point[:, None] * np.exp(shift)[None, :]
 
     @abstractmethod
     def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> Any:

@@ -26,7 +26,6 @@ import dataclasses
 import json
 import math
 from abc import abstractmethod
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -38,13 +37,11 @@ import torch
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
 from forge_core.models.base import (
-    DEFAULT_LEVELS,
     FORMAT_VERSION,
     ForecastTask,
     Runtime,
     VolatilityModel,
     WarmStart,
-    quantile_label,
 )
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
@@ -297,27 +294,23 @@ class TorchModel(VolatilityModel):
     # -- forecasting -------------------------------------------------------------------------------------
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         s, _ = self._outputs(features)
+        return self._variance(s)
+
+    def _variance(self, s: np.ndarray) -> np.ndarray:
         return np.exp(s + 0.5 * self.state.bias_var)
 
-    def predict_quantiles(
-        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
-    ) -> pd.DataFrame:
-        """The net's own quantiles, exp of its log-quantiles, linear in the level between the trained levels
-        ``QUANTILE_LEVELS``; ``levels`` must be strictly increasing within [0.05, 0.95]."""
+    def _forecast(self, features: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The net's point forecast and its own quantiles, exp of its log-quantiles, linear in the level between
+        the trained levels ``QUANTILE_LEVELS`` (so ``levels`` must lie within [0.05, 0.95]); one forward pass."""
         known = np.asarray(QUANTILE_LEVELS)
-        lv = np.asarray(levels, dtype=float)
-        if lv.ndim != 1 or lv.size == 0 or np.any(np.diff(lv) <= 0) or lv[0] < known[0] or lv[-1] > known[-1]:
+        if levels[0] < known[0] or levels[-1] > known[-1]:
             raise ValueError(
                 f"levels must be strictly increasing within [{known[0]}, {known[-1]}], got {list(levels)}"
             )
-        self._check_rows(features)
-        if self.state is None:
-            raise RuntimeError(f"{self.family}: fit or load the model before predicting")
-        _, q = self._outputs(features)
-        j = np.clip(np.searchsorted(known, lv, side="right") - 1, 0, len(known) - 2)
-        w = (lv - known[j]) / (known[j + 1] - known[j])
-        values = np.exp(q[:, j] * (1 - w) + q[:, j + 1] * w)
-        return pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+        s, q = self._outputs(features)
+        j = np.clip(np.searchsorted(known, levels, side="right") - 1, 0, len(known) - 2)
+        w = (levels - known[j]) / (known[j + 1] - known[j])
+        return self._variance(s), np.exp(q[:, j] * (1 - w) + q[:, j + 1] * w)
 
     def _outputs(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """s and the log-quantiles for every row, NaN where the row has no complete window."""
