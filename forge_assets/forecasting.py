@@ -11,9 +11,6 @@ from typing import Any, Literal
 
 import pandas as pd
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
@@ -24,6 +21,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from forge_assets.checks import quality_check, quality_result
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
 from forge_core.backtest.store import load_panel, tuned_params_for, write_window
@@ -74,11 +72,9 @@ def forecast_asset_args(
             "window (purge), forecasting every trading day of the window into the `forecasts` table."
         ),
         "check_specs": [
-            AssetCheckSpec(
-                f"{name}_quality",
-                asset=name,
-                blocking=True,
-                description="Finite, positive, non-crossing forecasts for every trading day of the window; "
+            quality_check(
+                name,
+                "Finite, positive, non-crossing forecasts for every trading day of the window; "
                 "no training target realised inside the window.",
             )
         ],
@@ -200,14 +196,11 @@ def materialize_forecasts(
             ),
         },
         check_results=[
-            AssetCheckResult(
-                check_name=f"{family}_forecasts_quality",
-                passed=not any(defects.values()),
-                severity=AssetCheckSeverity.ERROR,
-                metadata={
-                    **{name: MetadataValue.int(count) for name, count in defects.items()},
-                    "skipped_symbols": MetadataValue.json(skipped),  # too little purged history: not required
-                },
+            quality_result(
+                f"{family}_forecasts",
+                defects,
+                # symbols with too little purged history: listed, not required to have forecasts
+                {"skipped_symbols": MetadataValue.json(skipped)},
             )
         ],
     )

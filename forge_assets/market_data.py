@@ -9,9 +9,6 @@ import time
 
 import duckdb
 from dagster import (
-    AssetCheckResult,
-    AssetCheckSeverity,
-    AssetCheckSpec,
     AssetExecutionContext,
     BackfillPolicy,
     MaterializeResult,
@@ -19,6 +16,7 @@ from dagster import (
     asset,
 )
 
+from forge_assets.checks import quality_check, quality_result
 from forge_assets.partitions import partition_dates, trading_days
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import build_targets, configured_targets
@@ -73,14 +71,7 @@ def _write_and_check(
             "warehouse": MetadataValue.path(str(warehouse.file)),
             "preview": MetadataValue.md(summary.preview.to_markdown(index=False, floatfmt=".6g")),
         },
-        check_results=[
-            AssetCheckResult(
-                check_name=f"{table}_quality",
-                passed=quality.passed,
-                severity=AssetCheckSeverity.ERROR,
-                metadata={name: MetadataValue.int(count) for name, count in quality.counts.items()},
-            )
-        ],
+        check_results=[quality_result(table, quality.counts)],
     )
 
 
@@ -92,11 +83,9 @@ def _write_and_check(
         "a folder of files, or a synthetic market), validated before anything is written."
     ),
     check_specs=[
-        AssetCheckSpec(
-            "raw_prices_quality",
-            asset="raw_prices",
-            blocking=True,
-            description="Bars are finite, prices positive, high >= max(open, close), low <= min(open, close).",
+        quality_check(
+            "raw_prices",
+            "Bars are finite, prices positive, high >= max(open, close), low <= min(open, close).",
         )
     ],
 )
@@ -124,11 +113,8 @@ def raw_prices(
         "change. Each partition reads the 63 bars before it, so it equals a full rebuild."
     ),
     check_specs=[
-        AssetCheckSpec(
-            "daily_features_quality",
-            asset="daily_features",
-            blocking=True,
-            description="Finite values, non-negative variances, a row for every expected trading day.",
+        quality_check(
+            "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
         )
     ],
 )
@@ -146,14 +132,7 @@ def daily_features(context: AssetExecutionContext, warehouse: WarehouseResource)
         "Forecast targets (default rv_1d, rv_5d, rv_22d): the mean Parkinson variance over days t+1..t+h. "
         "A partition holds the rows realised on its dates (day t+h), so incomplete windows never appear."
     ),
-    check_specs=[
-        AssetCheckSpec(
-            "targets_quality",
-            asset="targets",
-            blocking=True,
-            description="Target values are finite and non-negative.",
-        )
-    ],
+    check_specs=[quality_check("targets", "Target values are finite and non-negative.")],
 )
 def targets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     specs = configured_targets()
