@@ -1,15 +1,37 @@
 """Resources for the current environment, from FORGE_* variables with embedded defaults.
 
-FORGE_HOME (state folder, default .forge/), FORGE_WAREHOUSE (DuckDB file, default FORGE_HOME/warehouse.duckdb),
-FORGE_SOURCE (bundled | files | synthetic), FORGE_FILES_PATH, FORGE_SYNTHETIC_SYMBOLS, FORGE_SYNTHETIC_SEED,
-FORGE_SYNTHETIC_START; FORGE_DEVICE and FORGE_PRECISION (default: cuda/bf16 when a GPU is present, else cpu/fp32);
-FORGE_MLFLOW_TRACKING_URI, FORGE_MLFLOW_REGISTRY_URI (default SQLite under FORGE_HOME/mlflow; production: a
-postgresql+psycopg2:// URI); FORGE_OPTUNA_STORAGE (default SQLite under FORGE_HOME/optuna; production: Postgres).
+A variable that is set (non-empty) when the definitions load is passed to its resource field as
+``dagster.EnvVar("NAME")`` (``EnvVar.int`` for int fields): the Dagster UI and the repository snapshot show the
+variable's name, never its value, and each run reads the value from its own environment. An unset variable
+leaves the embedded default in the field, so the no-set-up mode needs no environment at all.
+
+Variable                     Resource field                    Default (when unset)              How passed
+FORGE_WAREHOUSE              warehouse.path                    "" = FORGE_HOME/warehouse.duckdb  EnvVar
+FORGE_SOURCE                 market_data.source                bundled                           plain value
+FORGE_FILES_PATH             market_data.files_path            ""                                EnvVar
+FORGE_SYNTHETIC_SYMBOLS      market_data.synthetic_symbols     5                                 EnvVar.int
+FORGE_SYNTHETIC_SEED         market_data.synthetic_seed        7                                 EnvVar.int
+FORGE_SYNTHETIC_START        market_data.synthetic_start       2000-01-03                        EnvVar
+FORGE_DEVICE                 compute.device                    "" = cuda if present, else cpu    EnvVar
+FORGE_PRECISION              compute.precision                 "" = bf16 on cuda, fp32 on cpu    EnvVar
+FORGE_MLFLOW_TRACKING_URI    tracking.tracking_uri             "" = SQLite FORGE_HOME/mlflow     EnvVar
+FORGE_MLFLOW_REGISTRY_URI    tracking.registry_uri             "" = the tracking URI             EnvVar
+FORGE_MLFLOW_ARTIFACT_ROOT   tracking.artifact_root            "" = FORGE_HOME/mlflow/artifacts  EnvVar
+FORGE_OPTUNA_STORAGE         tuning.storage_url                "" = SQLite FORGE_HOME/optuna     EnvVar
+
+FORGE_SOURCE is a plain value because the field is a choice (Dagster's Enum config type has no env source);
+it names a data source, never a secret. FORGE_HOME (default ``.forge/``) is not a resource field: the empty
+defaults above resolve under it (``forge_core.settings``) when a run uses the resource. In production the
+MLflow and Optuna URIs are ``postgresql+psycopg2://user:password@host:5432/db``; as EnvVars their passwords
+stay out of the UI.
 """
 
 from __future__ import annotations
 
 import os
+from typing import overload
+
+from dagster import ConfigurableResource, EnvVar
 
 from forge_resources import (
     ComputeResource,
@@ -20,24 +42,37 @@ from forge_resources import (
 )
 
 
-def resources_from_env() -> dict[str, object]:
-    """The resource instances every asset and job of this code location uses."""
-    env = os.environ
+@overload
+def env_or_default(name: str, default: int) -> int: ...
+@overload
+def env_or_default(name: str, default: str) -> str: ...
+def env_or_default(name: str, default: str | int) -> str | int:
+    """``EnvVar(name)`` (``EnvVar.int`` for an int default) when ``name`` is set and non-empty, else ``default``.
+
+    EnvVar of an unset variable fails when Dagster resolves it, hence the default for the embedded mode."""
+    if not os.environ.get(name):
+        return default
+    return EnvVar.int(name) if isinstance(default, int) else EnvVar(name)
+
+
+def resources_from_env() -> dict[str, ConfigurableResource]:
+    """The resource instances every asset and job of this code location uses (variables: module docstring)."""
     return {
-        "warehouse": WarehouseResource(path=env.get("FORGE_WAREHOUSE", "")),
+        "warehouse": WarehouseResource(path=env_or_default("FORGE_WAREHOUSE", "")),
         "market_data": MarketDataResource(
-            source=env.get("FORGE_SOURCE", "bundled"),
-            files_path=env.get("FORGE_FILES_PATH", ""),
-            synthetic_symbols=int(env.get("FORGE_SYNTHETIC_SYMBOLS", "5")),
-            synthetic_seed=int(env.get("FORGE_SYNTHETIC_SEED", "7")),
-            synthetic_start=env.get("FORGE_SYNTHETIC_START", "2000-01-03"),
+            source=os.environ.get("FORGE_SOURCE") or "bundled",
+            files_path=env_or_default("FORGE_FILES_PATH", ""),
+            synthetic_symbols=env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5),
+            synthetic_seed=env_or_default("FORGE_SYNTHETIC_SEED", 7),
+            synthetic_start=env_or_default("FORGE_SYNTHETIC_START", "2000-01-03"),
         ),
         "compute": ComputeResource(
-            device=env.get("FORGE_DEVICE", ""), precision=env.get("FORGE_PRECISION", "")
+            device=env_or_default("FORGE_DEVICE", ""), precision=env_or_default("FORGE_PRECISION", "")
         ),
         "tracking": MlflowResource(
-            tracking_uri=env.get("FORGE_MLFLOW_TRACKING_URI", ""),
-            registry_uri=env.get("FORGE_MLFLOW_REGISTRY_URI", ""),
+            tracking_uri=env_or_default("FORGE_MLFLOW_TRACKING_URI", ""),
+            registry_uri=env_or_default("FORGE_MLFLOW_REGISTRY_URI", ""),
+            artifact_root=env_or_default("FORGE_MLFLOW_ARTIFACT_ROOT", ""),
         ),
-        "tuning": OptunaResource(storage_url=env.get("FORGE_OPTUNA_STORAGE", "")),
+        "tuning": OptunaResource(storage_url=env_or_default("FORGE_OPTUNA_STORAGE", "")),
     }

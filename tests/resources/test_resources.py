@@ -8,8 +8,8 @@ import pytest
 from dagster import EnvVar, build_resources
 
 from forge_core.tracking import TrackingConfig
-from forge_resources.tracking import MlflowResource
-from forge_resources.tuning import OptunaResource
+from forge_resources.mlflow_tracking import MlflowResource
+from forge_resources.optuna_storage import OptunaResource
 
 PG = "postgresql+psycopg2://postgres@db.example:5432/mlflow"
 
@@ -23,11 +23,11 @@ def test_defaults_live_under_forge_home(forge_home: Path) -> None:
 
 
 def test_production_uris_from_the_environment(forge_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FORGE_MLFLOW_URI", PG)
-    monkeypatch.setenv("FORGE_OPTUNA_URL", PG.replace("mlflow", "optuna"))
+    monkeypatch.setenv("FORGE_MLFLOW_TRACKING_URI", PG)
+    monkeypatch.setenv("FORGE_OPTUNA_STORAGE", PG.replace("mlflow", "optuna"))
     resources = {
-        "mlflow": MlflowResource(tracking_uri=EnvVar("FORGE_MLFLOW_URI")),
-        "optuna": OptunaResource(storage_url=EnvVar("FORGE_OPTUNA_URL")),
+        "mlflow": MlflowResource(tracking_uri=EnvVar("FORGE_MLFLOW_TRACKING_URI")),
+        "optuna": OptunaResource(storage_url=EnvVar("FORGE_OPTUNA_STORAGE")),
     }
     with build_resources(resources) as built:
         config = built.mlflow.config()

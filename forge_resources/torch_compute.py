@@ -14,7 +14,11 @@ from forge_core.settings import forge_home
 
 
 class ComputeResource(ConfigurableResource):
-    """cuda with bf16 autocast when the machine has a GPU, cpu with fp32 otherwise; GPU steps share the `gpu` pool."""
+    """cuda with bf16 autocast when the machine has a GPU, cpu with fp32 otherwise; GPU steps share the `gpu` pool.
+
+    ``forge_jobs.resources.resources_from_env`` passes FORGE_DEVICE and FORGE_PRECISION to ``device`` and
+    ``precision`` as ``EnvVar`` when set; ``checkpoint_dir`` has no variable (empty: FORGE_HOME/checkpoints,
+    FORGE_HOME read by ``forge_core.settings``)."""
 
     device: str = Field(
         default="", description='"" picks cuda when present, else cpu; or "cpu", "cuda", "cuda:1".'

@@ -9,8 +9,12 @@ from forge_core.tuning import default_storage_url
 
 
 class OptunaResource(ConfigurableResource):
-    """The RDB storage of the tuning studies: SQLite under FORGE_HOME by default; in production a Postgres URL
-    (e.g. ``EnvVar("FORGE_OPTUNA_URL")`` = ``postgresql+psycopg2://user@host:5432/optuna``) so that several
+    """The RDB storage of the tuning studies: SQLite under FORGE_HOME by default (read by ``forge_core.settings``
+    when ``storage()`` fills the default).
+
+    ``forge_jobs.resources.resources_from_env`` passes FORGE_OPTUNA_STORAGE to ``storage_url`` as
+    ``EnvVar("FORGE_OPTUNA_STORAGE")`` when set: in production a Postgres URL such as
+    ``postgresql+psycopg2://user:password@host:5432/optuna`` (its password stays out of the UI), so that several
     workers can optimise one study at once."""
 
     storage_url: str = Field(

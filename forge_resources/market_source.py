@@ -1,0 +1,50 @@
+"""The market data source as a Dagster resource, chosen by configuration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import pandas as pd
+from dagster import ConfigurableResource
+from pydantic import Field, field_validator
+
+from forge_core.data.sources import make_source
+from forge_core.date_window import DateWindow
+
+
+class MarketDataResource(ConfigurableResource):
+    """Where daily OHLCV comes from: ``bundled`` (S&P 500, NASDAQ, VIX from arch), ``files`` or ``synthetic``.
+
+    The resource reads no environment variable itself. ``forge_jobs.resources.resources_from_env`` fills
+    ``source`` from FORGE_SOURCE (a plain value: a choice), ``files_path`` from FORGE_FILES_PATH,
+    ``synthetic_symbols``/``synthetic_seed`` from FORGE_SYNTHETIC_SYMBOLS/FORGE_SYNTHETIC_SEED (``EnvVar.int``) and
+    ``synthetic_start`` from FORGE_SYNTHETIC_START (``EnvVar``), each only when set."""
+
+    source: Literal["bundled", "files", "synthetic"] = Field(default="bundled")
+    files_path: str = Field(default="", description="Folder of CSV/Parquet files (source 'files').")
+    synthetic_symbols: int = Field(default=5, description="Number of synthetic symbols, at least 1.")
+    synthetic_seed: int = Field(default=7, description="Seed of the synthetic market.")
+    synthetic_start: str = Field(
+        default="2000-01-03", description="First trading day of the synthetic market."
+    )
+
+    @field_validator("synthetic_symbols", mode="before")
+    @classmethod
+    def _at_least_one_symbol(cls, value: object) -> object:
+        # An ``EnvVar.int`` stands for 0 until Dagster resolves it (then this runs again on the real int),
+        # so it cannot carry a ``ge=1`` constraint; the bound is checked here on real values only.
+        if isinstance(value, int) and not hasattr(value, "env_var_name") and value < 1:
+            raise ValueError(f"synthetic_symbols must be at least 1, got {value}")
+        return value
+
+    def load(self, window: DateWindow) -> pd.DataFrame:
+        """Validated rows of every symbol dated inside ``window``; raises MarketDataError on bad input."""
+        source = make_source(
+            self.source,
+            files_path=self.files_path or None,
+            synthetic_symbols=self.synthetic_symbols,
+            synthetic_seed=self.synthetic_seed,
+            synthetic_start=dt.date.fromisoformat(self.synthetic_start),
+        )
+        return source.load(window.start, window.last_day)
