@@ -23,12 +23,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from forge_core.backtest.report import BacktestReport, evaluate_backtest
-from forge_core.backtest.store import load_panel
-from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows, walk_forward, yearly_windows
 from forge_core.compute import make_runtime
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.data.sources import SOURCE_KINDS, make_source
+from forge_core.date_window import monthly_windows, yearly_windows
 from forge_core.features.daily import PROXIES
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
 from forge_core.models import MODEL_REGISTRY
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec

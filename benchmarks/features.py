@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features, daily_features_query
 from forge_core.features.reference import compute_daily_features
 from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.partitions import DateWindow, replace_window_from_frame
+from forge_core.warehouse.partition_writes import replace_window_from_frame
 from forge_core.warehouse.sql_files import read_sql
 
 END_DATE = dt.date(2025, 12, 31)  # fixed, so a run does not depend on the day it is made

@@ -23,10 +23,10 @@ import duckdb
 import numpy as np
 import torch
 
-from forge_core.backtest.store import load_panel
 from forge_core.compute import make_runtime
 from forge_core.data.synthetic import SyntheticSource
-from forge_core.models import TORCH_FAMILIES, ForecastTask, create_model
+from forge_core.forecasting.panel import load_panel
+from forge_core.models import ForecastTask, create_model, families
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--years", type=int, default=12)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--families", default=",".join(TORCH_FAMILIES))
+    parser.add_argument("--families", default=",".join(families("deep_models")))
     parser.add_argument("--devices", default="cpu,cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "training_cpu.json")
     args = parser.parse_args(argv)

@@ -1,31 +1,39 @@
 """The backtest report over every model's stored out-of-sample forecasts."""
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+from collections.abc import Sequence
 
-from forge_assets.baselines import baseline_forecasts
-from forge_assets.deep_models import torch_forecasts
+from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
+
 from forge_assets.market_data import OWNERS
 from forge_assets.metadata import figure
 from forge_core.backtest.plots import cumulative_loss_difference, forecast_vs_realised
 from forge_core.backtest.report import evaluate_backtest, summary_markdown
-from forge_core.backtest.store import load_realised
+from forge_core.forecasting.forecast_store import load_realised
 from forge_core.settings import reports_dir
 from forge_resources import WarehouseResource
 
+GROUP = "backtest"
 
-@asset(
-    deps=[*baseline_forecasts, *torch_forecasts],
-    group_name="backtest",
-    owners=OWNERS,
-    kinds={"python", "pandas"},
-    description=(
-        "Every model against the realised targets, per symbol and target, on the days all models forecast: MSE and "
-        "QLIKE with ratios to HAR, Diebold-Mariano (HLN) p-values against HAR and log-HAR, 10% Model Confidence "
-        "Set, Mincer-Zarnowitz, QLIKE noise floor and reducible loss, 80%/90% band coverage and width; overall and "
-        "per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR."
-    ),
-)
-def backtest_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+
+def backtest_report_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
+    """The report, downstream of every family's forecasts asset."""
+    return asset(
+        name="backtest_report",
+        deps=list(forecasts),
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"python", "pandas"},
+        description=(
+            "Every model against the realised targets, per symbol and target, on the days all models forecast: MSE and "
+            "QLIKE with ratios to HAR, Diebold-Mariano (HLN) p-values against HAR and log-HAR, 10% Model Confidence "
+            "Set, Mincer-Zarnowitz, QLIKE noise floor and reducible loss, 80%/90% band coverage and width; overall and "
+            "per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR."
+        ),
+    )(materialize_report)
+
+
+def materialize_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    """Score every realised forecast, write the tables and figures under FORGE_HOME/reports/backtest."""
     with warehouse.open(read_only=True) as conn:
         realised = load_realised(conn)
     if realised.empty:

@@ -1,22 +1,58 @@
-"""The blocking ``<asset>_quality`` check every writer asset reports on what it has just written."""
+"""Asset checks as named constants with an explicit severity: the blocking ``<asset>_quality`` check every writer
+asset reports on what it has just written."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 
-def quality_check(asset: str, description: str) -> AssetCheckSpec:
-    """The check's spec: blocking, so assets downstream do not run on data that failed it."""
-    return AssetCheckSpec(f"{asset}_quality", asset=asset, blocking=True, description=description)
+@dataclass(frozen=True)
+class QualityCheck:
+    """A check of one asset: blocking with ERROR severity by default, so assets downstream do not run on data that
+    failed it."""
+
+    asset: str
+    description: str
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+    blocking: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.asset}_quality"
+
+    def spec(self) -> AssetCheckSpec:
+        return AssetCheckSpec(
+            self.name, asset=self.asset, blocking=self.blocking, description=self.description
+        )
+
+    def result(
+        self, defects: Mapping[str, int], extra: Mapping[str, MetadataValue] | None = None
+    ) -> AssetCheckResult:
+        """Passed when every defect count is zero; the counts (and ``extra``) go to the check's metadata."""
+        return AssetCheckResult(
+            asset_key=self.asset,
+            check_name=self.name,
+            passed=not any(defects.values()),
+            severity=self.severity,
+            metadata={**{name: MetadataValue.int(count) for name, count in defects.items()}, **(extra or {})},
+        )
 
 
-def quality_result(
-    asset: str, defects: Mapping[str, int], extra: Mapping[str, MetadataValue] | None = None
-) -> AssetCheckResult:
-    """Passed when every defect count is zero; the counts (and ``extra``) go to the check's metadata."""
-    return AssetCheckResult(
-        check_name=f"{asset}_quality",
-        passed=not any(defects.values()),
-        severity=AssetCheckSeverity.ERROR,
-        metadata={**{name: MetadataValue.int(count) for name, count in defects.items()}, **(extra or {})},
+RAW_PRICES_QUALITY = QualityCheck(
+    "raw_prices", "Bars are finite, prices positive, high >= max(open, close), low <= min(open, close)."
+)
+DAILY_FEATURES_QUALITY = QualityCheck(
+    "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
+)
+TARGETS_QUALITY = QualityCheck("targets", "Target values are finite and non-negative.")
+
+
+def forecasts_quality_check(family: str) -> QualityCheck:
+    """The check of ``<family>_forecasts``: what the forecasts table's quality SQL counts, and for the nets their
+    validation against the random walk."""
+    return QualityCheck(
+        f"{family}_forecasts",
+        "Finite, positive, non-crossing forecasts for every trading day of the window; no training target "
+        "realised inside the window; models with a validation set beat the random walk on it.",
     )

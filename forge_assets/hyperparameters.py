@@ -23,17 +23,18 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.forecasting import WalkForwardConfig
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.metadata import figure
+from forge_assets.model_forecasts import WalkForwardConfig
 from forge_assets.partitions import target_partitions
-from forge_core.backtest.store import TunedParams, load_panel, save_tuned_params
-from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows
-from forge_core.models import TORCH_FAMILIES
+from forge_core.date_window import DateWindow, monthly_windows
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme
+from forge_core.models import VolatilityModel
 from forge_core.settings import reports_dir
 from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tuning import study_figures, tune
-from forge_core.warehouse.partitions import DateWindow
+from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_resources import ComputeResource, OptunaResource, WarehouseResource
 
 GROUP = "tuning"
@@ -66,8 +67,9 @@ def objective_digest(spec: TargetSpec, windows: list[DateWindow], scheme: Traini
     return hashlib.sha256(repr(what).encode()).hexdigest()[:8]
 
 
-def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefinition:
-    """The ``<family>_hyperparameters`` asset, partitioned by target."""
+def hyperparameters_asset(model: type[VolatilityModel]) -> AssetsDefinition:
+    """The ``<family>_hyperparameters`` asset of a tunable model class, partitioned by target, in the class's pool."""
+    family = model.family
 
     @asset(
         name=f"{family}_hyperparameters",
@@ -79,7 +81,7 @@ def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefi
         group_name=GROUP,
         owners=OWNERS,
         kinds={"optuna"},
-        pool=pool,
+        pool=model.pool,
         description=(
             f"Optuna study of {family}'s hyperparameters for one target: TPE sampler, median pruner, trials scored "
             "by out-of-sample QLIKE on purged walk-forward windows before `tune_before`; the best parameters are "
@@ -140,6 +142,3 @@ def hyperparameters_asset(family: str, *, pool: str | None = None) -> AssetsDefi
         )
 
     return _hyperparameters
-
-
-torch_hyperparameters = [hyperparameters_asset(family, pool="gpu") for family in TORCH_FAMILIES]

@@ -16,11 +16,12 @@ from dagster import (
     asset,
 )
 
-from forge_assets.checks import quality_check, quality_result
+from forge_assets.checks import DAILY_FEATURES_QUALITY, RAW_PRICES_QUALITY, TARGETS_QUALITY, QualityCheck
 from forge_assets.partitions import partition_dates, trading_days
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import build_targets, configured_targets
-from forge_core.warehouse.partitions import DateWindow, WindowWriter, replace_window_from_frame
+from forge_core.warehouse.partition_writes import WindowWriter, replace_window_from_frame
 from forge_core.warehouse.quality import (
     WindowCheck,
     daily_features_quality,
@@ -44,11 +45,13 @@ SHARED = {
 def _write_and_check(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
-    table: str,
     write: WindowWriter,
     check: WindowCheck,
+    declared: QualityCheck,
 ) -> MaterializeResult:
-    """Replace the run's partitions of ``table``, check what was written and describe it in metadata."""
+    """Replace the run's partitions of the table named like the asset, check what was written (``declared``
+    reports it) and describe it in metadata."""
+    table = declared.asset
     window = partition_dates(context)
     started = time.perf_counter()
     with warehouse.open() as conn:
@@ -71,7 +74,7 @@ def _write_and_check(
             "warehouse": MetadataValue.path(str(warehouse.file)),
             "preview": MetadataValue.md(summary.preview.to_markdown(index=False, floatfmt=".6g")),
         },
-        check_results=[quality_result(table, quality.counts)],
+        check_results=[declared.result(quality.counts)],
     )
 
 
@@ -82,12 +85,7 @@ def _write_and_check(
         "Daily OHLCV bars of every symbol from the configured market data source (bundled S&P 500 / NASDAQ / VIX, "
         "a folder of files, or a synthetic market), validated before anything is written."
     ),
-    check_specs=[
-        quality_check(
-            "raw_prices",
-            "Bars are finite, prices positive, high >= max(open, close), low <= min(open, close).",
-        )
-    ],
+    check_specs=[RAW_PRICES_QUALITY.spec()],
 )
 def raw_prices(
     context: AssetExecutionContext, market_data: MarketDataResource, warehouse: WarehouseResource
@@ -99,7 +97,7 @@ def raw_prices(
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
         return replace_window_from_frame(conn, "raw_prices", "date", window, bars)
 
-    return _write_and_check(context, warehouse, "raw_prices", write, raw_prices_quality)
+    return _write_and_check(context, warehouse, write, raw_prices_quality, RAW_PRICES_QUALITY)
 
 
 @asset(
@@ -112,15 +110,15 @@ def raw_prices(
         "their 5- and 22-day HAR means (levels and logs); leverage terms; range; volume z-score; VIX level and "
         "change. Each partition reads the 63 bars before it, so it equals a full rebuild."
     ),
-    check_specs=[
-        quality_check(
-            "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
-        )
-    ],
+    check_specs=[DAILY_FEATURES_QUALITY.spec()],
 )
 def daily_features(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     return _write_and_check(
-        context, warehouse, "daily_features", build_daily_features, daily_features_quality
+        context,
+        warehouse,
+        build_daily_features,
+        daily_features_quality,
+        DAILY_FEATURES_QUALITY,
     )
 
 
@@ -132,7 +130,7 @@ def daily_features(context: AssetExecutionContext, warehouse: WarehouseResource)
         "Forecast targets (default rv_1d, rv_5d, rv_22d): the mean Parkinson variance over days t+1..t+h. "
         "A partition holds the rows realised on its dates (day t+h), so incomplete windows never appear."
     ),
-    check_specs=[quality_check("targets", "Target values are finite and non-negative.")],
+    check_specs=[TARGETS_QUALITY.spec()],
 )
 def targets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     specs = configured_targets()
@@ -140,4 +138,4 @@ def targets(context: AssetExecutionContext, warehouse: WarehouseResource) -> Mat
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
         return build_targets(conn, window, specs)
 
-    return _write_and_check(context, warehouse, "targets", write, targets_quality)
+    return _write_and_check(context, warehouse, write, targets_quality, TARGETS_QUALITY)

@@ -1,12 +1,17 @@
-"""Materialising model partitions (target x walk-forward window): the routine every model family's asset runs.
+"""Model partitions (target x walk-forward window): the ``<family>_forecasts`` asset every registered family gets.
 
-A run may hold many partitions (a backfill of windows runs as one run): they are grouped by target, and the windows
-of a target are walked in date order, each fit warm-started from the previous one. The warehouse is opened only to
-read the panel and to write each window (never while fitting), and every window is its own transaction.
+A run may hold many partitions (a backfill of windows runs as one run). Its steps, each a function below:
+``run_windows`` groups the partitions by target, ``read_inputs`` reads the panel and the tuned parameters,
+``forge_core.forecasting.walk_forward`` walks the windows in date order (each fit warm-started from the previous
+one), ``write_and_check`` replaces each window's rows in one transaction and checks them, ``track_fits`` logs
+every fit to MLflow and registers it, and ``summarise`` builds the metadata and the check result. The warehouse
+is opened only to read and to write each window, never while fitting.
 """
 
-from collections import defaultdict
-from collections.abc import Sequence
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -18,17 +23,22 @@ from dagster import (
     Config,
     MaterializeResult,
     MetadataValue,
+    MultiToSingleDimensionPartitionMapping,
+    asset,
 )
 from pydantic import Field
 
-from forge_assets.checks import quality_check, quality_result
+from forge_assets.checks import forecasts_quality_check
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
-from forge_core.backtest.store import load_panel, tuned_params_for, write_window
-from forge_core.backtest.walk_forward import TrainingScheme, WindowResult, walk_forward
-from forge_core.targets import configured_targets
+from forge_core.date_window import DateWindow
+from forge_core.forecasting.forecast_store import write_window
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme, WindowResult, walk_forward
+from forge_core.models import VolatilityModel
+from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tracking import code_version, log_fit, register_fit, registered_name, run_url
-from forge_core.warehouse.partitions import DateWindow
+from forge_core.tuning.tuned_params import tuned_params_for
 from forge_core.warehouse.quality import forecasts_quality
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
@@ -48,38 +58,25 @@ class WalkForwardConfig(Config):
         return TrainingScheme(self.scheme, self.rolling_years, self.min_train_rows)
 
 
-def forecast_asset_args(
-    family: str,
-    description: str,
-    group: str,
-    *,
-    kinds: set[str],
-    deps: Sequence[AssetDep | AssetsDefinition] = (),
-    **extra: Any,
-) -> dict[str, Any]:
-    """The ``@asset`` arguments every model family's ``<family>_forecasts`` asset shares."""
-    name = f"{family}_forecasts"
-    return {
-        "name": name,
-        "partitions_def": model_partitions,
-        "backfill_policy": BackfillPolicy.single_run(),
-        "deps": [daily_features, targets, *deps],
-        "group_name": group,
-        "owners": OWNERS,
-        "kinds": kinds,
-        "description": (
-            f"{description} One model per symbol and window, fitted on rows whose target was realised before the "
-            "window (purge), forecasting every trading day of the window into the `forecasts` table."
-        ),
-        "check_specs": [
-            quality_check(
-                name,
-                "Finite, positive, non-crossing forecasts for every trading day of the window; "
-                "no training target realised inside the window.",
-            )
-        ],
-        **extra,
-    }
+@dataclass(frozen=True)
+class WindowInputs:
+    """What a target's windows read from the warehouse: the panel and the tuned parameters per window start."""
+
+    panel: pd.DataFrame
+    tuned: dict[dt.date, dict[str, Any] | None]
+
+    def params_for(self, window: DateWindow) -> Mapping[str, Any]:
+        return self.tuned[window.start] or {}
+
+
+@dataclass
+class WindowOutcome:
+    """What one written window came to: its rows, its defect counts and its MLflow run pages."""
+
+    result: WindowResult
+    rows: int
+    defects: dict[str, int]
+    pages: list[str] = field(default_factory=list)
 
 
 def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
@@ -92,7 +89,31 @@ def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
     return {target: sorted(spans, key=lambda w: w.start) for target, spans in sorted(windows.items())}
 
 
-def track_fits(tracking: MlflowResource, result: WindowResult, target: str, family: str) -> list[str]:
+def read_inputs(
+    warehouse: WarehouseResource, spec: TargetSpec, family: str, windows: Sequence[DateWindow]
+) -> WindowInputs:
+    """The panel up to the last window's end and, per window, the latest tuning it may see (None: defaults)."""
+    with warehouse.open(read_only=True) as conn:
+        panel = load_panel(conn, spec, max(w.end for w in windows))
+        tuned = {w.start: tuned_params_for(conn, family, spec.name, w.start) for w in windows}
+    return WindowInputs(panel, tuned)
+
+
+def write_and_check(
+    warehouse: WarehouseResource, result: WindowResult, scheme: TrainingScheme
+) -> WindowOutcome:
+    """Replace the window's partition, count its defects (the forecasts quality SQL, plus every fit's own
+    validation checks, e.g. a net beating the random walk)."""
+    with warehouse.open() as conn:
+        rows = write_window(conn, result, scheme)
+        quality = forecasts_quality(conn, result.target, result.family, result.window, sorted(result.skipped))
+    defects = Counter(quality.counts)
+    for fit in result.fits:
+        defects.update({name: int(not passed) for name, passed in fit.model.validation_checks().items()})
+    return WindowOutcome(result, rows, dict(defects))
+
+
+def track_fits(tracking: MlflowResource, result: WindowResult) -> list[str]:
     """Log every symbol's fit of the window as an MLflow run, register it under target x family; run pages."""
     config, version = tracking.config(), code_version()
     pages = []
@@ -100,7 +121,7 @@ def track_fits(tracking: MlflowResource, result: WindowResult, target: str, fami
         record = log_fit(
             config,
             model=fit.model,
-            target=target,
+            target=result.target,
             symbol=fit.symbol,
             window_start=result.window.start,
             window_end=result.window.end,
@@ -111,9 +132,65 @@ def track_fits(tracking: MlflowResource, result: WindowResult, target: str, fami
             epoch_history=fit.model.history,
             code_version=version,
         )
-        register_fit(config, record, registered_name(target, family))
+        register_fit(config, record, registered_name(result.target, result.family))
         pages.append(run_url(config, record))
     return pages
+
+
+def describe(outcome: WindowOutcome) -> str:
+    """One log line for a written window."""
+    result = outcome.result
+    seconds = sum(f.seconds for f in result.fits)
+    skipped = f"; skipped {result.skipped}" if result.skipped else ""
+    return (
+        f"{result.family} {result.target} window {result.window.start}: {outcome.rows} forecasts for "
+        f"{len(result.fits)} symbols, fitted in {seconds:.2f}s{skipped}"
+    )
+
+
+def summarise(
+    family: str, outcomes: Sequence[WindowOutcome], inputs: Mapping[str, WindowInputs], scheme: TrainingScheme
+) -> MaterializeResult:
+    """Metadata (rows, windows, a table of the last windows, MLflow pages) and the blocking check's result."""
+    table = pd.DataFrame(
+        [
+            {
+                "target": o.result.target,
+                "window": str(o.result.window.start),
+                "forecasts": o.rows,
+                "symbols": len(o.result.fits),
+                "fit_seconds": round(sum(f.seconds for f in o.result.fits), 3),
+                "skipped": ", ".join(f"{s}: {why}" for s, why in o.result.skipped.items()),
+                "tuned": inputs[o.result.target].tuned[o.result.window.start] is not None,
+            }
+            for o in outcomes
+        ]
+    )
+    defects: Counter[str] = Counter()
+    for outcome in outcomes:
+        defects.update(outcome.defects)
+    skipped = {
+        f"{o.result.target} {o.result.window.start} {symbol}": why
+        for o in outcomes
+        for symbol, why in o.result.skipped.items()
+    }
+    pages = [page for o in outcomes for page in o.pages]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": int(table["forecasts"].sum()) if len(table) else 0,
+            "windows": len(table),
+            "scheme": scheme.describe(),
+            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
+            **({"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in pages[-20:]))} if pages else {}),
+        },
+        check_results=[
+            forecasts_quality_check(family).result(
+                dict(defects),
+                # symbols with too little purged history: listed, not required to have forecasts
+                {"skipped_symbols": MetadataValue.json(skipped)},
+            )
+        ],
+    )
 
 
 def materialize_forecasts(
@@ -121,86 +198,64 @@ def materialize_forecasts(
     family: str,
     config: WalkForwardConfig,
     warehouse: WarehouseResource,
-    *,
-    compute: ComputeResource | None = None,
-    tracking: MlflowResource | None = None,
+    compute: ComputeResource,
+    tracking: MlflowResource,
 ) -> MaterializeResult:
-    """Fit ``family`` on purged history and forecast every day of each of the run's windows; check each window.
-
-    With ``compute`` the models train on its device (the nets); with ``tracking`` every fit is an MLflow run and a
-    registered model version. Tuned hyperparameters apply to the windows after their tuning data."""
+    """Fit ``family`` on purged history and forecast every day of each of the run's windows: the steps above."""
     specs = {spec.name: spec for spec in configured_targets()}
     scheme = config.training_scheme()
-    runtime = compute.runtime(log=context.log.info) if compute else None
-    summaries, defects, pages, skipped = [], defaultdict(int), [], {}
+    runtime = compute.runtime(log=context.log.info)
+    inputs: dict[str, WindowInputs] = {}
+    outcomes: list[WindowOutcome] = []
     for target, windows in run_windows(context).items():
-        spec = specs[target]
-        with warehouse.open(read_only=True) as conn:
-            panel = load_panel(conn, spec, max(w.end for w in windows))
-            tuned = {w.start: tuned_params_for(conn, family, target, w.start) for w in windows}
-        used_tuned = sum(params is not None for params in tuned.values())
-        context.log.info(
-            f"{family} {target}: tuned hyperparameters for {used_tuned} of {len(windows)} windows"
-        )
-        results = walk_forward(
-            panel,
-            spec,
-            family,
-            windows,
-            scheme,
-            model_params=lambda w, tuned=tuned: tuned[w.start] or {},
-            runtime=runtime,
-        )
-        for result in results:
-            with warehouse.open() as conn:
-                rows = write_window(conn, result, spec, family, scheme)
-                quality = forecasts_quality(conn, target, family, result.window, sorted(result.skipped))
-            if tracking:
-                pages += track_fits(tracking, result, target, family)
-            for name, count in quality.counts.items():
-                defects[name] += count
-            for fit in result.fits:
-                for name, passed in fit.model.validation_checks().items():
-                    defects[name] += not passed
-            skipped |= {
-                f"{target} {result.window.start} {symbol}": why for symbol, why in result.skipped.items()
-            }
-            fit_seconds = sum(f.seconds for f in result.fits)
-            context.log.info(
-                f"{family} {target} window {result.window.start}: {rows} forecasts for {len(result.fits)} symbols, "
-                f"fitted in {fit_seconds:.2f}s" + (f"; skipped {result.skipped}" if result.skipped else "")
-            )
-            summaries.append(
-                {
-                    "target": target,
-                    "window": str(result.window.start),
-                    "forecasts": rows,
-                    "train_rows": max((f.train_rows for f in result.fits), default=0),
-                    "trained_through": str(max((f.trained_through for f in result.fits), default="")),
-                    "fit_s": round(fit_seconds, 3),
-                    "skipped": "; ".join(f"{s}: {why}" for s, why in result.skipped.items()),
-                    "tuned": tuned[result.window.start] is not None,
-                }
-            )
-    table = pd.DataFrame(summaries)
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": int(table["forecasts"].sum()) if len(table) else 0,
-            "windows": len(table),
-            "scheme": f"{scheme.kind}" + (f" {scheme.rolling_years}y" if scheme.kind == "rolling" else ""),
-            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
-            **(
-                {"mlflow_runs": MetadataValue.md("\n".join(f"- {page}" for page in pages[-20:]))}
-                if pages
-                else {}
-            ),
-        },
-        check_results=[
-            quality_result(
-                f"{family}_forecasts",
-                defects,
-                # symbols with too little purged history: listed, not required to have forecasts
-                {"skipped_symbols": MetadataValue.json(skipped)},
-            )
-        ],
+        read = inputs[target] = read_inputs(warehouse, specs[target], family, windows)
+        used = sum(params is not None for params in read.tuned.values())
+        context.log.info(f"{family} {target}: tuned hyperparameters for {used} of {len(windows)} windows")
+        for result in walk_forward(
+            read.panel, specs[target], family, windows, scheme, model_params=read.params_for, runtime=runtime
+        ):
+            outcome = write_and_check(warehouse, result, scheme)
+            outcome.pages = track_fits(tracking, result)
+            context.log.info(describe(outcome))
+            outcomes.append(outcome)
+    return summarise(family, outcomes, inputs, scheme)
+
+
+def forecast_asset(
+    model: type[VolatilityModel], hyperparameters: AssetsDefinition | None
+) -> AssetsDefinition:
+    """The ``<family>_forecasts`` asset of a model class, downstream of its ``<family>_hyperparameters`` when the
+    family is tunable; group, kinds, pool and description come from the class."""
+    family = model.family
+    tuned = (
+        [AssetDep(hyperparameters, partition_mapping=MultiToSingleDimensionPartitionMapping("target"))]
+        if hyperparameters is not None
+        else []
     )
+
+    @asset(
+        name=f"{family}_forecasts",
+        partitions_def=model_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        deps=[daily_features, targets, *tuned],
+        group_name=model.group,
+        owners=OWNERS,
+        kinds={*model.kinds, "mlflow", "duckdb"},
+        pool=model.pool,
+        description=(
+            f"{model.description} One model per symbol and window, fitted on rows whose target was realised before "
+            "the window (purge), forecasting every trading day of the window into the `forecasts` table; every "
+            "fit is an MLflow run and a registered version of `<target>-<family>`."
+        ),
+        check_specs=[forecasts_quality_check(family).spec()],
+    )
+    def _forecasts(
+        context: AssetExecutionContext,
+        config: WalkForwardConfig,
+        warehouse: WarehouseResource,
+        compute: ComputeResource,
+        tracking: MlflowResource,
+    ) -> MaterializeResult:
+        return materialize_forecasts(context, family, config, warehouse, compute, tracking)
+
+    return _forecasts

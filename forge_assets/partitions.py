@@ -19,8 +19,8 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
+from forge_core.date_window import DateWindow
 from forge_core.targets import configured_targets
-from forge_core.warehouse.partitions import DateWindow
 
 trading_days = TimeWindowPartitionsDefinition(
     cron_schedule="0 0 * * 1-5",

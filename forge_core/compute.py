@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from forge_core.models.base import Runtime
 
@@ -19,12 +20,12 @@ def resolve_device(requested: str = "") -> str:
     return requested
 
 
-def resolve_precision(device: str, requested: str = "") -> str:
+def resolve_precision(device: str, requested: str = "") -> Literal["fp32", "bf16"]:
     """bf16 autocast on a GPU unless fp32 is asked for; fp32 on the cpu (bf16 there is slow and inexact)."""
     if requested not in ("", "fp32", "bf16"):
         raise ValueError(f"precision must be 'fp32' or 'bf16', got {requested!r}")
     if device.startswith("cuda"):
-        return requested or "bf16"
+        return "fp32" if requested == "fp32" else "bf16"
     if requested == "bf16":
         raise ValueError("bf16 autocast is only used on a CUDA device")
     return "fp32"
@@ -38,4 +39,4 @@ def make_runtime(
 ) -> Runtime:
     """A Runtime on the resolved device and precision."""
     resolved = resolve_device(device)
-    return Runtime(resolved, resolve_precision(resolved, precision), checkpoint_dir, log)  # type: ignore[arg-type]
+    return Runtime(resolved, resolve_precision(resolved, precision), checkpoint_dir, log)

@@ -10,9 +10,10 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetSpec, build_targets
-from forge_core.warehouse.partitions import DateWindow, replace_window_from_frame
+from forge_core.warehouse.partition_writes import replace_window_from_frame
 
 
 def build_market_tables(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import PROXIES
-from forge_core.warehouse.partitions import DateWindow, replace_window
+from forge_core.warehouse.partition_writes import replace_window
 from forge_core.warehouse.sql_files import read_sql
 
 DEFAULT_PROXY = "parkinson"

@@ -1,15 +1,29 @@
-"""The code location: every asset, check, job and resource of VolatilityForge."""
+"""The code location: every domain's assets, checks and jobs, merged once with the environment's resources."""
 
 from __future__ import annotations
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions
 
-from forge_assets import backtest, baselines, deep_models, market_data, tuning
-from forge_jobs.jobs import backtest_report_job, baselines_job, deep_models_job, market_data_job, tuning_job
+from forge_assets.model_families import family_assets
+from forge_jobs.domains import (
+    backtest_definitions,
+    market_data_definitions,
+    models_definitions,
+    tuning_definitions,
+)
 from forge_jobs.resources import resources_from_env
 
-defs = Definitions(
-    assets=load_assets_from_modules([market_data, baselines, tuning, deep_models, backtest]),
-    jobs=[market_data_job, baselines_job, deep_models_job, tuning_job, backtest_report_job],
-    resources=resources_from_env(),
-)
+
+def build_definitions() -> Definitions:
+    """The Definitions for the families registered now (``forge_core.models.MODEL_REGISTRY``)."""
+    families = family_assets()
+    return Definitions.merge(
+        market_data_definitions(),
+        models_definitions(families),
+        tuning_definitions(families),
+        backtest_definitions(families),
+        Definitions(resources=resources_from_env()),
+    )
+
+
+defs = build_definitions()

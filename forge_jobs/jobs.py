@@ -2,11 +2,11 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from forge_assets.backtest import backtest_report
-from forge_assets.baselines import GROUP as BASELINES
-from forge_assets.deep_models import GROUP as DEEP_MODELS
+from forge_assets.backtest_report import GROUP as BACKTEST
+from forge_assets.hyperparameters import GROUP as TUNING
 from forge_assets.market_data import GROUP as MARKET_DATA
-from forge_assets.tuning import GROUP as TUNING
+
+BASELINES, DEEP_MODELS = "baselines", "deep_models"  # the model classes' groups (VolatilityModel.group)
 
 market_data_job = define_asset_job(
     name="market_data_job",
@@ -35,11 +35,11 @@ deep_models_job = define_asset_job(
 tuning_job = define_asset_job(
     name="tuning_job",
     selection=AssetSelection.groups(TUNING),
-    description="Optuna studies of every torch family's hyperparameters, one partition per target.",
+    description="Optuna studies of every tunable family's hyperparameters, one partition per target.",
 )
 
 backtest_report_job = define_asset_job(
     name="backtest_report_job",
-    selection=AssetSelection.assets(backtest_report),
+    selection=AssetSelection.groups(BACKTEST),
     description="Score every stored out-of-sample forecast against the realised targets.",
 )

@@ -13,8 +13,9 @@ import psycopg2
 import pytest
 
 from forge_core.data.bundled import BundledSource
+from forge_core.date_window import DateWindow
 from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.partitions import DateWindow, replace_window_from_frame
+from forge_core.warehouse.partition_writes import replace_window_from_frame
 
 
 @pytest.fixture(autouse=True)

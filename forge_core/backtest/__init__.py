@@ -1,1 +1,1 @@
-"""Walk-forward backtests: purged refits per window, out-of-sample forecasts, and their evaluation."""
+"""Backtest scoring of stored out-of-sample forecasts: the report (``report``) and its figures (``plots``)."""

@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from forge_core.evaluation import qlike
 
@@ -19,10 +21,11 @@ HIGHLIGHT = ("har", "log_har", "gjr_garch")
 
 def annualised_vol(variance: pd.Series | np.ndarray) -> np.ndarray:
     """Daily variance as annualised volatility in percent: 100 * sqrt(252 * v)."""
-    return 100 * np.sqrt(TRADING_DAYS * np.asarray(variance, dtype=float))
+    vol: np.ndarray = 100 * np.sqrt(TRADING_DAYS * np.asarray(variance, dtype=float))
+    return vol
 
 
-def _symbols_figure(symbols: list[str], title: str) -> tuple[plt.Figure, list[plt.Axes]]:
+def _symbols_figure(symbols: list[str], title: str) -> tuple[Figure, list[Axes]]:
     fig, axes = plt.subplots(len(symbols), 1, figsize=(11, 3.2 * len(symbols)), squeeze=False, sharex=True)
     fig.suptitle(title)
     return fig, [ax for (ax,) in axes]
@@ -80,7 +83,7 @@ def cumulative_loss_difference(
     return _save(fig, path)
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=90)

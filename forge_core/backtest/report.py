@@ -16,8 +16,9 @@ from functools import cache
 import pandas as pd
 
 from forge_core.evaluation import IntervalScore, by_year, compare_forecasts, qlike_noise_floor
+from forge_core.quantiles import central_bands
 
-BANDS = {"80%": ("q10", "q90", 0.80), "90%": ("q05", "q95", 0.90)}
+BANDS = central_bands()
 KEYS = ["symbol", "target"]
 MIN_DAYS_PER_YEAR = 50
 
@@ -107,4 +108,4 @@ SUMMARY_COLUMNS = [
 def summary_markdown(report: BacktestReport) -> str:
     """The overall table as markdown, the columns a researcher reads first."""
     columns = [c for c in SUMMARY_COLUMNS if c in report.overall.columns]
-    return report.overall[columns].to_markdown(index=False, floatfmt=".4g")
+    return str(report.overall[columns].to_markdown(index=False, floatfmt=".4g"))

@@ -246,10 +246,10 @@ class SyntheticSource:
             normals.append(rng.standard_normal((5, n_days)))
             uniforms.append(1.0 - rng.random((2, n_days)))
             counts.append(rng.poisson(self.params.jump_intensity, n_days).astype(float))
-        normal = np.stack(normals, axis=-1).reshape(5, n_days, self.n_symbols)
-        uniform = np.stack(uniforms, axis=-1).reshape(2, n_days, self.n_symbols)
+        e, v, a, jump_size, xi = np.stack(normals, axis=-1).reshape(5, n_days, self.n_symbols)
+        u_high, u_low = np.stack(uniforms, axis=-1).reshape(2, n_days, self.n_symbols)
         count = np.stack(counts, axis=-1).reshape(n_days, self.n_symbols)
-        return _Shocks(z, x, *normal, *uniform, count)
+        return _Shocks(z, x, e, v, a, jump_size, xi, u_high, u_low, count)
 
     def _simulate(self, s: _Shocks, state: _State) -> tuple[_Block, _State]:
         """Run the model over the days of ``s`` from ``state``; returns the block and the state after it."""

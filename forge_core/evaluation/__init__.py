@@ -1,6 +1,7 @@
 """Forecast evaluation as in the volatility literature: robust losses (Patton 2011), Diebold-Mariano tests,
 model confidence sets, Mincer-Zarnowitz regressions and the QLIKE noise floor of a variance proxy."""
 
+from forge_core.evaluation.comparison import by_year, compare_forecasts
 from forge_core.evaluation.diebold_mariano import DieboldMarianoResult, diebold_mariano
 from forge_core.evaluation.losses import (
     IntervalScore,
@@ -18,7 +19,6 @@ from forge_core.evaluation.noise_floor import (
     gaussian_sq_return_floor,
     qlike_noise_floor,
 )
-from forge_core.evaluation.report import by_year, compare_forecasts
 
 __all__ = [
     "NOISE_FLOOR_PROXIES",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 
-def bartlett_long_run_covariance(v: np.ndarray, lag: int) -> np.ndarray:
+def bartlett_long_run_covariance(v: NDArray[np.float64], lag: int) -> NDArray[np.float64]:
     """Long-run covariance (k x k) of the rows of ``v`` (n x k, or n), which the caller has centred.
 
     Ω = Γ_0 + Σ_{j=1..L} (1 - j/(L+1)) (Γ_j + Γ_jᵀ),  Γ_j = (1/n) Σ_{t=j+1..n} v_t v_{t-j}ᵀ,  L = ``lag``.
     The Bartlett weights keep Ω positive semi-definite.
     """
-    rows = np.asarray(v, dtype=float).reshape(len(v), -1)
+    rows = np.asarray(v, dtype=np.float64).reshape(len(v), -1)
     n = rows.shape[0]
     if not 0 <= lag < n:
         raise ValueError(f"HAC lag must be in [0, n) with n = {n}, got {lag}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
 
 
-def as_vector(name: str, values: ArrayLike) -> np.ndarray:
+def as_vector(name: str, values: ArrayLike) -> FloatArray:
     """``values`` as a finite 1-d float array; ValueError naming ``name`` and the first bad index otherwise."""
-    array = np.asarray(values, dtype=float)
+    array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     bad = np.flatnonzero(~np.isfinite(array))
@@ -24,19 +26,19 @@ def as_vector(name: str, values: ArrayLike) -> np.ndarray:
     return array
 
 
-def _require_same_length(**arrays: np.ndarray) -> None:
+def _require_same_length(**arrays: FloatArray) -> None:
     lengths = {name: len(array) for name, array in arrays.items()}
     if len(set(lengths.values())) > 1:
         raise ValueError(f"inputs differ in length: {lengths}")
 
 
-def _require_positive(name: str, array: np.ndarray, context: str) -> None:
+def _require_positive(name: str, array: FloatArray, context: str) -> None:
     bad = np.flatnonzero(array <= 0)
     if bad.size:
         raise ValueError(f"{name} must be > 0 for {context}; {name}[{bad[0]}] = {array[bad[0]]}")
 
 
-def mse(y: ArrayLike, f: ArrayLike) -> np.ndarray:
+def mse(y: ArrayLike, f: ArrayLike) -> FloatArray:
     """Squared error per observation: L_t = (y_t - f_t)^2."""
     y_arr, f_arr = as_vector("y", y), as_vector("f", f)
     _require_same_length(y=y_arr, f=f_arr)
@@ -44,7 +46,7 @@ def mse(y: ArrayLike, f: ArrayLike) -> np.ndarray:
     return (y_arr - f_arr) ** 2
 
 
-def qlike(y: ArrayLike, f: ArrayLike) -> np.ndarray:
+def qlike(y: ArrayLike, f: ArrayLike) -> FloatArray:
     """Patton's robust QLIKE per observation: L_t = y_t/f_t - log(y_t/f_t) - 1.
 
     Non-negative, zero iff f_t = y_t, and E[L_t] is minimised over f_t at f_t = E_{t-1}[y_t].
@@ -57,7 +59,7 @@ def qlike(y: ArrayLike, f: ArrayLike) -> np.ndarray:
     return ratio - np.log(ratio) - 1.0
 
 
-def pinball(y: ArrayLike, q: ArrayLike, level: float) -> np.ndarray:
+def pinball(y: ArrayLike, q: ArrayLike, level: float) -> FloatArray:
     """Pinball (quantile) loss of a ``level``-quantile forecast: L_t = (level - 1{y_t < q_t}) (y_t - q_t)."""
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
@@ -66,7 +68,7 @@ def pinball(y: ArrayLike, q: ArrayLike, level: float) -> np.ndarray:
     return (level - (y_arr < q_arr)) * (y_arr - q_arr)
 
 
-def _interval(lower: ArrayLike, upper: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _interval(lower: ArrayLike, upper: ArrayLike) -> tuple[FloatArray, FloatArray]:
     lower_arr, upper_arr = as_vector("lower", lower), as_vector("upper", upper)
     _require_same_length(lower=lower_arr, upper=upper_arr)
     bad = np.flatnonzero(lower_arr > upper_arr)

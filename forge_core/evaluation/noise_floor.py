@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from forge_core.evaluation.losses import qlike
+from forge_core.evaluation.losses import FloatArray, qlike
 
 INTRADAY_STEPS = 390  # one-minute bars of a 6.5-hour session
 _CHUNK_DAYS = 10_000  # days simulated at once, bounding memory at about 30 MiB of paths
@@ -23,12 +23,12 @@ YANG_ZHANG_K = 0.34 / (1.34 + 23.0 / 21.0)
 _LOG2 = math.log(2.0)
 
 
-def _rogers_satchell(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
+def _rogers_satchell(high: FloatArray, low: FloatArray, close: FloatArray) -> FloatArray:
     return high * (high - close) + low * (low - close)
 
 
 # Daily proxies from log high, low and close relative to the open (log open = 0 = previous log close).
-_PROXY_FORMULAS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
+_PROXY_FORMULAS: dict[str, Callable[[FloatArray, FloatArray, FloatArray], FloatArray]] = {
     "parkinson": lambda high, low, close: (high - low) ** 2 / (4.0 * _LOG2),
     "garman_klass": lambda high, low, close: 0.5 * (high - low) ** 2 - (2.0 * _LOG2 - 1.0) * close**2,
     "rogers_satchell": _rogers_satchell,
@@ -61,7 +61,7 @@ def gaussian_sq_return_floor(horizon: int) -> float:
     return math.log(horizon / 2.0) - float(special.digamma(horizon / 2.0))
 
 
-def _simulate_daily_proxy(proxy: str, n_days: int, steps: int, rng: np.random.Generator) -> np.ndarray:
+def _simulate_daily_proxy(proxy: str, n_days: int, steps: int, rng: np.random.Generator) -> FloatArray:
     formula = _PROXY_FORMULAS[proxy]
     out = np.empty(n_days)
     for start in range(0, n_days, _CHUNK_DAYS):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 
 from forge_core.data.schema import VIX_SYMBOLS
-from forge_core.warehouse.partitions import DateWindow, replace_window
+from forge_core.date_window import DateWindow
+from forge_core.warehouse.partition_writes import replace_window
 from forge_core.warehouse.sql_files import read_sql
 
 # Rows a symbol needs before a window: the longest window (63-row volume z-score) less the current row,

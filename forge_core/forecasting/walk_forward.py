@@ -15,12 +15,17 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from forge_core.date_window import DateWindow
+from forge_core.forecasting.result import Forecast
 from forge_core.models import ForecastTask, VolatilityModel, create_model
-from forge_core.models.base import DEFAULT_LEVELS, Runtime, WarmStart, quantile_label
+from forge_core.models.base import Runtime, WarmStart
+from forge_core.quantiles import QUANTILE_COLUMNS
 from forge_core.targets import TargetSpec
-from forge_core.warehouse.partitions import DateWindow
 
-QUANTILE_COLUMNS = [quantile_label(level) for level in DEFAULT_LEVELS]
+FORECAST_COLUMNS = [
+    "symbol", "date", "target", "model", "window_start", "forecast", *QUANTILE_COLUMNS,
+    "train_rows", "trained_through",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,8 @@ def purged_training_rows(
 
 @dataclass(frozen=True)
 class SymbolFit:
-    """One symbol's model for one window: how much it saw, what it learnt, and the fitted model itself."""
+    """One symbol's model for one window: how much it saw, what it learnt, the fitted model itself and its
+    forecast of the window's days."""
 
     symbol: str
     train_rows: int
@@ -63,16 +69,36 @@ class SymbolFit:
     seconds: float
     params: dict[str, float | int | str]
     model: VolatilityModel = field(repr=False, compare=False)
+    forecast: Forecast = field(repr=False, compare=False)
 
 
 @dataclass
 class WindowResult:
-    """Forecast rows of one window (all symbols), the fits behind them and the symbols left out, with why."""
+    """One window of one family and target: the fits (one per symbol, each with its forecast) and the symbols
+    left out, with why."""
 
     window: DateWindow
-    forecasts: pd.DataFrame
+    target: str
+    family: str
     fits: list[SymbolFit] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        """The window's forecast rows, every symbol, as the ``forecasts`` table holds them (``FORECAST_COLUMNS``)."""
+        frames = [
+            fit.forecast.to_frame().assign(
+                target=self.target,
+                model=self.family,
+                window_start=pd.Timestamp(self.window.start),
+                train_rows=fit.train_rows,
+                trained_through=pd.Timestamp(fit.trained_through),
+            )
+            for fit in self.fits
+        ]
+        if not frames:
+            return pd.DataFrame(columns=FORECAST_COLUMNS)
+        return pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
 
 
 def forecast_window(
@@ -88,8 +114,7 @@ def forecast_window(
 ) -> WindowResult:
     """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
     task = ForecastTask(spec.horizon, spec.proxy)
-    result = WindowResult(window, pd.DataFrame())
-    frames = []
+    result = WindowResult(window, spec.name, family)
     for symbol, rows in panel.groupby("symbol", sort=True):
         history = rows[rows["date"] < pd.Timestamp(window.end)].reset_index(drop=True)
         in_window = (history["date"] >= pd.Timestamp(window.start)).to_numpy()
@@ -103,29 +128,12 @@ def forecast_window(
         fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), str(window.start))
         model = create_model(family, task, fit_runtime, **(model_params or {}))
         model.fit(train, train["target_value"], warm_start=(warm_starts or {}).get(str(symbol)))
-        point, quantile_frame = model.forecast(history)
-        forecast, quantiles = point[in_window], quantile_frame.to_numpy()[in_window]
+        forecast = model.forecast(history).take(in_window)
         trained_through = pd.Timestamp(train["realised_on"].max()).date()
-        frame = pd.DataFrame(
-            {
-                "symbol": symbol,
-                "date": history.loc[in_window, "date"].to_numpy(),
-                "target": spec.name,
-                "model": family,
-                "window_start": pd.Timestamp(window.start),
-                "forecast": forecast,
-                **dict(zip(QUANTILE_COLUMNS, quantiles.T, strict=True)),
-                "train_rows": len(train),
-                "trained_through": pd.Timestamp(trained_through),
-            }
-        )
-        frames.append(frame)
+        seconds = time.perf_counter() - started
         result.fits.append(
-            SymbolFit(
-                str(symbol), len(train), trained_through, time.perf_counter() - started, model.params(), model
-            )
+            SymbolFit(str(symbol), len(train), trained_through, seconds, model.params(), model, forecast)
         )
-    result.forecasts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return result
 
 
@@ -149,18 +157,3 @@ def walk_forward(
         )
         warm.update({fit.symbol: fit.params for fit in result.fits})
         yield result
-
-
-def monthly_windows(first: dt.date, last: dt.date) -> list[DateWindow]:
-    """Calendar months [1st, next 1st) from the month of ``first`` through the month of ``last``."""
-    return _calendar_windows(first, last, months=1)
-
-
-def yearly_windows(first: dt.date, last: dt.date) -> list[DateWindow]:
-    """Calendar years from the year of ``first`` through the year of ``last``."""
-    return _calendar_windows(first.replace(month=1), last, months=12)
-
-
-def _calendar_windows(first: dt.date, last: dt.date, months: int) -> list[DateWindow]:
-    starts = pd.date_range(first.replace(day=1), last, freq=f"{months}MS")
-    return [DateWindow(s.date(), (s + pd.DateOffset(months=months)).date()) for s in starts]

@@ -1,19 +1,12 @@
 """Volatility forecasting models behind one interface (``VolatilityModel``), created by family name."""
 
-from forge_core.models.base import DEFAULT_LEVELS, ForecastTask, Runtime, VolatilityModel, quantile_label
+from forge_core.models.base import ForecastTask, Runtime, VolatilityModel
 from forge_core.models.ewma import EwmaModel
 from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
-from forge_core.models.registry import (
-    BASELINE_FAMILIES,
-    MODEL_REGISTRY,
-    TORCH_FAMILIES,
-    create_model,
-    load_model,
-    model_class,
-)
+from forge_core.models.registry import MODEL_REGISTRY, create_model, families, load_model, model_class
 from forge_core.models.torch_model import (
     GRUModel,
     LSTMModel,
@@ -24,10 +17,7 @@ from forge_core.models.torch_model import (
 )
 
 __all__ = [
-    "BASELINE_FAMILIES",
-    "DEFAULT_LEVELS",
     "MODEL_REGISTRY",
-    "TORCH_FAMILIES",
     "EwmaModel",
     "ForecastTask",
     "GRUModel",
@@ -44,7 +34,7 @@ __all__ = [
     "TransformerModel",
     "VolatilityModel",
     "create_model",
+    "families",
     "load_model",
     "model_class",
-    "quantile_label",
 ]

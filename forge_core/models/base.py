@@ -22,15 +22,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import PROXIES, VARIANCE_FLOOR
+from forge_core.forecasting.result import Forecast
+from forge_core.quantiles import QUANTILE_LEVELS, checked_levels
+
+if TYPE_CHECKING:
+    from optuna.trial import BaseTrial
 
 QUANTILE_GRID = np.linspace(0.0, 1.0, 201)
-DEFAULT_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95)
 # Fewer finite in-sample residuals than this give no usable quantiles.
 MIN_RESIDUALS = 30
 FORMAT_VERSION = 1
@@ -61,6 +65,8 @@ class Empty:
 
 
 WarmStart = Mapping[str, float | int | str]
+Validation = tuple[pd.DataFrame, np.ndarray]  # validation rows and their targets
+SearchSpace: TypeAlias = "Callable[[BaseTrial], dict[str, Any]]"
 
 
 @dataclass(frozen=True)
@@ -84,10 +90,26 @@ class Runtime:
 
 
 class VolatilityModel(ABC):
-    """A variance forecaster with a fixed task. Subclasses set ``family``, ``Params`` and ``State``
-    (frozen dataclasses of hyperparameters and of the fitted state) and implement ``_fit``/``_predict``."""
+    """A variance forecaster with a fixed task. A family is declared once, by its subclass:
+
+    - ``family`` (its name), ``description`` (one sentence for people), ``group`` (``baselines`` or
+      ``deep_models``), ``kinds`` (what it runs on, shown as tags), ``pool`` (a concurrency pool its fits
+      share, e.g. ``gpu``) and ``search_space`` (a function of an Optuna trial, or None when not tunable);
+    - ``Params`` and ``State``: frozen dataclasses of its hyperparameters and of its fitted state;
+    - ``_fit`` and ``_predict`` (and optionally ``_calibrate`` and ``_forecast``).
+
+    Registering the class (``forge_core.models.registry``) is all that is needed: its forecast and
+    hyperparameter assets, search space and tracking follow from these attributes.
+    """
 
     family: ClassVar[str]
+    description: ClassVar[str]
+    group: ClassVar[str] = "baselines"
+    kinds: ClassVar[frozenset[str]] = frozenset(
+        {"python"}
+    )  # one kind: assets add mlflow and duckdb (Dagster shows 3)
+    pool: ClassVar[str | None] = None
+    search_space: ClassVar[staticmethod[[BaseTrial], dict[str, Any]] | None] = None
     Params: ClassVar[type] = Empty
     State: ClassVar[type]
 
@@ -112,14 +134,16 @@ class VolatilityModel(ABC):
         *,
         warm_start: WarmStart | None = None,
     ) -> Self:
-        """Fit on ``train`` rows and their aligned targets (rows whose target is NaN are left out).
+        """Fit on ``train`` rows and their aligned targets (rows whose target is NaN are left out), then
+        calibrate the predictive distribution.
 
-        ``valid`` is ignored by the baselines (it is there for models that stop early). ``warm_start`` is the
-        ``params()`` of an earlier fit of the same family; models with an iterative optimiser (GARCH) start
-        from it, the others ignore it."""
+        ``valid`` is a validation split for models that stop early (the nets; without it they hold out a purged
+        tail of ``train``); the baselines ignore it. ``warm_start`` is the ``params()`` of an earlier fit of the
+        same family; models with an iterative optimiser (GARCH) start from it, the others ignore it."""
         y = self._target_values(train, target)
-        self.state = self._fit(train, y, warm_start)
-        self._calibrate(train, y)
+        valid_rows = None if valid is None else (valid[0], self._target_values(*valid))
+        self.state = self._fit(train, y, warm_start, valid_rows)
+        self._calibrate(train, y, valid_rows)
         return self
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
@@ -130,24 +154,20 @@ class VolatilityModel(ABC):
         return self._predict(features)
 
     def predict_quantiles(
-        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
+        self, features: pd.DataFrame, levels: Sequence[float] = QUANTILE_LEVELS
     ) -> pd.DataFrame:
-        """Quantiles of the predictive distribution (variance units), columns ``q05``, ``q50``, ...;
-        ``levels`` must be strictly increasing in (0, 1)."""
-        return self.forecast(features, levels)[1]
+        """Quantiles of the predictive distribution (variance units), columns ``q05``, ``q50``, ..., indexed like
+        ``features``; ``levels`` must be strictly increasing in (0, 1)."""
+        return self.forecast(features, levels).quantiles.set_axis(features.index)
 
-    def forecast(
-        self, features: pd.DataFrame, levels: Sequence[float] = DEFAULT_LEVELS
-    ) -> tuple[np.ndarray, pd.DataFrame]:
-        """``predict`` and ``predict_quantiles`` from one pass over ``features``."""
-        lv = np.asarray(levels, dtype=float)
-        if lv.ndim != 1 or lv.size == 0 or np.any(lv <= 0) or np.any(lv >= 1) or np.any(np.diff(lv) <= 0):
-            raise ValueError(f"levels must be strictly increasing in (0, 1), got {list(levels)}")
+    def forecast(self, features: pd.DataFrame, levels: Sequence[float] = QUANTILE_LEVELS) -> Forecast:
+        """The point forecast and the quantiles at ``levels`` of every row, from one pass over ``features``."""
+        lv = checked_levels(levels)
         self._check_rows(features)
         if self.state is None:
             raise RuntimeError(f"{self.family}: fit or load the model before predicting")
         point, values = self._forecast(features, lv)
-        return point, pd.DataFrame(values, index=features.index, columns=[quantile_label(p) for p in lv])
+        return Forecast.for_rows(features, point, tuple(map(float, lv)), values)
 
     def _forecast(self, features: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Point forecasts and quantile values (rows x levels): the point forecast times the empirical quantiles
@@ -158,14 +178,16 @@ class VolatilityModel(ABC):
         return point, point[:, None] * np.exp(shift)[None, :]
 
     @abstractmethod
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> Any:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> Any:
         """The fitted ``State`` from training rows and their targets (NaN where unknown)."""
 
     @abstractmethod
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         """Point forecasts for every row of ``features``, NaN where the inputs are missing."""
 
-    def _calibrate(self, train: pd.DataFrame, y: np.ndarray) -> None:
+    def _calibrate(self, train: pd.DataFrame, y: np.ndarray, valid: Validation | None) -> None:
         """Store the empirical quantiles of log(y) - log(in-sample forecast), logs floored as the features."""
         fitted = self._predict(train)
         ok = np.isfinite(y) & np.isfinite(fitted) & (fitted > 0)
@@ -197,8 +219,9 @@ class VolatilityModel(ABC):
         return out
 
     def save(self, path: Path) -> None:
-        """Write the model as JSON: family, task, hyperparameters, fitted state and residual quantiles."""
-        if self.state is None or self.residual_quantiles is None:
+        """Write the model as JSON: format version, family, task, hyperparameters, fitted state and what the
+        family adds (``_saved``: the baselines' residual quantiles; the nets' scaler, with their weights beside)."""
+        if not self._is_fitted():
             raise RuntimeError(f"{self.family}: fit the model before saving it")
         doc = {
             "format_version": FORMAT_VERSION,
@@ -206,38 +229,46 @@ class VolatilityModel(ABC):
             "task": dataclasses.asdict(self.task),
             "params": dataclasses.asdict(self.hyper),
             "state": dataclasses.asdict(self.state),
-            "residual_quantiles": self.residual_quantiles.tolist(),
+            **self._saved(Path(path)),
         }
         Path(path).write_text(json.dumps(doc, indent=1, allow_nan=False))
 
     @classmethod
-    def load(cls, path: Path) -> Self:
-        """Read a model written by ``save``; its family must be this class's."""
+    def load(cls, path: Path, runtime: Runtime | None = None) -> Self:
+        """Read a model written by ``save``; its family and format version must be this class's."""
         doc = json.loads(Path(path).read_text())
         if doc.get("family") != cls.family or doc.get("format_version") != FORMAT_VERSION:
             raise ValueError(
                 f"{path}: holds family {doc.get('family')!r} v{doc.get('format_version')}, "
                 f"not {cls.family!r} v{FORMAT_VERSION}"
             )
-        model = cls(ForecastTask(**doc["task"]), **doc["params"])
+        model = cls(ForecastTask(**doc["task"]), runtime, **doc["params"])
         model.state = cls.State(**doc["state"])
-        model.residual_quantiles = np.asarray(doc["residual_quantiles"], dtype=float)
+        model._restore(doc, Path(path))
         return model
+
+    def _is_fitted(self) -> bool:
+        return self.state is not None and self.residual_quantiles is not None
+
+    def _saved(self, path: Path) -> dict[str, Any]:
+        """What the family keeps besides params and state (files it writes go beside ``path``)."""
+        assert self.residual_quantiles is not None
+        return {"residual_quantiles": self.residual_quantiles.tolist()}
+
+    def _restore(self, doc: Mapping[str, Any], path: Path) -> None:
+        """Read back what ``_saved`` wrote."""
+        self.residual_quantiles = np.asarray(doc["residual_quantiles"], dtype=float)
 
     # -- checks ------------------------------------------------------------------------------------------
     def _target_values(self, train: pd.DataFrame, target: pd.Series) -> np.ndarray:
         self._check_rows(train)
         if not target.index.equals(train.index):
             raise ValueError(f"{self.family}: target must have the same index as the training rows")
-        return target.to_numpy(dtype=float)
+        values: np.ndarray = target.to_numpy(dtype=float)
+        return values
 
     def _check_rows(self, frame: pd.DataFrame) -> None:
         if "symbol" in frame and frame["symbol"].nunique() > 1:
             raise ValueError(f"{self.family}: rows must be of one symbol")
         if "date" in frame and not (frame["date"].is_monotonic_increasing and frame["date"].is_unique):
             raise ValueError(f"{self.family}: rows must be in strictly ascending date order")
-
-
-def quantile_label(level: float) -> str:
-    """Column name of a quantile level: 0.05 -> ``q05``, 0.5 -> ``q50``, 0.975 -> ``q97.5``."""
-    return "q" + f"{100 * level:05.2f}".rstrip("0").rstrip(".")

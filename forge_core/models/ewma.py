@@ -5,12 +5,16 @@ mean of the proxy, so pass earlier rows to warm it up (lambda^100 ~ 0.2% at lamb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from forge_core.models.base import VolatilityModel, WarmStart
+if TYPE_CHECKING:
+    from optuna.trial import BaseTrial
+
+from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,11 @@ class EwmaParams:
             raise ValueError(f"ewma: decay must be in (0, 1), got {self.decay}")
 
 
+def ewma_space(trial: BaseTrial) -> dict[str, Any]:
+    """The decay lambda; the RiskMetrics 0.94 lies inside."""
+    return {"decay": trial.suggest_float("decay", 0.85, 0.99)}
+
+
 @dataclass(frozen=True)
 class EwmaState:
     initial_variance: float  # s_{-1}
@@ -31,14 +40,19 @@ class EwmaModel(VolatilityModel):
     """Exponentially weighted moving average of the daily proxy."""
 
     family = "ewma"
+    description = "RiskMetrics EWMA of the proxy (lambda 0.94), flat over the horizon."
+    search_space = staticmethod(ewma_space)
     Params = EwmaParams
     State = EwmaState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> EwmaState:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> EwmaState:
         return EwmaState(initial_variance=float(train[self.task.daily_column].mean()))
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         lam = self.hyper.decay
         x = features[self.task.daily_column].to_numpy(dtype=float)
+        out: np.ndarray
         out, _ = lfilter([1 - lam], [1, -lam], x, zi=[lam * self.state.initial_variance])
         return out

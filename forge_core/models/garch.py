@@ -26,7 +26,7 @@ from arch import arch_model
 from arch.univariate import GARCH
 from arch.utility.exceptions import ConvergenceWarning
 
-from forge_core.models.base import VolatilityModel, WarmStart
+from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
 PERCENT = 100.0
 
@@ -46,7 +46,7 @@ class GarchState:
 
 
 def percent_returns(frame: pd.DataFrame) -> np.ndarray:
-    r = PERCENT * frame["log_return"].to_numpy(dtype=float)
+    r: np.ndarray = PERCENT * frame["log_return"].to_numpy(dtype=float)
     if not np.isfinite(r).all():
         raise ValueError("garch: log_return has missing values")
     return r
@@ -60,6 +60,7 @@ class GarchModel(VolatilityModel):
     estimates (keys omega, alpha, [gamma,] beta, nu): a refit on 2500 days takes about a third less time."""
 
     family = "garch"
+    description = "GARCH(1,1) with Student-t errors on close-to-close returns, rescaled to the proxy's level."
     State = GarchState
     asymmetry: ClassVar[int] = 0  # arch's ``o``
 
@@ -67,7 +68,9 @@ class GarchModel(VolatilityModel):
     def _names(self) -> list[str]:
         return ["omega", "alpha", *(["gamma"] if self.asymmetry else []), "beta", "nu"]
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> GarchState:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> GarchState:
         return self._estimate(train, y, warm_start)
 
     def _inside_stationarity(self, params: dict[str, float]) -> np.ndarray:
@@ -110,7 +113,7 @@ class GarchModel(VolatilityModel):
         )
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
-        s = self.state
+        s: GarchState = self.state
         fitted = {"omega": s.omega, "alpha": s.alpha, "gamma": s.gamma, "beta": s.beta}
         return s.scale * self._mean_variance(percent_returns(features), fitted, s.backcast)
 
@@ -128,11 +131,13 @@ class GarchModel(VolatilityModel):
         persistence = fitted["alpha"] + 0.5 * fitted.get("gamma", 0.0) + fitted["beta"]
         weight = persistence ** np.arange(self.task.horizon)  # of sigma2_{t+1} in step k+1
         intercept = fitted["omega"] * (np.cumsum(weight) - weight)
-        return (intercept.mean() + weight.mean() * fc.forecasts[:, 0]) / PERCENT**2
+        mean: np.ndarray = (intercept.mean() + weight.mean() * fc.forecasts[:, 0]) / PERCENT**2
+        return mean
 
 
 class GjrGarchModel(GarchModel):
     """GJR-GARCH(1,1,1)-t: negative returns add gamma * r_t^2 (leverage effect)."""
 
     family = "gjr_garch"
+    description = "GJR-GARCH(1,1,1) with Student-t errors (leverage), rescaled to the proxy's level."
     asymmetry = 1

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forge_core.models.base import VolatilityModel, WarmStart
+from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
 
 def har_design(features: pd.DataFrame, proxy: str, prefix: str = "") -> np.ndarray:
@@ -49,14 +49,20 @@ class HarModel(VolatilityModel):
     """Linear HAR on the variance proxy in levels."""
 
     family = "har"
+    description = "HAR (Corsi 2009): OLS of the target on the proxy's 1-, 5- and 22-day means."
     State = HarState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> HarState:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> HarState:
         beta, _, n = ols(har_design(train, self.task.proxy), y)
         positive = y[np.isfinite(y) & (y > 0)]
         if positive.size == 0:
             raise ValueError("har: no positive training target to floor forecasts at")
-        return HarState(*map(float, beta), floor=float(positive.min()), n_obs=n)
+        const, beta_d, beta_w, beta_m = map(float, beta)
+        return HarState(const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=n)
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
-        return np.maximum(har_design(features, self.task.proxy) @ self.state.coef, self.state.floor)
+        state: HarState = self.state
+        forecast: np.ndarray = np.maximum(har_design(features, self.task.proxy) @ state.coef, state.floor)
+        return forecast

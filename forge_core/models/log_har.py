@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.models.base import VolatilityModel, WarmStart
+from forge_core.models.base import Validation, VolatilityModel, WarmStart
 from forge_core.models.har import har_design, ols
 
 
@@ -32,13 +32,19 @@ class LogHarModel(VolatilityModel):
     """HAR on log variances with the log-normal bias correction."""
 
     family = "log_har"
+    description = "log-HAR: OLS on logs of the same means, with the log-normal bias correction."
     State = LogHarState
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> LogHarState:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> LogHarState:
         log_y = np.log(np.maximum(y, VARIANCE_FLOOR))  # NaN targets stay NaN and are left out
         beta, resid_var, n = ols(har_design(train, self.task.proxy, prefix="log_"), log_y)
-        return LogHarState(*map(float, beta), resid_var=resid_var, n_obs=n)
+        const, beta_d, beta_w, beta_m = map(float, beta)
+        return LogHarState(const, beta_d, beta_w, beta_m, resid_var=resid_var, n_obs=n)
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
-        fitted = har_design(features, self.task.proxy, prefix="log_") @ self.state.coef
-        return np.exp(fitted + 0.5 * self.state.resid_var)
+        state: LogHarState = self.state
+        fitted: np.ndarray = har_design(features, self.task.proxy, prefix="log_") @ state.coef
+        forecast: np.ndarray = np.exp(fitted + 0.5 * state.resid_var)
+        return forecast

@@ -5,18 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forge_core.models.base import Empty, VolatilityModel, WarmStart
+from forge_core.models.base import Empty, Validation, VolatilityModel, WarmStart
 
 
 class RandomWalkModel(VolatilityModel):
     """Mean of the last h daily proxies up to and including t; NaN on the first h-1 rows of ``features``."""
 
     family = "random_walk"
+    description = "Random walk: the mean of the proxy over the last h days."
     State = Empty
 
-    def _fit(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> Empty:
+    def _fit(
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
+    ) -> Empty:
         return Empty()
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         h = self.task.horizon
-        return features[self.task.daily_column].rolling(h, min_periods=h).mean().to_numpy(dtype=float)
+        mean: np.ndarray = (
+            features[self.task.daily_column].rolling(h, min_periods=h).mean().to_numpy(dtype=float)
+        )
+        return mean

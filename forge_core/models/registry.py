@@ -1,4 +1,5 @@
-"""Model families by name. Adding a model: one module, one line in ``MODEL_REGISTRY``."""
+"""Model families by name. Adding a model: one module declaring its class (see ``VolatilityModel``), one line in
+``MODEL_REGISTRY``; its assets, search space and tracking follow from the class."""
 
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.models.torch_model import GRUModel, LSTMModel, MLPModel, TCNModel, TransformerModel
-
-BASELINE_FAMILIES: tuple[str, ...] = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
-TORCH_FAMILIES: tuple[str, ...] = ("mlp", "lstm", "gru", "tcn", "transformer")
 
 MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
     cls.family: cls
@@ -35,6 +33,11 @@ MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
 }
 
 
+def families(group: str | None = None) -> tuple[str, ...]:
+    """Registered family names in registration order, all of them or those of one ``group``."""
+    return tuple(name for name, cls in MODEL_REGISTRY.items() if group is None or cls.group == group)
+
+
 def model_class(family: str) -> type[VolatilityModel]:
     """The class registered under ``family``."""
     try:
@@ -50,6 +53,6 @@ def create_model(
     return model_class(family)(task, runtime, **params)
 
 
-def load_model(path: Path) -> VolatilityModel:
-    """A model written by ``VolatilityModel.save``, of whichever family the file names."""
-    return model_class(json.loads(Path(path).read_text())["family"]).load(path)
+def load_model(path: Path, runtime: Runtime | None = None) -> VolatilityModel:
+    """A model written by ``VolatilityModel.save``, of whichever family the file names, on ``runtime``."""
+    return model_class(json.loads(Path(path).read_text())["family"]).load(path, runtime)

@@ -26,9 +26,10 @@ import dataclasses
 import json
 import math
 from abc import abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -36,16 +37,9 @@ import torch
 
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.models.base import (
-    FORMAT_VERSION,
-    ForecastTask,
-    Runtime,
-    VolatilityModel,
-    WarmStart,
-)
+from forge_core.models.base import ForecastTask, Runtime, Validation, VolatilityModel, WarmStart
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
-    QUANTILE_LEVELS,
     MLPNet,
     RecurrentNet,
     TCNNet,
@@ -53,14 +47,19 @@ from forge_core.nets.architectures import (
     VolNet,
     initialise_output,
 )
-from forge_core.nets.features import Scaler, windows
+from forge_core.nets.inputs import Scaler, windows
 from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
 from forge_core.nets.trainer import train as train_net
+from forge_core.quantiles import QUANTILE_LEVELS
+
+if TYPE_CHECKING:
+    from optuna.trial import BaseTrial
 
 PREDICT_CHUNK = 1024
 MIN_FIT_ROWS = 30
 MIN_VALID_ROWS = 10
 POSITIONS = ("learned", "sinusoidal")
+SEQ_LENS = [11, 22, 44, 66]
 
 
 @dataclass(frozen=True)
@@ -138,6 +137,48 @@ class TransformerParams(SequenceParams):
             )
 
 
+# -- search spaces: every family's defaults are a point of its space; settings left out keep their defaults --
+def training_space(trial: BaseTrial) -> dict[str, Any]:
+    """Settings of every torch family (``epochs`` caps early stopping); hidden sizes divisible by every
+    transformer head count."""
+    return {
+        "epochs": trial.suggest_int("epochs", 10, 60, step=10),
+        "batch_size": trial.suggest_categorical("batch_size", [64, 128, 256, 512]),
+        "lr": trial.suggest_float("lr", 1e-4, 1e-2, log=True),
+        "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
+        "hidden": trial.suggest_categorical("hidden", [16, 32, 64, 128]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+    }
+
+
+def mlp_space(trial: BaseTrial) -> dict[str, Any]:
+    return training_space(trial) | {"layers": trial.suggest_int("layers", 1, 4)}
+
+
+def recurrent_space(trial: BaseTrial) -> dict[str, Any]:
+    return training_space(trial) | {
+        "seq_len": trial.suggest_categorical("seq_len", SEQ_LENS),
+        "layers": trial.suggest_int("layers", 1, 3),
+    }
+
+
+def tcn_space(trial: BaseTrial) -> dict[str, Any]:
+    return training_space(trial) | {
+        "seq_len": trial.suggest_categorical("seq_len", SEQ_LENS),
+        "kernel_size": trial.suggest_int("kernel_size", 2, 5),
+    }
+
+
+def transformer_space(trial: BaseTrial) -> dict[str, Any]:
+    """Head counts chosen so that n_kv_heads divides n_heads, which divides every hidden size."""
+    return training_space(trial) | {
+        "seq_len": trial.suggest_categorical("seq_len", SEQ_LENS),
+        "layers": trial.suggest_int("layers", 1, 4),
+        "n_heads": trial.suggest_categorical("n_heads", [2, 4]),
+        "n_kv_heads": trial.suggest_categorical("n_kv_heads", [1, 2]),
+    }
+
+
 @dataclass(frozen=True)
 class TorchState:
     """Facts of a fit (the weights live in the .pt file)."""
@@ -154,8 +195,12 @@ class TorchState:
 
 
 class TorchModel(VolatilityModel):
-    """The shared logic; a family sets ``family``, ``Params`` and builds its net in ``_network``."""
+    """The shared logic; a family sets ``family``, ``description``, ``search_space``, ``Params`` and builds its
+    net in ``_network``."""
 
+    group = "deep_models"
+    kinds = frozenset({"pytorch"})
+    pool = "gpu"
     Params: ClassVar[type] = TorchParams
     State = TorchState
 
@@ -179,42 +224,31 @@ class TorchModel(VolatilityModel):
         """A freshly initialised net of this family for ``n_features`` inputs."""
 
     # -- fitting -----------------------------------------------------------------------------------------
-    def fit(
-        self,
-        train: pd.DataFrame,
-        target: pd.Series,
-        valid: tuple[pd.DataFrame, pd.Series] | None = None,
-        *,
-        warm_start: WarmStart | None = None,
-    ) -> Self:
-        """Train on ``train`` (early stopping on ``valid`` or the purged tail); ``warm_start`` is ignored."""
-        y = self._target_values(train, target)
-        valid_rows = None if valid is None else (valid[0], self._target_values(*valid))
-        self.state = self._fit(train, y, warm_start, valid_rows)
-        return self
+    def _split(
+        self, train: pd.DataFrame, y: np.ndarray, valid: Validation | None
+    ) -> tuple[
+        tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], pd.DataFrame, np.ndarray, np.ndarray
+    ]:
+        """Fit samples, validation samples, and the validation rows (frame, targets, positions) that score them:
+        ``valid`` if given, else the last ``valid_fraction`` of the usable training rows with the h rows before
+        them left out (no fitted row's target window t+1..t+h reaches a validation row)."""
+        rows, x, log_y = self._samples(train, y)
+        if valid is not None:
+            valid_rows, *valid_samples = self._samples(*valid)
+            return (x, log_y), (valid_samples[0], valid_samples[1]), valid[0], valid[1], valid_rows
+        n_valid = math.ceil(self.hyper.valid_fraction * len(rows))
+        first_valid = rows[-n_valid] if n_valid else len(train)
+        is_valid = rows >= first_valid
+        is_fit = rows < first_valid - self.task.horizon
+        return (x[is_fit], log_y[is_fit]), (x[is_valid], log_y[is_valid]), train, y, rows[is_valid]
 
     def _fit(
-        self,
-        train: pd.DataFrame,
-        y: np.ndarray,
-        warm_start: WarmStart | None,
-        valid: tuple[pd.DataFrame, np.ndarray] | None = None,
+        self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
     ) -> TorchState:
+        """Train the net with early stopping on the validation split; ``warm_start`` is ignored."""
         hyper = self.hyper
         self.scaler = Scaler.fit(train, self.task.proxy)
-        rows, x, log_y = self._samples(train, y)
-        if valid is None:
-            n_valid = math.ceil(hyper.valid_fraction * len(rows))
-            first_valid = rows[-n_valid] if n_valid else len(train)
-            is_valid = rows >= first_valid
-            is_fit = rows < first_valid - self.task.horizon  # target window t+1..t+h ends before first_valid
-            fit_data, valid_data = (x[is_fit], log_y[is_fit]), (x[is_valid], log_y[is_valid])
-            valid_frame, valid_y, valid_rows = train, y, rows[is_valid]
-        else:
-            fit_data = (x, log_y)
-            valid_rows, *valid_samples = self._samples(*valid)
-            valid_data = tuple(valid_samples)
-            valid_frame, valid_y = valid
+        fit_data, valid_data, *_ = self._split(train, y, valid)
         if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
             raise ValueError(
                 f"{self.family}: {len(fit_data[1])} fit and {len(valid_data[1])} validation rows with complete "
@@ -238,23 +272,27 @@ class TorchModel(VolatilityModel):
             )
         self.net = net.eval()
         self.history = result.history
-        bias_var = 0.0
-        if hyper.loss == "log_mse":
-            s, _ = self._forward(valid_data[0])
-            bias_var = float(np.var(valid_data[1] - s))
-        state = TorchState(
+        return TorchState(
             n_features=len(self.scaler.columns),
             n_fit=len(fit_data[1]),
             n_valid=len(valid_data[1]),
             epochs_run=len(result.history),
             best_epoch=result.best_epoch,
             best_valid_loss=float(result.best_valid_loss),
-            bias_var=bias_var,
+            bias_var=0.0,
             valid_qlike=math.nan,
             valid_qlike_random_walk=math.nan,
         )
-        self.state = state  # _predict reads it (bias correction) while scoring the validation rows
-        return dataclasses.replace(state, **self._validation_qlike(valid_frame, valid_y, valid_rows))
+
+    def _calibrate(self, train: pd.DataFrame, y: np.ndarray, valid: Validation | None) -> None:
+        """The nets' quantiles come from their own heads; calibration sets the log_mse bias correction
+        sigma^2 (variance of the validation log residuals) and scores the validation rows against the random
+        walk."""
+        _, valid_data, frame, valid_y, rows = self._split(train, y, valid)
+        if self.hyper.loss == "log_mse":
+            s, _ = self._forward(valid_data[0])
+            self.state = dataclasses.replace(self.state, bias_var=float(np.var(valid_data[1] - s)))
+        self.state = dataclasses.replace(self.state, **self._validation_qlike(frame, valid_y, rows))
 
     def _validation_qlike(self, frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray) -> dict[str, float]:
         """Mean QLIKE of the net and of the random walk (mean of the last h proxies) on the validation rows
@@ -297,7 +335,8 @@ class TorchModel(VolatilityModel):
         return self._variance(s)
 
     def _variance(self, s: np.ndarray) -> np.ndarray:
-        return np.exp(s + 0.5 * self.state.bias_var)
+        state: TorchState = self.state
+        return np.exp(s + 0.5 * state.bias_var)
 
     def _forecast(self, features: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The net's point forecast and its own quantiles, exp of its log-quantiles, linear in the level between
@@ -343,45 +382,33 @@ class TorchModel(VolatilityModel):
     def weights_path(path: Path) -> Path:
         return Path(path).with_suffix(".pt")
 
-    def save(self, path: Path) -> None:
-        """JSON at ``path`` and the weights at ``path.with_suffix(".pt")``."""
-        if self.state is None or self.net is None or self.scaler is None:
-            raise RuntimeError(f"{self.family}: fit the model before saving it")
-        doc = {
-            "format_version": FORMAT_VERSION,
-            "family": self.family,
-            "task": dataclasses.asdict(self.task),
-            "params": dataclasses.asdict(self.hyper),
-            "state": dataclasses.asdict(self.state),
-            "scaler": self.scaler.to_dict(),
-            "history": self.history,
-        }
-        Path(path).write_text(json.dumps(doc, indent=1, allow_nan=False))
-        torch.save({k: v.cpu() for k, v in self.net.state_dict().items()}, self.weights_path(path))
+    def _is_fitted(self) -> bool:
+        return self.state is not None and self.net is not None and self.scaler is not None
 
-    @classmethod
-    def load(cls, path: Path, runtime: Runtime | None = None) -> Self:
-        """A model written by ``save``, its net on ``runtime.device`` (CPU by default)."""
-        doc = json.loads(Path(path).read_text())
-        if doc.get("family") != cls.family or doc.get("format_version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: holds family {doc.get('family')!r} v{doc.get('format_version')}, "
-                f"not {cls.family!r} v{FORMAT_VERSION}"
-            )
-        model = cls(ForecastTask(**doc["task"]), runtime, **doc["params"])
-        model.state = TorchState(**doc["state"])
-        model.scaler = Scaler.from_dict(doc["scaler"])
-        model.history = doc["history"]
-        net = model._network(model.state.n_features)
-        net.load_state_dict(torch.load(cls.weights_path(path), map_location="cpu", weights_only=True))
-        model.net = net.to(model.runtime.device).eval()
-        return model
+    def _saved(self, path: Path) -> dict[str, Any]:
+        """The scaler and the training history in the JSON; the weights (a ``state_dict``) beside it."""
+        assert self.net is not None and self.scaler is not None
+        torch.save({k: v.cpu() for k, v in self.net.state_dict().items()}, self.weights_path(path))
+        return {"scaler": self.scaler.to_dict(), "history": self.history}
+
+    def _restore(self, doc: Mapping[str, Any], path: Path) -> None:
+        """Scaler, history and the net, on ``runtime.device`` (read with ``weights_only=True``)."""
+        self.scaler = Scaler.from_dict(doc["scaler"])
+        self.history = doc["history"]
+        net = self._network(self.state.n_features)
+        net.load_state_dict(torch.load(self.weights_path(path), map_location="cpu", weights_only=True))
+        self.net = net.to(self.runtime.device).eval()
 
 
 class MLPModel(TorchModel):
     """Feed-forward net on day t's features with a HAR-initialised linear skip path (HARNet)."""
 
     family = "mlp"
+    description = (
+        "MLP on the HAR-style feature vector, its linear path initialised at the HAR solution (HARNet). "
+        "Log-variance and non-crossing quantile heads."
+    )
+    search_space = staticmethod(mlp_space)
     Params = MLPParams
 
     @property
@@ -397,6 +424,8 @@ class LSTMModel(TorchModel):
     """LSTM over the last ``seq_len`` days."""
 
     family = "lstm"
+    description = "LSTM over the last L days of features. Log-variance and non-crossing quantile heads."
+    search_space = staticmethod(recurrent_space)
     Params = RecurrentParams
 
     def _network(self, n_features: int) -> VolNet:
@@ -408,12 +437,19 @@ class GRUModel(LSTMModel):
     """GRU over the last ``seq_len`` days."""
 
     family = "gru"
+    description = "GRU over the last L days of features. Log-variance and non-crossing quantile heads."
+    search_space = staticmethod(recurrent_space)
 
 
 class TCNModel(TorchModel):
     """Dilated causal convolutions over the last ``seq_len`` days."""
 
     family = "tcn"
+    description = (
+        "Temporal convolutional net: dilated causal convolutions over the last L days. "
+        "Log-variance and non-crossing quantile heads."
+    )
+    search_space = staticmethod(tcn_space)
     Params = TCNParams
 
     def _network(self, n_features: int) -> VolNet:
@@ -425,6 +461,11 @@ class TransformerModel(TorchModel):
     """Causal transformer (RMSNorm, SwiGLU, grouped-query attention) over the last ``seq_len`` days."""
 
     family = "transformer"
+    description = (
+        "Transformer encoder (RMSNorm, SwiGLU, grouped-query attention) over the last L days. "
+        "Log-variance and non-crossing quantile heads."
+    )
+    search_space = staticmethod(transformer_space)
     Params = TransformerParams
 
     def _network(self, n_features: int) -> VolNet:

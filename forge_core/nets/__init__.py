@@ -3,7 +3,6 @@
 Nothing here knows about ``VolatilityModel``; ``forge_core.models.torch_model`` wraps these behind it."""
 
 from forge_core.nets.architectures import (
-    QUANTILE_LEVELS,
     MLPNet,
     RecurrentNet,
     TCNNet,
@@ -11,9 +10,10 @@ from forge_core.nets.architectures import (
     VolNet,
     initialise_output,
 )
-from forge_core.nets.features import Scaler, windows
-from forge_core.nets.losses import pinball, point_loss, total_loss
+from forge_core.nets.inputs import Scaler, windows
 from forge_core.nets.trainer import TrainConfig, TrainResult, train
+from forge_core.nets.training_losses import pinball, point_loss, total_loss
+from forge_core.quantiles import QUANTILE_LEVELS
 
 __all__ = [
     "QUANTILE_LEVELS",

@@ -18,10 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from forge_core.nets.features import HAR_COLUMNS
+from forge_core.nets.inputs import HAR_COLUMNS
 from forge_core.nets.layers import CausalConvBlock, GroupedQueryAttention, RMSNorm, SwiGLU
+from forge_core.quantiles import QUANTILE_LEVELS
 
-QUANTILE_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.5, 0.9, 0.95)
 MIN_GAP = 1e-4  # smallest distance between adjacent log-quantiles
 
 
@@ -73,7 +73,8 @@ class VolNet(nn.Module):
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         offset = None if self.skip is None else self.skip(x[:, -1])
-        return self.head(self.encode(x), offset)
+        out: tuple[Tensor, Tensor] = self.head(self.encode(x), offset)
+        return out
 
 
 class MLPNet(VolNet):
@@ -92,13 +93,14 @@ class MLPNet(VolNet):
         self.har_init = har_init
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.body(x[:, -1])
+        h: Tensor = self.body(x[:, -1])
+        return h
 
 
 class RecurrentNet(VolNet):
     """LSTM or GRU over the window; the last hidden state feeds the head."""
 
-    CELLS: ClassVar[dict[str, type[nn.RNNBase]]] = {"lstm": nn.LSTM, "gru": nn.GRU}
+    CELLS: ClassVar[dict[str, type[nn.LSTM] | type[nn.GRU]]] = {"lstm": nn.LSTM, "gru": nn.GRU}
 
     def __init__(self, cell: str, n_features: int, hidden: int, layers: int, dropout: float) -> None:
         super().__init__(hidden)
@@ -109,7 +111,8 @@ class RecurrentNet(VolNet):
 
     def encode(self, x: Tensor) -> Tensor:
         out, _ = self.rnn(x)
-        return self.dropout(out[:, -1])
+        h: Tensor = self.dropout(out[:, -1])
+        return h
 
 
 def tcn_levels(seq_len: int, kernel_size: int) -> int:
@@ -134,7 +137,8 @@ class TCNNet(VolNet):
         )
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.blocks(self.project(x.transpose(1, 2)))[:, :, -1]
+        h: Tensor = self.blocks(self.project(x.transpose(1, 2)))
+        return h[:, :, -1]
 
 
 def sinusoidal_positions(length: int, dim: int) -> Tensor:
@@ -158,7 +162,8 @@ class TransformerBlock(nn.Module):
 
     def forward(self, h: Tensor) -> Tensor:
         h = h + self.attention(self.norm1(h))
-        return h + self.ffn(self.norm2(h))
+        out: Tensor = h + self.ffn(self.norm2(h))
+        return out
 
 
 class TransformerNet(VolNet):
@@ -190,7 +195,8 @@ class TransformerNet(VolNet):
         self.norm = RMSNorm(hidden)
 
     def encode(self, x: Tensor) -> Tensor:
-        return self.norm(self.blocks(self.embed(x) + self.positions))[:, -1]
+        h: Tensor = self.norm(self.blocks(self.embed(x) + self.positions))
+        return h[:, -1]
 
 
 @torch.no_grad()

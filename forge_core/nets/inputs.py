@@ -82,7 +82,8 @@ class Scaler:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Self:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.items()}
+        return cls(**values)
 
 
 def windows(x: np.ndarray, ok: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:

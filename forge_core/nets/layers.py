@@ -30,7 +30,8 @@ class SwiGLU(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.dropout(self.down(F.silu(self.gate(x)) * self.up(x)))
+        out: Tensor = self.dropout(self.down(F.silu(self.gate(x)) * self.up(x)))
+        return out
 
 
 class GroupedQueryAttention(nn.Module):
@@ -57,7 +58,8 @@ class GroupedQueryAttention(nn.Module):
         y = F.scaled_dot_product_attention(
             q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0, enable_gqa=True
         )
-        return self.out(y.transpose(1, 2).reshape(b, length, dim))
+        out: Tensor = self.out(y.transpose(1, 2).reshape(b, length, dim))
+        return out
 
 
 class CausalConvBlock(nn.Module):
@@ -72,6 +74,6 @@ class CausalConvBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:  # (batch, channels, time)
-        y = self.dropout(F.gelu(self.conv1(F.pad(x, (self.pad, 0)))))
+        y: Tensor = self.dropout(F.gelu(self.conv1(F.pad(x, (self.pad, 0)))))
         y = self.dropout(F.gelu(self.conv2(F.pad(y, (self.pad, 0)))))
         return x + y

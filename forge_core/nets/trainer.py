@@ -32,7 +32,7 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR,
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 from forge_core.nets.architectures import VolNet
-from forge_core.nets.losses import POINT_LOSSES, total_loss
+from forge_core.nets.training_losses import POINT_LOSSES, total_loss
 
 SCHEDULES = ("cosine", "onecycle", "plateau")
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -225,7 +225,7 @@ def train(
 
 
 @torch.no_grad()
-def evaluate(net: nn.Module, data: tuple[Tensor, ...], config: TrainConfig, autocast: Autocast) -> float:
+def evaluate(net: VolNet, data: tuple[Tensor, ...], config: TrainConfig, autocast: Autocast) -> float:
     """Mean training loss (point + weighted pinball) of ``net`` on ``data``, in eval mode."""
     net.eval()
     x, y = data
@@ -241,7 +241,7 @@ def evaluate(net: nn.Module, data: tuple[Tensor, ...], config: TrainConfig, auto
 
 def _train_epoch(
     net: VolNet,
-    loader: DataLoader,
+    loader: DataLoader[tuple[Tensor, ...]],
     group_rows: list[int],
     optimiser: torch.optim.Optimizer,
     scheduler: LRScheduler | ReduceLROnPlateau,

@@ -1,8 +1,8 @@
-"""MLflow tracking of model fits and the model registry (no Dagster): see ``fits`` and ``registry``."""
+"""MLflow tracking of model fits and the model registry (no Dagster): see ``fits`` and ``model_registry``."""
 
 from forge_core.tracking.config import TrackingConfig, code_version, default_tracking_config
 from forge_core.tracking.fits import FitRecord, experiment_name, log_fit, run_url, tracking_client
-from forge_core.tracking.registry import (
+from forge_core.tracking.model_registry import (
     CHALLENGER,
     CHAMPION,
     load_registered,

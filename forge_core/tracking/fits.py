@@ -107,7 +107,10 @@ def experiment_id(client: MlflowClient, config: TrackingConfig, target: str) -> 
     except MlflowException as error:  # another process created it first
         if error.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
             raise
-        return client.get_experiment_by_name(name).experiment_id
+        found = client.get_experiment_by_name(name)
+        if found is None:  # gone again (deleted for good) since: report the original error
+            raise
+        return found.experiment_id
 
 
 def log_fit(

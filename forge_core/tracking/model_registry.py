@@ -51,6 +51,8 @@ def load_registered(config: TrackingConfig, name: str, alias_or_version: str | i
     version = (
         client.get_model_version(name, ref) if ref.isdigit() else client.get_model_version_by_alias(name, ref)
     )
+    if version.run_id is None:  # registered from a source outside a run, so not a logged fit
+        raise ValueError(f"{name} version {version.version} has no run to load the model from")
     with tempfile.TemporaryDirectory() as tmp:
         folder = client.download_artifacts(version.run_id, MODEL_ARTIFACT_DIR, tmp)
         return load_model(Path(folder) / MODEL_FILE)

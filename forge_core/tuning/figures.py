@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import optuna
+from matplotlib.figure import Figure
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as mpl_plots
 
@@ -30,7 +33,7 @@ def study_figures(storage_url: str, study_name: str, folder: Path) -> list[Path]
     (once MIN_IMPORTANCE_TRIALS trials with parameters are) into ``folder``; returns the files written."""
     study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    plots = []
+    plots: list[tuple[str, Callable[[optuna.Study], Any], Callable[[optuna.Study], Any]]] = []
     if complete:
         plots.append(
             ("history", optuna.visualization.plot_optimization_history, mpl_plots.plot_optimization_history)
@@ -50,7 +53,9 @@ def study_figures(storage_url: str, study_name: str, folder: Path) -> list[Path]
         with warnings.catch_warnings():  # optuna labels its matplotlib backend experimental
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             axes = matplotlib_plot(study)
-        axes.figure.savefig(png, dpi=100, bbox_inches="tight")
-        plt.close(axes.figure)
+        figure = axes.get_figure(root=True)
+        assert isinstance(figure, Figure)
+        figure.savefig(png, dpi=100, bbox_inches="tight")
+        plt.close(figure)
         written += [html, png]
     return written

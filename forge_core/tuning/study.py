@@ -32,14 +32,14 @@ from optuna.samplers import TPESampler
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FixedTrial, TrialState
 
-from forge_core.backtest.walk_forward import TrainingScheme, forecast_window
+from forge_core.date_window import DateWindow
 from forge_core.evaluation import qlike
-from forge_core.models.base import Runtime
+from forge_core.forecasting.walk_forward import TrainingScheme, forecast_window
+from forge_core.models.base import Runtime, SearchSpace
 from forge_core.models.registry import model_class
 from forge_core.settings import forge_home
 from forge_core.targets import TargetSpec
-from forge_core.tuning.spaces import SearchSpace, search_space
-from forge_core.warehouse.partitions import DateWindow
+from forge_core.tuning.spaces import search_space
 
 HEARTBEAT_S = 60
 GRACE_S = 300
@@ -181,6 +181,7 @@ def tune(
         deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     )
     best = study.best_trial
+    assert best.value is not None  # the best trial is a complete one
     return TuningResult(
         study_name=study_name,
         best_params={**best.params, **(fixed_params or {})},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,24 +10,7 @@ from typing import Any, Protocol
 import duckdb
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class DateWindow:
-    """Half-open date range [start, end): the dates a partition (or a range of partitions) owns."""
-
-    start: dt.date
-    end: dt.date
-
-    def __post_init__(self) -> None:
-        if self.end <= self.start:
-            raise ValueError(f"empty date window [{self.start}, {self.end})")
-
-    @property
-    def last_day(self) -> dt.date:
-        return self.end - dt.timedelta(days=1)
-
-    def params(self) -> dict[str, dt.date]:
-        return {"start": self.start, "end": self.end}
+from forge_core.date_window import DateWindow
 
 
 class WindowWriter(Protocol):
@@ -66,9 +48,10 @@ def _replace(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement
                 conn.execute(
                     f"INSERT INTO {r.table} BY NAME {sql}", _used_params(sql, {**r.where_params, **params})
                 )
-            counts.append(
-                conn.execute(f"SELECT count(*) FROM {r.table} WHERE {r.where}", r.where_params).fetchone()[0]
-            )
+            (count,) = conn.execute(
+                f"SELECT count(*) FROM {r.table} WHERE {r.where}", r.where_params
+            ).fetchall()
+            counts.append(count[0])
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import duckdb
 
 from forge_core.data.schema import VIX_SYMBOLS
-from forge_core.warehouse.partitions import DateWindow
+from forge_core.date_window import DateWindow
 from forge_core.warehouse.sql_files import read_sql
 
 
@@ -35,7 +35,7 @@ class WindowCheck(Protocol):
 
 
 def _counts(
-    conn: duckdb.DuckDBPyConnection, sql_file: str, params: dict[str, object], prefix: str = ""
+    conn: duckdb.DuckDBPyConnection, sql_file: str, params: Mapping[str, object], prefix: str = ""
 ) -> dict[str, int]:
     row = conn.execute(read_sql(sql_file), params).df().iloc[0]
     return {f"{prefix}{name}": int(value) for name, value in row.items()}

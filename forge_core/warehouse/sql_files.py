@@ -1,11 +1,29 @@
-"""The project's DuckDB SQL lives as files under the top-level ``sql/`` folder; this module reads them."""
+"""The project's DuckDB SQL lives as files under the top-level ``sql/`` folder; this module reads them.
+
+Quantile columns are declared once, in ``forge_core.quantiles``; SQL files name them through markers that
+``read_sql`` expands (``q05, q10, ...`` for ``QUANTILE_LEVELS`` = 0.05, 0.1, ...):
+
+- ``/*quantile_columns*/``: ``q05, q10, ...``
+- ``/*quantile_columns_ddl*/``: ``q05 DOUBLE NOT NULL, q10 DOUBLE NOT NULL, ...``
+- ``/*quantile_sum*/``: ``q05 + q10 + ...`` (finite only when every quantile is)
+- ``/*quantiles_ascending*/``: ``q05 <= q10 AND q10 <= ...``
+"""
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from pathlib import Path
 
+from forge_core.quantiles import QUANTILE_COLUMNS
+
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+QUANTILE_MARKERS = {
+    "/*quantile_columns*/": ", ".join(QUANTILE_COLUMNS),
+    "/*quantile_columns_ddl*/": ", ".join(f"{q} DOUBLE NOT NULL" for q in QUANTILE_COLUMNS),
+    "/*quantile_sum*/": " + ".join(QUANTILE_COLUMNS),
+    "/*quantiles_ascending*/": " AND ".join(f"{a} <= {b}" for a, b in itertools.pairwise(QUANTILE_COLUMNS)),
+}
 
 
 @cache
@@ -17,7 +35,10 @@ def read_sql(relative_path: str) -> str:
             f"SQL file {path} not found: forge_core reads SQL from the repository's sql/ folder, "
             "so install the project in editable mode (pip install -e .)"
         )
-    return path.read_text()
+    text = path.read_text()
+    for marker, expansion in QUANTILE_MARKERS.items():
+        text = text.replace(marker, expansion)
+    return text
 
 
 def table_ddl() -> list[str]:

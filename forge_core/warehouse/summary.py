@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from forge_core.warehouse.partitions import DateWindow
+from forge_core.date_window import DateWindow
 
 # Tables and their partition date column; identifiers come only from here.
 PARTITION_COLUMNS = {"raw_prices": "date", "daily_features": "date", "targets": "realised_on"}
@@ -32,9 +33,7 @@ def summarise_window(
     """Counts, symbols, date span and the last ``preview_rows`` rows of ``table`` inside ``window``."""
     column = PARTITION_COLUMNS[table]
     where = f"FROM {table} WHERE {column} >= $start AND {column} < $end"
-    rows, first, last = conn.execute(
-        f"SELECT count(*), min(date), max(date) {where}", window.params()
-    ).fetchone()
+    rows, first, last = _single_row(conn, f"SELECT count(*), min(date), max(date) {where}", window.params())
     symbols = [
         s
         for (s,) in conn.execute(
@@ -45,5 +44,13 @@ def summarise_window(
         f"SELECT * {where} ORDER BY date DESC, symbol LIMIT $limit",
         {**window.params(), "limit": preview_rows},
     ).df()
-    (table_rows,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    (table_rows,) = _single_row(conn, f"SELECT count(*) FROM {table}")
     return WindowSummary(int(rows), int(table_rows), symbols, first, last, preview)
+
+
+def _single_row(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple[Any, ...]:
+    """The one row of an aggregate query."""
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise RuntimeError(f"aggregate query returned no row: {sql}")
+    return row

@@ -11,9 +11,9 @@ window_days AS (
 )
 SELECT
     (SELECT count(*) FROM partition_rows
-        WHERE NOT isfinite(forecast + q05 + q10 + q50 + q90 + q95)) AS non_finite_values,
-    (SELECT count(*) FROM partition_rows WHERE least(forecast, q05) <= 0) AS non_positive_values,
-    (SELECT count(*) FROM partition_rows WHERE NOT (q05 <= q10 AND q10 <= q50 AND q50 <= q90 AND q90 <= q95))
+        WHERE NOT isfinite(forecast + /*quantile_sum*/)) AS non_finite_values,
+    (SELECT count(*) FROM partition_rows WHERE least(forecast, /*quantile_columns*/) <= 0) AS non_positive_values,
+    (SELECT count(*) FROM partition_rows WHERE NOT (/*quantiles_ascending*/))
         AS crossing_quantiles,
     (SELECT count(*) FROM partition_rows WHERE trained_through >= $window_start) AS training_reached_the_window,
     (SELECT count(*) FROM window_days ANTI JOIN partition_rows USING (symbol, date)) AS missing_trading_days,

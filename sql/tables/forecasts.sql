@@ -9,11 +9,7 @@ CREATE TABLE IF NOT EXISTS forecasts (
     model           VARCHAR   NOT NULL,
     window_start    DATE      NOT NULL,
     forecast        DOUBLE    NOT NULL,
-    q05             DOUBLE    NOT NULL,
-    q10             DOUBLE    NOT NULL,
-    q50             DOUBLE    NOT NULL,
-    q90             DOUBLE    NOT NULL,
-    q95             DOUBLE    NOT NULL,
+    /*quantile_columns_ddl*/,  -- q05 ... q95: forge_core.quantiles.QUANTILE_LEVELS
     train_rows      INTEGER   NOT NULL,
     trained_through DATE      NOT NULL,
     created_at      TIMESTAMP NOT NULL

@@ -14,16 +14,24 @@ from dagster import (
     materialize,
 )
 
-from forge_assets.backtest import backtest_report
-from forge_assets.baselines import baseline_forecasts
+from forge_assets.backtest_report import backtest_report_asset
+from forge_assets.model_families import family_assets
+from forge_core.models import families
 from forge_core.warehouse.connection import open_warehouse
-from forge_resources import WarehouseResource
+from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
+FORECASTS = family_assets().forecasts
+baseline_forecasts = [FORECASTS[family] for family in families("baselines")]
+backtest_report = backtest_report_asset(list(FORECASTS.values()))
 BY_NAME = {a.key.to_user_string(): a for a in baseline_forecasts}
 
 
 def resources(warehouse: Path) -> dict[str, object]:
-    return {"warehouse": WarehouseResource(path=str(warehouse))}
+    return {
+        "warehouse": WarehouseResource(path=str(warehouse)),
+        "compute": ComputeResource(device="cpu"),
+        "tracking": MlflowResource(),
+    }
 
 
 def run(instance: DagsterInstance, assets: list, warehouse: Path, first: str, last: str, **config: object):
@@ -133,4 +141,6 @@ def test_the_report_says_what_to_do_when_nothing_was_backfilled(market: Path) ->
 def test_forecast_assets_depend_on_the_features_and_targets() -> None:
     for asset in baseline_forecasts:
         (spec,) = asset.specs
-        assert {dep.asset_key for dep in spec.deps} == {AssetKey("daily_features"), AssetKey("targets")}
+        tuned = {AssetKey(f"{asset.key.path[0].removesuffix('_forecasts')}_hyperparameters")}
+        upstream = {dep.asset_key for dep in spec.deps}
+        assert upstream - tuned == {AssetKey("daily_features"), AssetKey("targets")}

@@ -12,16 +12,17 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, instance_for_test, materialize
 from mlflow import MlflowClient
 
-from forge_assets.deep_models import torch_forecasts
-from forge_assets.tuning import torch_hyperparameters
-from forge_core.backtest.store import TunedParams, load_panel, save_tuned_params
+from forge_assets.model_families import family_assets
+from forge_core.forecasting.panel import load_panel
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.tracking import experiment_name, load_registered, registered_name
+from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_core.warehouse.connection import open_warehouse
 from forge_resources import ComputeResource, MlflowResource, OptunaResource, WarehouseResource
 
-FORECASTS = {a.key.to_user_string(): a for a in torch_forecasts}
-TUNING = {a.key.to_user_string(): a for a in torch_hyperparameters}
+ASSETS = family_assets()
+FORECASTS = {a.key.to_user_string(): a for a in ASSETS.forecasts.values()}
+TUNING = {a.key.to_user_string(): a for a in ASSETS.hyperparameters.values()}
 TRAINED = {"epochs": 30, "patience": 5}  # the HAR-initialised MLP: a fraction of a second per fit on the CPU
 UNDERTRAINED = {"epochs": 2, "patience": 1}  # an LSTM stopped this early does not beat the random walk
 RV_5D = next(spec for spec in DEFAULT_TARGETS if spec.name == "rv_5d")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from forge_assets.hyperparameters import TuningConfig, objective_digest
 from forge_assets.partitions import walk_forward_windows
-from forge_assets.tuning import TuningConfig, objective_digest
-from forge_core.backtest.walk_forward import TrainingScheme
+from forge_core.forecasting.walk_forward import TrainingScheme
 from forge_core.targets import TargetSpec
 
 SPEC = TargetSpec("rv_5d", 5)

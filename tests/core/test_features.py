@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.features.reference import compute_daily_features
 from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.partitions import DateWindow
 from tests.conftest import load_raw
 
 KEYS = ["symbol", "date"]

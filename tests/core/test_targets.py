@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import DEFAULT_TARGETS, TargetSpec, build_targets, parse_targets
 from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.partitions import DateWindow
 from tests.conftest import load_raw
 from tests.core.test_features import read_table
 

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow
 from forge_core.warehouse.connection import RetryPolicy, WarehouseBusyError, connect, open_warehouse
-from forge_core.warehouse.partitions import DateWindow, replace_window, replace_window_from_frame
+from forge_core.warehouse.partition_writes import replace_window, replace_window_from_frame
 from forge_core.warehouse.quality import raw_prices_quality
 from tests.conftest import load_raw
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 from dagster import (
+    AssetCheckSeverity,
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
@@ -21,8 +22,11 @@ from dagster import (
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 
+from forge_assets.checks import DAILY_FEATURES_QUALITY, RAW_PRICES_QUALITY, TARGETS_QUALITY
 from forge_assets.partitions import model_partitions, trading_days, walk_forward_windows
-from forge_jobs.definitions import defs
+from forge_core.models import MODEL_REGISTRY, EwmaModel
+from forge_core.tuning import search_space
+from forge_jobs.definitions import build_definitions, defs
 from forge_jobs.instance import dagster_instance
 
 REPO = Path(__file__).parents[2]
@@ -31,7 +35,8 @@ FAMILIES = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
 FORECASTS = tuple(f"{family}_forecasts" for family in FAMILIES)
 NETS = ("mlp", "lstm", "gru", "tcn", "transformer")
 NET_FORECASTS = tuple(f"{family}_forecasts" for family in NETS)
-HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in NETS)
+TUNABLE = ("ewma", *NETS)
+HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in TUNABLE)
 MODULE = "forge_jobs.definitions"
 
 
@@ -77,8 +82,12 @@ def test_forecast_assets_are_walk_forward_partitions_with_a_blocking_check(name:
     assert spec.description and spec.group_name == "baselines" and spec.owners == ["team:quant-research"]
     assert assets_def.partitions_def == model_partitions
     assert assets_def.backfill_policy == BackfillPolicy.single_run()
-    assert {dep.asset_key for dep in spec.deps} == {AssetKey("daily_features"), AssetKey("targets")}
+    upstream = {AssetKey("daily_features"), AssetKey("targets")}
+    if name == "ewma_forecasts":  # the one tunable baseline
+        upstream.add(AssetKey("ewma_hyperparameters"))
+    assert {dep.asset_key for dep in spec.deps} == upstream
     assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
+    assert {"warehouse", "compute", "tracking"} <= assets_def.required_resource_keys
 
 
 @pytest.mark.parametrize("name", ASSETS)
@@ -139,3 +148,50 @@ def test_embedded_instance_is_sqlite_under_forge_home(
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
     assert (home / "dagster.yaml").is_file()
     assert (home / "history" / "runs.db").is_file()
+
+
+def test_market_data_checks_are_named_constants_with_error_severity() -> None:
+    for check in (RAW_PRICES_QUALITY, DAILY_FEATURES_QUALITY, TARGETS_QUALITY):
+        assert check.name == f"{check.asset}_quality"
+        assert check.severity == AssetCheckSeverity.ERROR and check.blocking
+        (spec,) = _assets_def(check.asset).check_specs
+        assert (spec.name, spec.blocking, spec.description) == (check.name, True, check.description)
+
+
+class ThrowawayModel(EwmaModel):
+    """A family declared at test time: one class, one registry line."""
+
+    family = "throwaway"
+    description = "A throwaway family that only exists in this test."
+    group = "deep_models"
+    kinds = frozenset({"pytorch"})
+    pool = "gpu"
+
+
+def test_a_family_declared_once_gets_its_assets_paired_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MODEL_REGISTRY, "throwaway", ThrowawayModel)  # the registry line
+    built = build_definitions()
+    forecasts = built.resolve_assets_def(AssetKey("throwaway_forecasts"))
+    tuned = built.resolve_assets_def(AssetKey("throwaway_hyperparameters"))
+    (spec,) = forecasts.specs
+    assert spec.description and spec.description.startswith(ThrowawayModel.description)
+    assert spec.group_name == "deep_models" and forecasts.op.pool == "gpu" and tuned.op.pool == "gpu"
+    assert set(spec.kinds) == {"pytorch", "mlflow", "duckdb"}
+    # paired by name, never by position: each family's forecasts depend on its own hyperparameters only
+    for family in (*TUNABLE, "throwaway"):
+        (each,) = built.resolve_assets_def(AssetKey(f"{family}_forecasts")).specs
+        assert {d.asset_key for d in each.deps if d.asset_key.path[0].endswith("_hyperparameters")} == {
+            AssetKey(f"{family}_hyperparameters")
+        }
+    assert search_space("throwaway") is ThrowawayModel.search_space
+    assert (
+        AssetKey("throwaway_forecasts")
+        in built.resolve_job_def("deep_models_job").asset_layer.selected_asset_keys
+    )
+    assert (
+        AssetKey("throwaway_hyperparameters")
+        in built.resolve_job_def("tuning_job").asset_layer.selected_asset_keys
+    )
+    (report,) = built.resolve_assets_def(AssetKey("backtest_report")).specs
+    assert AssetKey("throwaway_forecasts") in {d.asset_key for d in report.deps}
+    assert AssetKey("throwaway_forecasts") not in set(defs.resolve_all_asset_keys())  # only while registered

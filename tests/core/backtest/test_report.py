@@ -18,9 +18,11 @@ from forge_core.backtest.report import (
     evaluate_backtest,
     summary_markdown,
 )
-from forge_core.backtest.store import load_panel, load_realised, write_window
-from forge_core.backtest.walk_forward import TrainingScheme, monthly_windows, walk_forward
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import monthly_windows
+from forge_core.forecasting.forecast_store import load_realised, write_window
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
@@ -45,7 +47,7 @@ def realised(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
             for family in FAMILIES:
                 for result in walk_forward(panel, spec, family, WINDOWS, TrainingScheme()):
                     assert not result.skipped
-                    write_window(conn, result, spec, family, TrainingScheme())
+                    write_window(conn, result, TrainingScheme())
         return load_realised(conn)
 
 

@@ -14,28 +14,28 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forge_core.backtest.store import FORECAST_COLUMNS, load_panel, write_window
-from forge_core.backtest.walk_forward import (
-    QUANTILE_COLUMNS,
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow, monthly_windows, yearly_windows
+from forge_core.forecasting.forecast_store import write_window
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import (
+    FORECAST_COLUMNS,
     TrainingScheme,
     WindowResult,
     forecast_window,
-    monthly_windows,
     purged_training_rows,
     walk_forward,
-    yearly_windows,
 )
-from forge_core.data.synthetic import SyntheticSource
-from forge_core.models import BASELINE_FAMILIES
+from forge_core.models import families
 from forge_core.pipeline import build_market_tables
+from forge_core.quantiles import QUANTILE_COLUMNS
 from forge_core.targets import DEFAULT_TARGETS, TargetSpec
 from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.partitions import DateWindow
 
 SPECS: tuple[TargetSpec, ...] = (*DEFAULT_TARGETS, TargetSpec("gk_10d", 10, "garman_klass"))
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 # every baseline, and the quickest net (the nets' own training is tested in tests/core/nets)
-FAMILIES = [*BASELINE_FAMILIES, "mlp"]
+FAMILIES = [*families("baselines"), "mlp"]
 GARCH_FAMILIES = {"garch", "gjr_garch"}
 FIRST_DAY = dt.date(2015, 1, 5)
 TODAY = dt.date(2019, 12, 31)
@@ -427,16 +427,16 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
         (fit(rv5, "har", w1), rv5, "har"),
     ]
     with open_warehouse(tmp_path / "forecasts.duckdb") as conn:
-        assert write_window(conn, mine, rv1, "har", EXPANDING) == len(mine.forecasts)
-        for result, spec, family in others:
-            assert write_window(conn, result, spec, family, EXPANDING) == len(result.forecasts)
+        assert write_window(conn, mine, EXPANDING) == len(mine.forecasts)
+        for result, _, _ in others:
+            assert write_window(conn, result, EXPANDING) == len(result.forecasts)
         before = read_forecasts(conn)
         assert len(before) == len(mine.forecasts) + sum(len(r.forecasts) for r, _, _ in others)
         stored = partition(before, "rv_1d", "har", w1)
         pd.testing.assert_frame_equal(stored.drop(columns="created_at"), as_stored(mine), check_dtype=False)
 
         # the same window again: one copy of its rows, the same values; every other partition untouched
-        assert write_window(conn, mine, rv1, "har", EXPANDING) == len(mine.forecasts)
+        assert write_window(conn, mine, EXPANDING) == len(mine.forecasts)
         after = read_forecasts(conn)
         assert len(after) == len(before)
         pd.testing.assert_frame_equal(
@@ -448,7 +448,7 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
 
         # other rows for the window (a rolling refit) replace its rows, and only its rows
         refit = fit(rv1, "har", w1, TrainingScheme("rolling", rolling_years=1.5))
-        assert write_window(conn, refit, rv1, "har", EXPANDING) == len(refit.forecasts)
+        assert write_window(conn, refit, EXPANDING) == len(refit.forecasts)
         replaced = read_forecasts(conn)
         pd.testing.assert_frame_equal(
             partition(replaced, "rv_1d", "har", w1).drop(columns="created_at"),
@@ -458,14 +458,9 @@ def test_write_window_is_idempotent_and_replaces_only_its_partition(tmp_path: Pa
         assert not partition(replaced, "rv_1d", "har", w1)["train_rows"].equals(stored["train_rows"])
         pd.testing.assert_frame_equal(outside(replaced, "rv_1d", "har", w1), others_before)
 
-        # rows labelled with another model are refused and nothing changes
-        with pytest.raises(ValueError, match="model"):
-            write_window(conn, mine, rv1, "ewma", EXPANDING)
-        pd.testing.assert_frame_equal(read_forecasts(conn), replaced)
-
         # a window where every symbol was skipped empties its partition
         empty = fit(rv1, "har", w1, TrainingScheme(min_rows=100_000))
-        assert write_window(conn, empty, rv1, "har", EXPANDING) == 0
+        assert write_window(conn, empty, EXPANDING) == 0
         final = read_forecasts(conn)
         assert partition(final, "rv_1d", "har", w1).empty
         pd.testing.assert_frame_equal(final, others_before)
@@ -477,8 +472,8 @@ def test_a_window_write_records_each_fit_beside_its_forecasts(tmp_path: Path, pa
     window = DateWindow(dt.date(2019, 3, 1), dt.date(2019, 4, 1))
     result = forecast_window(panels["rv_1d"], rv1, "ewma", window, EXPANDING)
     with open_warehouse(tmp_path / "w.duckdb") as conn:
-        write_window(conn, result, rv1, "ewma", EXPANDING)
-        write_window(conn, result, rv1, "ewma", EXPANDING)  # a re-run replaces, never doubles
+        write_window(conn, result, EXPANDING)
+        write_window(conn, result, EXPANDING)  # a re-run replaces, never doubles
         fits = conn.execute("SELECT * FROM model_fits ORDER BY symbol").df()
     assert list(fits["symbol"]) == [fit.symbol for fit in result.fits]
     assert (fits["scheme"] == "expanding").all() and (fits["code_version"] != "").all()

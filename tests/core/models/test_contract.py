@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from forge_core.models import (
-    BASELINE_FAMILIES,
     MODEL_REGISTRY,
     ForecastTask,
     VolatilityModel,
     create_model,
+    families,
     load_model,
 )
 from tests.core.models._sim import forward_mean, simulated_features
@@ -36,7 +36,7 @@ def models(data: tuple[pd.DataFrame, pd.Series]) -> dict[str, VolatilityModel]:
     return {f: create_model(f, TASK).fit(train, target.iloc[:1000]) for f in FAMILIES}
 
 
-@pytest.mark.parametrize("family", BASELINE_FAMILIES)  # the nets' own quantile heads: tests/core/nets
+@pytest.mark.parametrize("family", families("baselines"))  # the nets' own quantile heads: tests/core/nets
 def test_quantiles_are_ordered_scale_with_the_forecast_and_cover_in_sample(
     family: str, models: dict[str, VolatilityModel], data: tuple[pd.DataFrame, pd.Series]
 ) -> None:
@@ -86,7 +86,7 @@ def test_no_look_ahead(
     model = models[family]
     full = model.predict(frame)
     # a net needs the 22-day means of its first input row plus seq_len rows of inputs
-    warmup = 30 if family in BASELINE_FAMILIES else 21 + model.seq_len
+    warmup = 30 if family in families("baselines") else 21 + model.seq_len
     assert np.isfinite(full[warmup:]).all()
     rng = np.random.default_rng(7)
     numeric = frame.select_dtypes("number").columns

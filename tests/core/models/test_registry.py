@@ -9,26 +9,25 @@ import pandas as pd
 import pytest
 
 from forge_core.models import (
-    BASELINE_FAMILIES,
     MODEL_REGISTRY,
-    TORCH_FAMILIES,
     EwmaModel,
     ForecastTask,
     GarchModel,
     HarModel,
     create_model,
+    families,
     load_model,
-    quantile_label,
 )
+from forge_core.quantiles import quantile_label
 from tests.core.models._sim import forward_mean, simulated_features
 
 TASK = ForecastTask(1, "parkinson")
 
 
 def test_registry_creates_every_family() -> None:
-    assert set(MODEL_REGISTRY) == set(BASELINE_FAMILIES) | set(TORCH_FAMILIES)
-    assert set(BASELINE_FAMILIES) == {"random_walk", "ewma", "har", "log_har", "garch", "gjr_garch"}
-    assert set(TORCH_FAMILIES) == {"mlp", "lstm", "gru", "tcn", "transformer"}
+    assert set(MODEL_REGISTRY) == set(families("baselines")) | set(families("deep_models"))
+    assert set(families("baselines")) == {"random_walk", "ewma", "har", "log_har", "garch", "gjr_garch"}
+    assert set(families("deep_models")) == {"mlp", "lstm", "gru", "tcn", "transformer"}
     for family, cls in MODEL_REGISTRY.items():
         model = create_model(family, TASK)
         assert type(model) is cls

@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 import torch
 
-from forge_core.nets.architectures import QUANTILE_LEVELS, QuantileHead, TCNNet, tcn_levels
-from forge_core.nets.features import Scaler, required_columns, windows
+from forge_core.nets.architectures import QuantileHead, TCNNet, tcn_levels
+from forge_core.nets.inputs import Scaler, required_columns, windows
 from forge_core.nets.layers import GroupedQueryAttention, RMSNorm
-from forge_core.nets.losses import pinball, point_loss
+from forge_core.nets.training_losses import pinball, point_loss
+from forge_core.quantiles import QUANTILE_LEVELS
 from tests.core.nets.conftest import TASK
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from forge_core.backtest.walk_forward import TrainingScheme, purged_training_rows
+from forge_core.forecasting.walk_forward import TrainingScheme, purged_training_rows
 from forge_core.models import ForecastTask, create_model
 from forge_core.models.base import VolatilityModel
 from forge_core.models.ewma import EwmaModel
@@ -178,15 +180,13 @@ class WeightsEwma(EwmaModel):
 
     family = "ewma_weights"
 
-    def save(self, path: Path) -> None:
-        super().save(path)
+    def _saved(self, path: Path) -> dict[str, Any]:
         path.with_suffix(".pt").write_bytes(WEIGHTS)
+        return super()._saved(path)
 
-    @classmethod
-    def load(cls, path: Path) -> WeightsEwma:
-        model = super().load(path)
-        model.weights = path.with_suffix(".pt").read_bytes()
-        return model
+    def _restore(self, doc: Mapping[str, Any], path: Path) -> None:
+        super()._restore(doc, path)
+        self.weights = path.with_suffix(".pt").read_bytes()
 
 
 WEIGHTS = b"\x00weights\x01"

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import optuna
 import pandas as pd
 import pytest
 from optuna.pruners import MedianPruner
 from optuna.trial import TrialState
 
-from forge_core.backtest.walk_forward import TrainingScheme, forecast_window, monthly_windows
+from forge_core.date_window import monthly_windows
 from forge_core.evaluation import qlike
+from forge_core.forecasting.walk_forward import TrainingScheme, forecast_window
 from forge_core.models import ForecastTask, create_model
 from forge_core.tuning import (
-    SEARCH_SPACES,
     default_params,
     default_storage_url,
     open_study,
-    register_search_space,
     search_space,
+    tunable_families,
     tune,
 )
 from tests.core.tuning.conftest import SPEC
@@ -110,7 +109,7 @@ def test_search_spaces() -> None:
     assert default_params("ewma", search_space("ewma")) == {"decay": 0.94}
     with pytest.raises(ValueError, match="no search space for model family 'har'"):
         search_space("har")
-    assert set(SEARCH_SPACES) == {"ewma", "mlp", "lstm", "gru", "tcn", "transformer"}
+    assert tunable_families() == ("ewma", "mlp", "lstm", "gru", "tcn", "transformer")
 
 
 @pytest.mark.parametrize("family", ["mlp", "lstm", "gru", "tcn", "transformer"])
@@ -121,10 +120,3 @@ def test_torch_spaces_fit_the_models(family: str) -> None:
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     for _ in range(20):  # every sampled point builds a model (the params validate on construction)
         create_model(family, ForecastTask(5, "parkinson"), **space(study.ask()))
-
-
-def test_register_search_space(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("forge_core.tuning.spaces.SEARCH_SPACES", dict(SEARCH_SPACES))
-    register_search_space("transformer", lambda trial: {"heads": trial.suggest_int("heads", 1, 4)})
-    sampled = search_space("transformer")(optuna.create_study().ask())
-    assert set(sampled) == {"heads"} and np.isin(sampled["heads"], [1, 2, 3, 4])

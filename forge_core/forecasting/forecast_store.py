@@ -1,0 +1,63 @@
+"""The forecast store: partition writes of ``forecasts`` and ``model_fits``, and reads of realised forecasts.
+
+A model partition (target x family x window) owns the rows with its (target, model, window_start) in both
+tables; ``write_window`` replaces them in one transaction, so a re-run never doubles rows and a failure leaves
+the old partition whole.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from forge_core.forecasting.walk_forward import TrainingScheme, WindowResult
+from forge_core.tracking.config import code_version
+from forge_core.warehouse.partition_writes import replace_keyed
+from forge_core.warehouse.sql_files import read_sql
+
+FIT_COLUMNS = [
+    "symbol", "target", "model", "window_start", "train_rows", "trained_through", "scheme", "params", "fit_seconds",
+]  # fmt: skip
+
+
+def fit_rows(result: WindowResult, scheme: TrainingScheme) -> pd.DataFrame:
+    """One ``model_fits`` row per symbol fitted in the window: what it saw and what it learnt."""
+    return pd.DataFrame(
+        [
+            {
+                "symbol": fit.symbol,
+                "target": result.target,
+                "model": result.family,
+                "window_start": result.window.start,
+                "train_rows": fit.train_rows,
+                "trained_through": fit.trained_through,
+                "scheme": scheme.describe(),
+                "params": json.dumps(fit.params, sort_keys=True, default=str),
+                "fit_seconds": fit.seconds,
+            }
+            for fit in result.fits
+        ],
+        columns=FIT_COLUMNS,
+    ).assign(code_version=code_version())
+
+
+def write_window(conn: duckdb.DuckDBPyConnection, result: WindowResult, scheme: TrainingScheme) -> int:
+    """Replace the (target, model, window) partition of ``forecasts`` and of ``model_fits`` by the window's rows,
+    in one transaction; returns the forecast rows written."""
+    created_at = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    forecasts = result.forecasts
+    forecasts = forecasts.assign(
+        window_start=pd.to_datetime(forecasts["window_start"]).dt.date, created_at=created_at
+    )
+    fits = fit_rows(result, scheme).assign(created_at=created_at)
+    keys = {"target": result.target, "model": result.family, "window_start": result.window.start}
+    written, _ = replace_keyed(conn, keys, {"forecasts": forecasts, "model_fits": fits})
+    return written
+
+
+def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored forecast whose target has been realised, with the realised value, the horizon and proxy."""
+    frame = conn.execute(read_sql("forecasting/realised.sql")).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]))

@@ -1,0 +1,19 @@
+"""The training panel: feature rows joined with one target's values and the day each was realised."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.sql_files import read_sql
+
+
+def load_panel(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, end: dt.date) -> pd.DataFrame:
+    """Feature rows dated before ``end`` with ``target_value`` and ``realised_on`` of ``spec`` (NaN if unknown).
+
+    Whoever trains on it keeps only rows realised before its window (``walk_forward.purged_training_rows``)."""
+    frame = conn.execute(read_sql("forecasting/panel.sql"), {"target": spec.name, "end": end}).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]), realised_on=pd.to_datetime(frame["realised_on"]))
