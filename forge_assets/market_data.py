@@ -6,22 +6,28 @@ blocking data-quality check on what it wrote.
 """
 
 import time
+from collections.abc import Callable, Mapping
 
 import duckdb
 from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
+    Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
 )
+from pydantic import Field
 
 from forge_assets.checks import DAILY_FEATURES_QUALITY, RAW_PRICES_QUALITY, TARGETS_QUALITY, QualityCheck
 from forge_assets.partitions import partition_dates, trading_days
+from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
+from forge_core.data.schema import MarketDataError
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
-from forge_core.targets import build_targets, configured_targets
-from forge_core.warehouse.partition_writes import WindowWriter, replace_window_from_frame
+from forge_core.targets import TargetConflict, build_targets, configured_targets
+from forge_core.warehouse.partition_writes import WindowWriter
 from forge_core.warehouse.quality import (
     WindowCheck,
     daily_features_quality,
@@ -40,6 +46,19 @@ SHARED = {
     "group_name": GROUP,
     "owners": OWNERS,
 }
+MAX_LISTED_SYMBOLS = 24  # metadata names symbols up to this many, then only counts them
+
+
+def listed_symbols(symbols: list[str]) -> MetadataValue:
+    """The symbols of a partition for metadata: all of them when few, else the count and the first few."""
+    if len(symbols) <= MAX_LISTED_SYMBOLS:
+        return MetadataValue.json(symbols)
+    return MetadataValue.text(f"{len(symbols)} symbols: {', '.join(symbols[:MAX_LISTED_SYMBOLS])}, ...")
+
+
+def refuse(error: Exception) -> Failure:
+    """A deliberate failure: the error's text as the step's description, once, with no retry."""
+    return Failure(description=str(error), allow_retries=False)
 
 
 def _write_and_check(
@@ -48,6 +67,7 @@ def _write_and_check(
     write: WindowWriter,
     check: WindowCheck,
     declared: QualityCheck,
+    extra: Callable[[], Mapping[str, MetadataValue | str | int]] = dict,
 ) -> MaterializeResult:
     """Replace the run's partitions of the table named like the asset, check what was written (``declared``
     reports it) and describe it in metadata."""
@@ -66,15 +86,28 @@ def _write_and_check(
         metadata={
             "dagster/row_count": summary.rows,
             "table_rows": summary.table_rows,
-            "symbols": MetadataValue.json(summary.symbols),
+            "symbols": listed_symbols(summary.symbols),
             "first_date": str(summary.first_date),
             "last_date": str(summary.last_date),
             "window": f"[{window.start}, {window.end})",
             "seconds": round(seconds, 3),
             "warehouse": MetadataValue.path(str(warehouse.file)),
             "preview": MetadataValue.md(summary.preview.to_markdown(index=False, floatfmt=".6g")),
+            **extra(),
         },
         check_results=[declared.result(quality.counts)],
+    )
+
+
+class IngestionConfig(Config):
+    """How a delivery may change what is stored."""
+
+    allow_shrink: bool = Field(
+        default=False,
+        description=(
+            "Replace a symbol's stored bars even where the source now has fewer days over the same range "
+            "(the days it lacks are deleted). Off: such a delivery is refused and nothing is written."
+        ),
     )
 
 
@@ -83,21 +116,50 @@ def _write_and_check(
     kinds={"duckdb", "pandas"},
     description=(
         "Daily OHLCV bars of every symbol from the configured market data source (bundled S&P 500 / NASDAQ / VIX, "
-        "a folder of files, or a synthetic market), validated before anything is written."
+        "a folder of files, or a synthetic market), validated before anything is written. A delivery replaces each "
+        "symbol's bars over the dates it covers and nothing else; one that would drop stored days is refused."
     ),
     check_specs=[RAW_PRICES_QUALITY.spec()],
 )
 def raw_prices(
-    context: AssetExecutionContext, market_data: MarketDataResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: IngestionConfig,
+    market_data: MarketDataResource,
+    warehouse: WarehouseResource,
 ) -> MaterializeResult:
     window = partition_dates(context)
-    bars = market_data.load(window)
+    try:
+        bars = market_data.load(window)
+    except MarketDataError as error:
+        raise refuse(error) from None
+    if bars.empty:
+        keys, span = context.partition_key_range, market_data.available_span()
+        held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
+        raise Failure(
+            description=(
+                f"the '{market_data.source}' source has no bars for the trading days {keys.start} .. {keys.end}: "
+                f"{held}. Nothing was written; choose partitions inside that range."
+            ),
+            allow_retries=False,
+        )
     context.log.info(f"raw_prices: {len(bars)} validated bars from source '{market_data.source}'")
+    done: list[Ingestion] = []
 
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
-        return replace_window_from_frame(conn, "raw_prices", "date", window, bars)
+        try:
+            done.append(ingest_bars(conn, bars, window, allow_shrink=config.allow_shrink))
+        except IngestionRefused as error:
+            raise refuse(error) from None
+        context.log.info(f"raw_prices: {done[0].describe()}")
+        found = conn.execute(
+            "SELECT count(*) FROM raw_prices WHERE date >= $start AND date < $end", window.params()
+        ).fetchall()
+        return int(found[0][0])
 
-    return _write_and_check(context, warehouse, write, raw_prices_quality, RAW_PRICES_QUALITY)
+    def ingestion() -> dict[str, int]:
+        return {f"bars_{name}": getattr(done[0], name) for name in ("added", "replaced", "removed", "kept")}
+
+    return _write_and_check(context, warehouse, write, raw_prices_quality, RAW_PRICES_QUALITY, ingestion)
 
 
 @asset(
@@ -122,20 +184,40 @@ def daily_features(context: AssetExecutionContext, warehouse: WarehouseResource)
     )
 
 
+class TargetsConfig(Config):
+    """What to do when a declared target's name is stored under another definition."""
+
+    replace_changed_definitions: bool = Field(
+        default=False,
+        description=(
+            "Delete every stored row of a target whose horizon or proxy changed under the same name (targets, "
+            "forecasts, fits, tunings), then build. Off: such a run is refused and nothing is written."
+        ),
+    )
+
+
 @asset(
     **SHARED,
     deps=[daily_features],
     kinds={"duckdb", "sql"},
     description=(
         "Forecast targets (default rv_1d, rv_5d, rv_22d): the mean Parkinson variance over days t+1..t+h. "
-        "A partition holds the rows realised on its dates (day t+h), so incomplete windows never appear."
+        "A partition holds the rows realised on its dates (day t+h), so incomplete windows never appear. A target "
+        "is its definition: a name stored under another horizon or proxy is refused unless told to replace it."
     ),
     check_specs=[TARGETS_QUALITY.spec()],
 )
-def targets(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def targets(
+    context: AssetExecutionContext, config: TargetsConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
     specs = configured_targets()
 
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
-        return build_targets(conn, window, specs)
+        try:
+            return build_targets(
+                conn, window, specs, replace_changed_definitions=config.replace_changed_definitions
+            )
+        except TargetConflict as error:
+            raise refuse(error) from None
 
     return _write_and_check(context, warehouse, write, targets_quality, TARGETS_QUALITY)

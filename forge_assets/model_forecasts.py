@@ -3,8 +3,9 @@
 A run may hold many partitions (a backfill of windows runs as one run). Its steps, each a function below:
 ``run_windows`` groups the partitions by target, ``read_inputs`` reads the panel and the tuned parameters,
 ``forge_core.forecasting.walk_forward`` walks the windows in date order (each fit warm-started from the previous
-one), ``write_and_check`` replaces each window's rows in one transaction and checks them, ``track_fits`` logs
-every fit to MLflow and registers it, and ``summarise`` builds the metadata and the check result. The warehouse
+one), ``track_fits`` logs every fit to MLflow and registers it, then ``write_and_check`` replaces the window's rows
+in one transaction and checks them (so a window whose tracking failed is never written: the run fails and the
+warehouse keeps the old partition), and ``summarise`` builds the metadata and the check result. The warehouse
 is opened only to read and to write each window, never while fitting.
 """
 
@@ -214,8 +215,9 @@ def materialize_forecasts(
         for result in walk_forward(
             read.panel, specs[target], family, windows, scheme, model_params=read.params_for, runtime=runtime
         ):
+            pages = track_fits(tracking, result)  # first: if tracking fails, the window is not written
             outcome = write_and_check(warehouse, result, scheme)
-            outcome.pages = track_fits(tracking, result)
+            outcome.pages = pages
             context.log.info(describe(outcome))
             outcomes.append(outcome)
     return summarise(family, outcomes, inputs, scheme)

@@ -10,18 +10,19 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from forge_core.data.ingestion import ingest_bars
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetSpec, build_targets
-from forge_core.warehouse.partition_writes import replace_window_from_frame
 
 
 def build_market_tables(
     conn: duckdb.DuckDBPyConnection, bars: pd.DataFrame, specs: tuple[TargetSpec, ...]
 ) -> DateWindow:
-    """Replace the three market tables over the span of ``bars`` (canonical, validated); returns the span."""
+    """Ingest ``bars`` (canonical, validated: each symbol's bars replace its stored ones over the dates they cover)
+    and rebuild features and targets over their span; returns the span."""
     span = DateWindow(bars["date"].min().date(), bars["date"].max().date() + dt.timedelta(days=1))
-    replace_window_from_frame(conn, "raw_prices", "date", span, bars)
+    ingest_bars(conn, bars, span, allow_shrink=True)
     build_daily_features(conn, span)
     build_targets(conn, span, specs)
     return span

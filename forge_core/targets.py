@@ -10,10 +10,11 @@ import os
 from dataclasses import dataclass
 
 import duckdb
+import pandas as pd
 
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import PROXIES
-from forge_core.warehouse.partition_writes import replace_window
+from forge_core.warehouse.partition_writes import Replacement, replace_in_transaction
 from forge_core.warehouse.sql_files import read_sql
 
 DEFAULT_PROXY = "parkinson"
@@ -66,8 +67,64 @@ def configured_targets() -> tuple[TargetSpec, ...]:
     return parse_targets(text) if text else DEFAULT_TARGETS
 
 
-def build_targets(conn: duckdb.DuckDBPyConnection, window: DateWindow, specs: tuple[TargetSpec, ...]) -> int:
-    """Recompute the ``targets`` rows realised in ``window`` for every spec, in one transaction."""
+class TargetConflict(ValueError):
+    """A declared target's name is stored under another definition; nothing was written."""
+
+
+# Tables that hold rows computed for a target, keyed by its name: stale once its definition changes.
+TARGET_KEYED_TABLES = ("targets", "forecasts", "model_fits", "hyperparameters")
+
+
+def definition_conflicts(conn: duckdb.DuckDBPyConnection, specs: tuple[TargetSpec, ...]) -> pd.DataFrame:
+    """Stored definitions (horizon, proxy) of the declared names that differ from the declaration."""
+    params = {
+        "names": [s.name for s in specs],
+        "horizons": [s.horizon for s in specs],
+        "proxies": [s.proxy for s in specs],
+    }
+    return conn.execute(read_sql("targets/definition_conflicts.sql"), params).df()
+
+
+def build_targets(
+    conn: duckdb.DuckDBPyConnection,
+    window: DateWindow,
+    specs: tuple[TargetSpec, ...],
+    *,
+    replace_changed_definitions: bool = False,
+) -> int:
+    """Recompute the ``targets`` rows realised in ``window`` for every spec, in one transaction.
+
+    A target is identified by its definition, not only its name: if the warehouse holds rows of a declared name
+    under another horizon or proxy, the build is refused (``TargetConflict`` names them), unless
+    ``replace_changed_definitions``, which deletes, in the same transaction, every row of the old definition and
+    everything computed for that name (forecasts, fits, tunings): rebuild the whole range afterwards."""
+    conflicts = definition_conflicts(conn, specs)
+    if len(conflicts) and not replace_changed_definitions:
+        raise TargetConflict(_conflict_message(conflicts))
     sql = read_sql("targets/targets.sql")
     selects = [(sql, {"target": s.name, "horizon": s.horizon, "proxy": s.proxy}) for s in specs]
-    return replace_window(conn, "targets", "realised_on", window, selects)
+    stale = sorted(set(conflicts["target"]))
+    purge = [
+        Replacement(table, "list_contains($names, target)", {"names": stale}, [])
+        for table in TARGET_KEYED_TABLES
+    ]
+    where = "realised_on >= $start AND realised_on < $end"
+    counts = replace_in_transaction(
+        conn, [*(purge if stale else []), Replacement("targets", where, window.params(), selects)]
+    )
+    return counts[-1]
+
+
+def _conflict_message(conflicts: pd.DataFrame) -> str:
+    lines = [
+        f"{row.target}: declared with horizon {row.declared_horizon} on {row.declared_proxy}, but the warehouse holds "
+        f"{row.rows} rows with horizon {row.horizon} on {row.proxy} (realised {pd.Timestamp(row.first_realised).date()}"
+        f" .. {pd.Timestamp(row.last_realised).date()})"
+        for row in conflicts.itertuples()
+    ]
+    return (
+        "a declared target's name is stored under another definition:\n  "
+        + "\n  ".join(lines)
+        + "\nnothing was written; declare it under a new name, or run targets with replace_changed_definitions: "
+        "true to delete every row of the old definition (targets, forecasts, fits, tunings) and rebuild the range"
+    )

@@ -9,7 +9,7 @@ import pandas as pd
 from dagster import ConfigurableResource
 from pydantic import Field, field_validator
 
-from forge_core.data.sources import make_source
+from forge_core.data.sources import MarketDataSource, make_source
 from forge_core.date_window import DateWindow
 
 
@@ -38,13 +38,23 @@ class MarketDataResource(ConfigurableResource):
             raise ValueError(f"synthetic_symbols must be at least 1, got {value}")
         return value
 
-    def load(self, window: DateWindow) -> pd.DataFrame:
-        """Validated rows of every symbol dated inside ``window``; raises MarketDataError on bad input."""
-        source = make_source(
+    def _source(self) -> MarketDataSource:
+        return make_source(
             self.source,
             files_path=self.files_path or None,
             synthetic_symbols=self.synthetic_symbols,
             synthetic_seed=self.synthetic_seed,
             synthetic_start=dt.date.fromisoformat(self.synthetic_start),
         )
-        return source.load(window.start, window.last_day)
+
+    def load(self, window: DateWindow) -> pd.DataFrame:
+        """Validated rows of every symbol dated inside ``window``; raises MarketDataError on bad input."""
+        return self._source().load(window.start, window.last_day)
+
+    def available_span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day the source holds (None when it holds nothing); reads the whole source, so it is
+        for error messages, not for the normal path."""
+        bars = self._source().load(dt.date(1900, 1, 1), dt.date.today())
+        if bars.empty:
+            return None
+        return pd.Timestamp(bars["date"].min()).date(), pd.Timestamp(bars["date"].max()).date()

@@ -36,7 +36,7 @@ class Replacement:
     selects: Sequence[tuple[str, dict[str, Any]]]
 
 
-def _replace(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
+def replace_in_transaction(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
     """In one transaction, for every replacement: DELETE its rows, INSERT its selects, count the rows now matching.
     On any error the transaction rolls back and every table is exactly as it was."""
     counts = []
@@ -73,7 +73,7 @@ def replace_window(
     replaced or, on any error, the table is left exactly as it was. Returns the rows now in the window.
     """
     where = f"{date_column} >= $start AND {date_column} < $end"
-    (count,) = _replace(conn, [Replacement(table, where, window.params(), selects)])
+    (count,) = replace_in_transaction(conn, [Replacement(table, where, window.params(), selects)])
     return count
 
 
@@ -98,7 +98,7 @@ def replace_keyed(
         replacements = [
             Replacement(t, where, dict(keys), [(f"SELECT * FROM {views[t]}", {})]) for t in rows_by_table
         ]
-        return _replace(conn, replacements)
+        return replace_in_transaction(conn, replacements)
     finally:
         for view in views.values():
             conn.unregister(view)

@@ -13,6 +13,7 @@ from dagster import (
     instance_for_test,
     materialize,
 )
+from mlflow import MlflowClient
 
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.model_families import family_assets
@@ -144,3 +145,39 @@ def test_forecast_assets_depend_on_the_features_and_targets() -> None:
         tuned = {AssetKey(f"{asset.key.path[0].removesuffix('_forecasts')}_hyperparameters")}
         upstream = {dep.asset_key for dep in spec.deps}
         assert upstream - tuned == {AssetKey("daily_features"), AssetKey("targets")}
+
+
+def test_every_baseline_fit_is_tracked_and_a_tracking_failure_writes_nothing(
+    market: Path, tmp_path: Path
+) -> None:
+    chosen = [BY_NAME["har_forecasts"]]
+    with instance_for_test() as instance:
+        assert run(instance, chosen, market, "rv_5d|2019-02-01", "rv_5d|2019-02-01").success
+        client = MlflowClient(tracking_uri=MlflowResource().config().tracking_uri)
+        experiment = client.get_experiment_by_name("volatilityforge/rv_5d")
+        assert experiment is not None
+        runs = client.search_runs([experiment.experiment_id])
+        assert sorted(r.data.tags["forge.symbol"] for r in runs) == ["SYN000", "SYN001"]
+        assert {r.data.tags["forge.family"] for r in runs} == {"har"}
+        assert len(client.search_model_versions("name = 'rv_5d-har'")) == 2
+        before = forecasts(market)
+        with open_warehouse(market, read_only=True) as conn:
+            stamps = conn.execute("SELECT DISTINCT created_at FROM forecasts").fetchall()
+
+        blocker = tmp_path / "not_a_folder"
+        blocker.write_text("a file where the MLflow store's folder should be")
+        broken = {
+            **resources(market),
+            "tracking": MlflowResource(tracking_uri=f"sqlite:///{blocker}/mlflow.db"),
+        }
+        failed = materialize(
+            chosen,
+            instance=instance,
+            resources=broken,
+            partition_key="rv_5d|2019-02-01",
+            raise_on_error=False,
+        )
+        assert not failed.success
+    pd.testing.assert_frame_equal(forecasts(market), before)  # the old partition, not a half-tracked new one
+    with open_warehouse(market, read_only=True) as conn:
+        assert conn.execute("SELECT DISTINCT created_at FROM forecasts").fetchall() == stamps
