@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from forge_assets.model_families import family_assets
+from forge_jobs.console_logger import forge_console_logger
 from forge_jobs.domains import (
     backtest_definitions,
     market_data_definitions,
@@ -22,7 +23,7 @@ def build_definitions() -> Definitions:
         models_definitions(families),
         tuning_definitions(families),
         backtest_definitions(families),
-        Definitions(resources=resources_from_env()),
+        Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
     )
 
 

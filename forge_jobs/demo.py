@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import os
 import warnings
+from pathlib import Path
 
 import pandas as pd
 from dagster import BetaWarning
@@ -27,6 +28,7 @@ from forge_core.warehouse.connection import open_warehouse  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
 from forge_jobs.instance import dagster_instance  # noqa: E402
 from forge_jobs.jobs import backtest_report_job, baselines_job, market_data_job  # noqa: E402
+from forge_jobs.launch import run_job  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -54,8 +56,9 @@ def _default_span() -> tuple[dt.date, dt.date]:
 
 def _run_range(job_name: str, first: str, last: str) -> bool:
     """One run of ``job_name`` over the partition range first..last, as a UI backfill with one run does it."""
-    result = defs.resolve_job_def(job_name).execute_in_process(
-        instance=dagster_instance(),
+    result = run_job(
+        defs.resolve_job_def(job_name),
+        dagster_instance(),
         run_config=QUIET,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         raise_on_error=False,
@@ -75,14 +78,19 @@ def run_backtest(start: dt.date, end: dt.date) -> bool:
     window = "{}|{:%Y-%m}-01"
     if not _run_range(baselines_job.name, window.format(names[0], start), window.format(names[-1], end)):
         return False
-    report = defs.resolve_job_def(backtest_report_job.name).execute_in_process(
-        instance=dagster_instance(), run_config=QUIET, raise_on_error=False
+    report = run_job(
+        defs.resolve_job_def(backtest_report_job.name),
+        dagster_instance(),
+        run_config=QUIET,
+        raise_on_error=False,
     )
     return report.success
 
 
 def describe_warehouse(path: str) -> pd.DataFrame:
-    """Rows, symbols and date span of every warehouse table."""
+    """Rows, symbols and date span of every warehouse table (none before the first write)."""
+    if not Path(path).exists():
+        return pd.DataFrame({"table": ["(no warehouse yet: nothing was written)"]})
     with open_warehouse(path, read_only=True) as conn:
         frames = [
             conn.execute(

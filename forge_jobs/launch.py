@@ -1,0 +1,192 @@
+"""Running a job in this process (the demo, scripts) so that a crash costs a re-run and nothing else.
+
+Runs launched by the daemon are watched by Dagster's run monitoring (``run_monitoring`` in both instance configs:
+a run whose worker died is marked failed, and the pool slots of finished runs are freed). Runs executed in a
+process of their own (``execute_in_process``, ``materialize``) have no monitor, so every launch here first:
+
+- recovers dead runs: an unfinished run whose process is gone (its pid, from the run's ``forge/host`` tag or, on
+  the single-machine embedded instance, from Dagster's "Executing steps in process" event, is not alive on this
+  host) is marked failed and its pool slots are freed; slots still held by finished runs are freed too;
+- says at INFO level which run holds each pool the job needs, and how it is freed, before it may wait on it;
+- honours SIGTERM (and SIGINT) even while a step waits on a pool: the run is marked failed, its slots freed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, JobDefinition, RunsFilter
+from dagster._core.execution.execute_in_process_result import ExecuteInProcessResult
+from dagster._utils.interrupts import check_captured_interrupt
+
+
+def _console_log() -> logging.Logger:
+    """This module's log, at INFO on stderr whatever the root logger says (what it reports is for the person at
+    the terminal, before Dagster's own logging starts)."""
+    found = logging.getLogger("volatilityforge.launch")
+    if not found.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s - volatilityforge - %(levelname)s - %(message)s"))
+        found.addHandler(handler)
+        found.setLevel(logging.INFO)
+        found.propagate = False
+    return found
+
+
+log = _console_log()
+
+HOST_TAG = "forge/host"
+PID_TAG = "forge/pid"
+UNFINISHED = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+@dataclass(frozen=True)
+class RecoveredRun:
+    """A run found dead and cleaned up: its id, the process that ran it and the pools it held."""
+
+    run_id: str
+    pid: int
+    pools: list[str]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _run_pid(instance: DagsterInstance, run_id: str, tags: Mapping[str, str]) -> int | None:
+    """The pid of the process executing the run on this host, when that can be known."""
+    if tags.get(HOST_TAG) == socket.gethostname() and PID_TAG in tags:
+        return int(tags[PID_TAG])
+    if HOST_TAG in tags or not _single_machine(instance):
+        return None
+    for record in instance.get_records_for_run(run_id, of_type=DagsterEventType.ENGINE_EVENT).records:
+        event = record.event_log_entry.dagster_event
+        data = event.event_specific_data if event else None
+        pid = getattr(data, "metadata", {}).get("pid") if data is not None else None
+        if pid is not None:
+            return int(pid.value)
+    return None
+
+
+def _single_machine(instance: DagsterInstance) -> bool:
+    """The embedded instance keeps its storage in local SQLite files: every run it holds ran on this machine."""
+    return type(instance.run_storage).__name__.startswith("Sqlite")
+
+
+def recover_dead_runs(instance: DagsterInstance) -> list[RecoveredRun]:
+    """Mark unfinished runs whose process is gone as failed and free their pool slots; free the slots finished
+    runs still hold. Says what it did in the log."""
+    recovered = []
+    for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED)):
+        pid = _run_pid(instance, run.run_id, run.tags)
+        if pid is None or _alive(pid):
+            continue
+        pools = held_pools(instance, run.run_id)
+        instance.report_run_failed(run, f"its process (pid {pid}) is gone: killed or crashed; marked failed")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        log.warning(
+            f"run {run.run_id}: its process {pid} is gone; marked failed, freed its slots in pools {pools}"
+        )
+        recovered.append(RecoveredRun(run.run_id, pid, pools))
+    holders = instance.event_log_storage.get_concurrency_run_ids()
+    for run in instance.get_runs(filters=RunsFilter(run_ids=list(holders))) if holders else []:
+        if run.is_finished:
+            pools = held_pools(instance, run.run_id)
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            log.warning(f"run {run.run_id} ({run.status.value}) still held slots in pools {pools}; freed")
+    return recovered
+
+
+def held_pools(instance: DagsterInstance, run_id: str) -> list[str]:
+    """The pools in which ``run_id`` holds a slot now."""
+    limits = instance.event_log_storage.get_pool_limits()
+    infos = instance.event_log_storage.get_concurrency_infos([limit.name for limit in limits])
+    return sorted(pool for pool, info in infos.items() if run_id in info.active_run_ids)
+
+
+def job_pools(job: JobDefinition) -> set[str]:
+    """The concurrency pools the job's ops run in."""
+    return {node.definition.pool for node in job.graph.nodes if getattr(node.definition, "pool", None)}
+
+
+def announce_pool_holders(instance: DagsterInstance, job: JobDefinition) -> None:
+    """Log, at INFO, every pool the job needs that another run holds now, and how that pool is freed."""
+    for pool in sorted(job_pools(job)):
+        info = instance.event_log_storage.get_concurrency_info(pool)
+        for slot in info.claimed_slots:
+            holder = instance.get_run_by_id(slot.run_id)
+            status = holder.status.value if holder else "unknown"
+            log.info(
+                f"pool '{pool}' is held by run {slot.run_id} (step {slot.step_key}, {status}): {job.name} waits for "
+                f"it. A dead holder is freed by the next launch (forge_jobs.launch.recover_dead_runs) or by hand: "
+                f"`dagster instance concurrency` / instance.event_log_storage.free_concurrency_slots_for_run"
+                f"('{slot.run_id}')"
+            )
+
+
+GRACE_S = 10.0  # after SIGTERM or SIGINT, how long a run may take to stop before the process exits regardless
+
+
+@contextmanager
+def stop_when_interrupted(give_up: Callable[[], None]) -> Iterator[None]:
+    """While Dagster executes, SIGTERM and SIGINT only set a flag that its executor reads between steps and inside
+    our code; a step waiting on a pool slot never reads it and would wait for ever. A watcher notices the flag and,
+    if the process is still here ``GRACE_S`` later, runs ``give_up`` and exits with 143."""
+    done = threading.Event()
+
+    def watch() -> None:
+        noticed: float | None = None
+        while not done.wait(0.5):
+            if check_captured_interrupt():
+                noticed = noticed or time.monotonic()
+                if time.monotonic() - noticed > GRACE_S:
+                    log.warning("interrupted while waiting: the run is marked failed and the process exits")
+                    give_up()
+                    os._exit(128 + signal.SIGTERM)
+
+    threading.Thread(target=watch, name="forge-interrupt-watcher", daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def finish(instance: DagsterInstance, run_id: str, why: str) -> None:
+    """Mark the run failed if it has not finished, and free its pool slots."""
+    run = instance.get_run_by_id(run_id)
+    if run is not None and not run.is_finished:
+        instance.report_run_failed(run, why)
+    instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+
+
+def run_job(
+    job: JobDefinition, instance: DagsterInstance, *, tags: Mapping[str, str] | None = None, **kwargs: Any
+) -> ExecuteInProcessResult:
+    """``job.execute_in_process`` after recovering dead runs and announcing pool holders, tagged with this host
+    and pid, with SIGTERM honoured; a run that stops without finishing is marked failed and its slots freed."""
+    recover_dead_runs(instance)
+    announce_pool_holders(instance, job)
+    run_id = str(uuid.uuid4())
+    mine = {**(tags or {}), HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    stopped = "stopped before it finished (SIGTERM or an interrupt)"
+    try:
+        with stop_when_interrupted(lambda: finish(instance, run_id, stopped)):
+            return job.execute_in_process(instance=instance, run_id=run_id, tags=mine, **kwargs)
+    finally:
+        finish(instance, run_id, stopped)

@@ -1,0 +1,26 @@
+"""A one-step job in the `warehouse` pool, run through ``forge_jobs.launch.run_job`` on the instance named by
+DAGSTER_HOME: ``python -m tests.jobs._pool_job <seconds>`` (the step writes STARTED_FILE, then sleeps)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from dagster import DagsterInstance, Definitions, asset, define_asset_job
+
+from forge_jobs.launch import run_job
+
+
+@asset(pool="warehouse")
+def pool_step() -> None:
+    Path(os.environ["STARTED_FILE"]).write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("STEP_SECONDS", "0")))
+
+
+JOB = Definitions(assets=[pool_step], jobs=[define_asset_job("pool_job")]).resolve_job_def("pool_job")
+
+if __name__ == "__main__":
+    with DagsterInstance.get() as instance:
+        sys.exit(0 if run_job(JOB, instance, raise_on_error=False).success else 1)
