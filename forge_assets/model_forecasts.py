@@ -1,13 +1,14 @@
 """Model partitions (target x walk-forward window): the ``<family>_forecasts`` asset every registered family gets.
 
 A run may hold many partitions (a backfill of windows runs as one run). Its steps, each a function below:
-``run_windows`` groups the partitions by target, ``read_inputs`` reads the panel and the tuned parameters,
-``forge_core.forecasting.walk_forward`` walks the windows in date order (each fit warm-started from the previous
-one), ``track_fits`` logs every fit to MLflow and registers it, then ``write_and_check`` replaces the window's rows
-in one transaction and checks them (so a window whose tracking failed is never written: the run fails and the
-warehouse keeps the old partition), and ``summarise`` builds the metadata and the check result. The warehouse
-is opened only to read and to write each window, never while fitting.
-"""
+``run_windows`` groups the partitions by target; ``read_inputs`` reads the panel, the tuned parameters and the
+windows already stored; ``forge_core.forecasting.walk_forward`` walks the windows in date order, each fit
+warm-started from the previous one (a window already stored from identical inputs is kept, so a re-run of a
+killed backfill resumes where it died, unless ``recompute``); ``track_fits`` logs every fit to MLflow and
+registers it; then ``write_and_check`` replaces the window's rows in one transaction and checks them (a window
+whose tracking failed is never written: the run fails and the old partition stays); ``summarise`` builds the
+metadata and the check result. The warehouse is opened only to read and to write each window, never while
+fitting."""
 
 import datetime as dt
 from collections import Counter, defaultdict
@@ -33,9 +34,9 @@ from forge_assets.checks import forecasts_quality_check
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
 from forge_core.date_window import DateWindow
-from forge_core.forecasting.forecast_store import write_window
+from forge_core.forecasting.forecast_store import stored_windows, write_window
 from forge_core.forecasting.panel import load_panel
-from forge_core.forecasting.walk_forward import TrainingScheme, WindowResult, walk_forward
+from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult, walk_forward
 from forge_core.models import VolatilityModel
 from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tracking import code_version, log_fit, register_fit, registered_name, run_url
@@ -54,6 +55,13 @@ class WalkForwardConfig(Config):
     min_train_rows: int = Field(
         default=250, description="Fewer purged rows than this: the symbol is skipped."
     )
+    recompute: bool = Field(
+        default=False,
+        description=(
+            "Refit every window. Off: a window already stored from identical inputs (same code version, training "
+            "rows, parameters and warm starts) is kept, so a re-run of a killed backfill resumes where it died."
+        ),
+    )
 
     def training_scheme(self) -> TrainingScheme:
         return TrainingScheme(self.scheme, self.rolling_years, self.min_train_rows)
@@ -65,6 +73,7 @@ class WindowInputs:
 
     panel: pd.DataFrame
     tuned: dict[dt.date, dict[str, Any] | None]
+    stored: dict[dt.date, StoredWindow]
 
     def params_for(self, window: DateWindow) -> Mapping[str, Any]:
         return self.tuned[window.start] or {}
@@ -93,20 +102,29 @@ def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
 def read_inputs(
     warehouse: WarehouseResource, spec: TargetSpec, family: str, windows: Sequence[DateWindow]
 ) -> WindowInputs:
-    """The panel up to the last window's end and, per window, the latest tuning it may see (None: defaults)."""
+    """The panel up to the last window's end, per window the latest tuning it may see (None: defaults), and the
+    windows already stored (their inputs digests and fitted parameters)."""
     with warehouse.open(read_only=True) as conn:
         panel = load_panel(conn, spec, max(w.end for w in windows))
         tuned = {w.start: tuned_params_for(conn, family, spec.name, w.start) for w in windows}
-    return WindowInputs(panel, tuned)
+        stored = stored_windows(conn, spec.name, family)
+    return WindowInputs(panel, tuned, stored)
 
 
 def write_and_check(
     warehouse: WarehouseResource, result: WindowResult, scheme: TrainingScheme
 ) -> WindowOutcome:
-    """Replace the window's partition, count its defects (the forecasts quality SQL, plus every fit's own
-    validation checks, e.g. a net beating the random walk)."""
-    with warehouse.open() as conn:
-        rows = write_window(conn, result, scheme)
+    """Replace the window's partition (a reused window is kept as stored), count its defects (the forecasts quality
+    SQL, plus every fit's own validation checks, e.g. a net beating the random walk)."""
+    with warehouse.open(read_only=result.reused) as conn:
+        if result.reused:
+            (found,) = conn.execute(
+                "SELECT count(*) FROM forecasts WHERE target = $t AND model = $m AND window_start = $w",
+                {"t": result.target, "m": result.family, "w": result.window.start},
+            ).fetchall()
+            rows = int(found[0])
+        else:
+            rows = write_window(conn, result, scheme)
         quality = forecasts_quality(conn, result.target, result.family, result.window, sorted(result.skipped))
     defects = Counter(quality.counts)
     for fit in result.fits:
@@ -141,6 +159,11 @@ def track_fits(tracking: MlflowResource, result: WindowResult) -> list[str]:
 def describe(outcome: WindowOutcome) -> str:
     """One log line for a written window."""
     result = outcome.result
+    if result.reused:
+        return (
+            f"{result.family} {result.target} window {result.window.start}: kept, already stored from identical "
+            f"inputs ({outcome.rows} forecasts; recompute: true refits it)"
+        )
     seconds = sum(f.seconds for f in result.fits)
     skipped = f"; skipped {result.skipped}" if result.skipped else ""
     return (
@@ -163,6 +186,7 @@ def summarise(
                 "fit_seconds": round(sum(f.seconds for f in o.result.fits), 3),
                 "skipped": ", ".join(f"{s}: {why}" for s, why in o.result.skipped.items()),
                 "tuned": inputs[o.result.target].tuned[o.result.window.start] is not None,
+                "kept": o.result.reused,
             }
             for o in outcomes
         ]
@@ -180,6 +204,7 @@ def summarise(
         metadata={
             "dagster/row_count": int(table["forecasts"].sum()) if len(table) else 0,
             "windows": len(table),
+            "windows_kept": int(table["kept"].sum()) if len(table) else 0,
             "scheme": scheme.describe(),
             "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
             **({"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in pages[-20:]))} if pages else {}),
@@ -206,6 +231,7 @@ def materialize_forecasts(
     specs = {spec.name: spec for spec in configured_targets()}
     scheme = config.training_scheme()
     runtime = compute.runtime(log=context.log.info)
+    version = code_version()
     inputs: dict[str, WindowInputs] = {}
     outcomes: list[WindowOutcome] = []
     for target, windows in run_windows(context).items():
@@ -213,7 +239,15 @@ def materialize_forecasts(
         used = sum(params is not None for params in read.tuned.values())
         context.log.info(f"{family} {target}: tuned hyperparameters for {used} of {len(windows)} windows")
         for result in walk_forward(
-            read.panel, specs[target], family, windows, scheme, model_params=read.params_for, runtime=runtime
+            read.panel,
+            specs[target],
+            family,
+            windows,
+            scheme,
+            model_params=read.params_for,
+            runtime=runtime,
+            stored={} if config.recompute else read.stored,
+            code=version,
         ):
             pages = track_fits(tracking, result)  # first: if tracking fails, the window is not written
             outcome = write_and_check(warehouse, result, scheme)

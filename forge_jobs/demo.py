@@ -114,7 +114,10 @@ def main() -> None:
     parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
     args = parser.parse_args()
 
-    ok = run_main_job(args.start, args.end)
+    try:
+        ok = run_main_job(args.start, args.end)
+    except ValueError as error:  # refused before any work: a bad range
+        raise SystemExit(f"refused, nothing was run: {error}") from None
     warehouse = defs.resources["warehouse"].file
     print()
     print(f"market_data_job {'succeeded' if ok else 'FAILED'} for trading days {args.start} .. {args.end}")

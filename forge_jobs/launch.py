@@ -175,11 +175,37 @@ def finish(instance: DagsterInstance, run_id: str, why: str) -> None:
     instance.event_log_storage.free_concurrency_slots_for_run(run_id)
 
 
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def check_partitions(job: JobDefinition, tags: Mapping[str, str], partition_key: str | None = None) -> None:
+    """Before any work: every partition named exists and a range is not reversed; the error names the key and the
+    valid ones."""
+    named = [key for key in (tags.get(RANGE_START), tags.get(RANGE_END), partition_key) if key is not None]
+    if not named:
+        return
+    if job.partitions_def is None:
+        raise ValueError(f"{job.name} is not partitioned, but partitions {named} were given")
+    keys = job.partitions_def.get_partition_keys()
+    valid = (
+        f"{job.name}'s partitions run {keys[0]} .. {keys[-1]} ({len(keys)} partitions)" if keys else "none"
+    )
+    for key in named:
+        if key not in keys:
+            raise ValueError(f"partition {key!r} does not exist: {valid}")
+    first, last = tags.get(RANGE_START), tags.get(RANGE_END)
+    if first is not None and last is not None and keys.index(first) > keys.index(last):
+        raise ValueError(
+            f"reversed partition range {first} .. {last}: the first must come before the last; {valid}"
+        )
+
+
 def run_job(
     job: JobDefinition, instance: DagsterInstance, *, tags: Mapping[str, str] | None = None, **kwargs: Any
 ) -> ExecuteInProcessResult:
     """``job.execute_in_process`` after recovering dead runs and announcing pool holders, tagged with this host
     and pid, with SIGTERM honoured; a run that stops without finishing is marked failed and its slots freed."""
+    check_partitions(job, tags or {}, kwargs.get("partition_key"))
     recover_dead_runs(instance)
     announce_pool_holders(instance, job)
     run_id = str(uuid.uuid4())

@@ -10,6 +10,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, field_validator
 
 from forge_core.data.sources import MarketDataSource, make_source
+from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE
 from forge_core.date_window import DateWindow
 
 
@@ -28,6 +29,16 @@ class MarketDataResource(ConfigurableResource):
     synthetic_start: str = Field(
         default="2000-01-03", description="First trading day of the synthetic market."
     )
+    max_abs_log_return: float = Field(
+        default=DEFAULT_MAX_ABS_LOG_RETURN,
+        description="Files: a daily |log return| beyond this is refused with its row (0 turns the check off).",
+    )
+    min_price: float = Field(
+        default=DEFAULT_PRICE_RANGE[0], description="Files: prices below this are refused."
+    )
+    max_price: float = Field(
+        default=DEFAULT_PRICE_RANGE[1], description="Files: prices above this are refused."
+    )
 
     @field_validator("synthetic_symbols", mode="before")
     @classmethod
@@ -45,6 +56,8 @@ class MarketDataResource(ConfigurableResource):
             synthetic_symbols=self.synthetic_symbols,
             synthetic_seed=self.synthetic_seed,
             synthetic_start=dt.date.fromisoformat(self.synthetic_start),
+            max_abs_log_return=self.max_abs_log_return or None,
+            price_range=(self.min_price, self.max_price),
         )
 
     def load(self, window: DateWindow) -> pd.DataFrame:

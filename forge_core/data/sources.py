@@ -10,6 +10,7 @@ import pandas as pd
 from forge_core.data.bundled import BundledSource
 from forge_core.data.files import FileSource
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, PlausibilityMode
 
 SOURCE_KINDS = ("bundled", "files", "synthetic")
 
@@ -29,14 +30,26 @@ def make_source(
     synthetic_symbols: int = 5,
     synthetic_seed: int = 7,
     synthetic_start: dt.date = dt.date(2000, 1, 3),
+    max_abs_log_return: float | None = DEFAULT_MAX_ABS_LOG_RETURN,
+    price_range: tuple[float, float] | None = DEFAULT_PRICE_RANGE,
+    plausibility_mode: PlausibilityMode = "refuse",
 ) -> MarketDataSource:
-    """Build the source named ``kind``; a clear error for an unknown kind or a missing folder setting."""
+    """Build the source named ``kind``; a clear error for an unknown kind or a missing folder setting.
+
+    The plausibility settings apply to the ``files`` source (see ``FileSource``); the bundled and synthetic
+    data always pass the default ones.
+    """
     if kind == "bundled":
         return BundledSource()
     if kind == "files":
         if not files_path:
             raise ValueError("market data source 'files' needs a folder: set files_path (FORGE_FILES_PATH)")
-        return FileSource(files_path)
+        return FileSource(
+            files_path,
+            max_abs_log_return=max_abs_log_return,
+            price_range=price_range,
+            plausibility_mode=plausibility_mode,
+        )
     if kind == "synthetic":
         return SyntheticSource(synthetic_symbols, seed=synthetic_seed, start=synthetic_start)
     raise ValueError(f"unknown market data source {kind!r}; choose one of {SOURCE_KINDS}")

@@ -7,12 +7,13 @@ the old partition whole.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import duckdb
 import pandas as pd
 
-from forge_core.forecasting.walk_forward import TrainingScheme, WindowResult
+from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult
 from forge_core.tracking.config import code_version
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_core.warehouse.sql_files import read_sql
@@ -53,8 +54,21 @@ def write_window(conn: duckdb.DuckDBPyConnection, result: WindowResult, scheme: 
     )
     fits = fit_rows(result, scheme).assign(created_at=created_at)
     keys = {"target": result.target, "model": result.family, "window_start": result.window.start}
-    written, _ = replace_keyed(conn, keys, {"forecasts": forecasts, "model_fits": fits})
+    inputs = pd.DataFrame([{**keys, "inputs_digest": result.inputs_digest, "created_at": created_at}])
+    written, *_ = replace_keyed(
+        conn, keys, {"forecasts": forecasts, "model_fits": fits, "window_inputs": inputs}
+    )
     return written
+
+
+def stored_windows(conn: duckdb.DuckDBPyConnection, target: str, model: str) -> dict[dt.date, StoredWindow]:
+    """The windows of ``target`` x ``model`` in the store, by start: inputs digest and fitted params per symbol."""
+    frame = conn.execute(read_sql("forecasting/stored_windows.sql"), {"target": target, "model": model}).df()
+    windows: dict[dt.date, StoredWindow] = {}
+    for start, rows in frame.groupby("window_start", sort=True):
+        params = {str(r.symbol): json.loads(r.params) for r in rows.itertuples()}
+        windows[pd.Timestamp(start).date()] = StoredWindow(str(rows["inputs_digest"].iloc[0]), params)
+    return windows
 
 
 def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -8,6 +8,8 @@ at its close, using only rows <= t (stateful models run their recursions over th
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -82,6 +84,8 @@ class WindowResult:
     family: str
     fits: list[SymbolFit] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    inputs_digest: str = ""
+    reused: bool = False  # already stored with the same inputs digest: nothing was fitted, nothing to write
 
     @property
     def forecasts(self) -> pd.DataFrame:
@@ -137,6 +141,49 @@ def forecast_window(
     return result
 
 
+def inputs_digest(
+    panel: pd.DataFrame,
+    spec: TargetSpec,
+    family: str,
+    window: DateWindow,
+    scheme: TrainingScheme,
+    model_params: Mapping[str, Any],
+    warm_starts: Mapping[str, WarmStart],
+    code: str,
+) -> str:
+    """A digest of everything a window's forecasts depend on: family, target definition, window, scheme,
+    hyperparameters, warm starts, code version, and the panel rows it can see (dated before the window's end, with
+    every target not realised before the window's start blanked, as the purge does)."""
+    rows = panel[panel["date"] < pd.Timestamp(window.end)]
+    hidden = ~(rows["realised_on"] < pd.Timestamp(window.start))
+    rows = rows.assign(
+        target_value=rows["target_value"].mask(hidden), realised_on=rows["realised_on"].mask(hidden)
+    )
+    what = json.dumps(
+        {
+            "family": family,
+            "spec": [spec.name, spec.horizon, spec.proxy],
+            "window": [str(window.start), str(window.end)],
+            "scheme": [scheme.kind, scheme.rolling_years, scheme.min_rows],
+            "params": model_params,
+            "warm": warm_starts,
+            "code": code,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    data = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    return hashlib.sha256(what.encode() + data.tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredWindow:
+    """A window already in the store: its inputs digest and every symbol's fitted parameters."""
+
+    inputs_digest: str
+    params: dict[str, WarmStart]
+
+
 def walk_forward(
     panel: pd.DataFrame,
     spec: TargetSpec,
@@ -146,14 +193,27 @@ def walk_forward(
     *,
     model_params: Mapping[str, Any] | Callable[[DateWindow], Mapping[str, Any]] | None = None,
     runtime: Runtime | None = None,
+    stored: Mapping[dt.date, StoredWindow] | None = None,
+    code: str = "",
 ) -> Iterator[WindowResult]:
     """``forecast_window`` over ``windows`` in date order, each fit warm-started from the previous window's.
-    ``model_params`` may be a function of the window (tuned parameters apply only after their tuning data)."""
+    ``model_params`` may be a function of the window (tuned parameters apply only after their tuning data).
+
+    With ``stored`` (windows already written, by start), a window whose stored inputs digest equals the one it
+    would have now is not fitted again: it comes back ``reused`` and the next window warm-starts from its stored
+    parameters, so a resumed backfill gives what an unbroken one gives."""
     warm: dict[str, WarmStart] = {}
     for window in sorted(windows, key=lambda w: w.start):
         params = model_params(window) if callable(model_params) else model_params
+        digest = inputs_digest(panel, spec, family, window, scheme, params or {}, warm, code)
+        done = (stored or {}).get(window.start)
+        if done is not None and done.inputs_digest == digest:
+            warm.update(done.params)
+            yield WindowResult(window, spec.name, family, inputs_digest=digest, reused=True)
+            continue
         result = forecast_window(
             panel, spec, family, window, scheme, model_params=params, warm_starts=warm, runtime=runtime
         )
+        result.inputs_digest = digest
         warm.update({fit.symbol: fit.params for fit in result.fits})
         yield result

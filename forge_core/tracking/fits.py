@@ -9,9 +9,9 @@ torch models) and ``features.json``.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import functools
 import json
+import logging
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,6 +26,8 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+from mlflow.store.db import utils as mlflow_db
+from mlflow.store.db.base_sql_model import Base as MlflowModels
 from mlflow.utils.validation import (
     MAX_ENTITY_KEY_LENGTH,
     MAX_METRICS_PER_BATCH,
@@ -35,6 +37,7 @@ from mlflow.utils.validation import (
 )
 
 from forge_core.models.base import VolatilityModel
+from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.tracking.config import TrackingConfig
 
 MODEL_ARTIFACT_DIR = "model"
@@ -43,6 +46,8 @@ FEATURES_FILE = "features.json"
 TAG_PREFIX = "forge."
 LOCAL_UI = "http://127.0.0.1:5000"
 SCHEMA_LOCK_KEY = 0x466F726765  # any bigint shared by every VolatilityForge process
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,20 +69,22 @@ def tracking_client(config: TrackingConfig) -> MlflowClient:
 def _initialise_stores(tracking_uri: str, registry_uri: str) -> None:
     """Open both stores once per process. Opening a new database creates and migrates its schema, which
     processes must not do at once (parallel Dagster steps on a fresh store would corrupt it): they queue on a
-    lock file beside a SQLite database, or on an advisory lock in Postgres."""
+    lock file beside a SQLite database, or on an advisory lock in Postgres. Holding it, a SQLite store that a
+    killed process left half-built is first repaired or moved aside (``_repair_sqlite_store``)."""
     with _schema_lock(tracking_uri):  # the client opens the tracking store as it is made
+        _repair_sqlite_store(tracking_uri)
         client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
     with _schema_lock(registry_uri):
+        if registry_uri != tracking_uri:
+            _repair_sqlite_store(registry_uri)
         client.search_registered_models(max_results=1)
 
 
 @contextmanager
 def _schema_lock(uri: str) -> Iterator[None]:
-    if uri.startswith("sqlite:///"):
-        lock = Path(uri.removeprefix("sqlite:///")).with_suffix(".lock")
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        with lock.open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+    path = sqlite_path(uri)
+    if path is not None:
+        with exclusive_lock(path.with_suffix(".lock")):
             yield
     elif uri.startswith("postgresql"):
         engine = sqlalchemy.create_engine(uri, poolclass=sqlalchemy.pool.NullPool)
@@ -89,6 +96,47 @@ def _schema_lock(uri: str) -> Iterator[None]:
             engine.dispose()
     else:  # a tracking server migrates its own store
         yield
+
+
+def _repair_sqlite_store(uri: str) -> None:
+    """Detect and mend a half-built MLflow SQLite store (``check_sqlite_store``); call it holding the lock.
+
+    Complete means every table of MLflow's models, no ``_alembic_tmp_*`` table (a batch migration that was
+    interrupted: the next open would fail with "table _alembic_tmp_params already exists") and one alembic
+    row at MLflow's head. A broken store with nothing but the default experiment is moved aside into
+    ``broken-<time>/`` beside it and made again; one with experiments, runs or models is migrated with
+    MLflow's own upgrade (what ``mlflow db upgrade`` runs)."""
+    path = sqlite_path(uri)
+    if path is None:
+        return
+    check_sqlite_store(
+        path,
+        name="MLflow",
+        expected_tables=set(MlflowModels.metadata.tables),
+        head=mlflow_db._get_latest_schema_revision(),  # type: ignore[no-untyped-call]
+        holds_data=_mlflow_holds_data,
+        migrate=functools.partial(_migrate_mlflow_store, uri),
+        logger=logger,
+    )
+
+
+def _mlflow_holds_data(path: Path) -> bool:
+    """Anything but alembic's row, the seeded workspace and the default experiment (id 0)."""
+    ignore = {"alembic_version", "workspaces"}
+    return count_rows(path, ignore, where={"experiments": "experiment_id != 0"}) > 0
+
+
+def _migrate_mlflow_store(uri: str) -> None:
+    """What MLflow's store does on open (its initial tables, then every migration) when tables are missing;
+    what ``mlflow db upgrade`` does otherwise."""
+    engine = mlflow_db.create_sqlalchemy_engine(uri)  # type: ignore[no-untyped-call]
+    try:
+        if mlflow_db._all_tables_exist(engine):  # type: ignore[no-untyped-call]
+            mlflow_db._upgrade_db(engine)  # type: ignore[no-untyped-call]
+        else:
+            mlflow_db._initialize_tables(engine)  # type: ignore[no-untyped-call]
+    finally:
+        engine.dispose()
 
 
 def experiment_name(target: str) -> str:

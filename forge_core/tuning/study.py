@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import logging
 import random
 import time
 import warnings
@@ -27,9 +29,11 @@ import numpy as np
 import optuna
 import pandas as pd
 import sqlalchemy.exc
+from alembic.script import ScriptDirectory
 from optuna.pruners import MedianPruner
 from optuna.samplers import TPESampler
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.storages._rdb import models as optuna_models
 from optuna.trial import FixedTrial, TrialState
 
 from forge_core.date_window import DateWindow
@@ -38,6 +42,7 @@ from forge_core.forecasting.walk_forward import TrainingScheme, forecast_window
 from forge_core.models.base import Runtime, SearchSpace
 from forge_core.models.registry import model_class
 from forge_core.settings import forge_home
+from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.targets import TargetSpec
 from forge_core.tuning.spaces import search_space
 
@@ -46,6 +51,8 @@ GRACE_S = 300
 SQLITE_BUSY_TIMEOUT_S = 60
 PRUNER_STARTUP_TRIALS = 5
 SCHEMA_ATTEMPTS = 3
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,18 @@ def default_storage_url() -> str:
 def open_storage(storage_url: str) -> RDBStorage:
     """The RDB storage at ``storage_url`` (a SQLite file's folder is created), with trial heartbeats.
 
-    Processes opening a new database at once race to create its schema; the losers retry and find it made."""
+    A new SQLite storage is created by one process at a time, holding a lock file beside it; holding it, a
+    storage that a killed or concurrent creation left half-made is first repaired or moved aside
+    (``_repair_sqlite_storage``). Processes opening a new Postgres database at once race to create its
+    schema; the losers retry and find it made."""
     engine_kwargs: dict[str, Any] = {}
-    if storage_url.startswith("sqlite:///"):
-        Path(storage_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(storage_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        with exclusive_lock(path.with_suffix(".lock")):
+            _repair_sqlite_storage(storage_url, path, engine_kwargs)
+            return _rdb_storage(storage_url, engine_kwargs)
     for _ in range(SCHEMA_ATTEMPTS - 1):
         try:
             return _rdb_storage(storage_url, engine_kwargs)
@@ -80,7 +94,7 @@ def open_storage(storage_url: str) -> RDBStorage:
     return _rdb_storage(storage_url, engine_kwargs)
 
 
-def _rdb_storage(storage_url: str, engine_kwargs: dict[str, Any]) -> RDBStorage:
+def _rdb_storage(storage_url: str, engine_kwargs: dict[str, Any], **options: Any) -> RDBStorage:
     with warnings.catch_warnings():  # the heartbeat arguments are labelled experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return RDBStorage(
@@ -89,7 +103,43 @@ def _rdb_storage(storage_url: str, engine_kwargs: dict[str, Any]) -> RDBStorage:
             heartbeat_interval=HEARTBEAT_S,
             grace_period=GRACE_S,
             heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+            **options,
         )
+
+
+def _repair_sqlite_storage(storage_url: str, path: Path, engine_kwargs: dict[str, Any]) -> None:
+    """Detect and mend a half-made Optuna SQLite storage (``check_sqlite_store``); call it holding the lock.
+
+    Complete means every table of Optuna's models, no ``_alembic_tmp_*`` table and one alembic row at
+    Optuna's head. A broken storage without studies is moved aside into ``broken-<time>/`` beside it and
+    made again; one with studies is migrated with ``RDBStorage.upgrade`` (``optuna storage upgrade``)."""
+
+    def upgrade() -> None:
+        storage = _rdb_storage(storage_url, engine_kwargs, skip_compatibility_check=True)
+        try:
+            if storage.get_current_version() != storage.get_head_version():
+                storage.upgrade()
+        finally:
+            storage.engine.dispose()
+
+    check_sqlite_store(
+        path,
+        name="Optuna",
+        expected_tables=set(optuna_models.BaseModel.metadata.tables),
+        head=_optuna_head(),
+        holds_data=lambda file: count_rows(file, ignore={"alembic_version", "version_info"}) > 0,
+        migrate=upgrade,
+        logger=logger,
+    )
+
+
+@functools.cache
+def _optuna_head() -> str:
+    """The newest revision of Optuna's storage schema (its alembic scripts ship with the package)."""
+    script = ScriptDirectory(str(Path(optuna_models.__file__).parent / "alembic"))
+    head = script.get_current_head()
+    assert head is not None, "Optuna ships a single chain of storage migrations"
+    return head
 
 
 def open_study(storage_url: str, study_name: str, *, seed: int) -> optuna.Study:

@@ -175,9 +175,26 @@ def test_every_baseline_fit_is_tracked_and_a_tracking_failure_writes_nothing(
             instance=instance,
             resources=broken,
             partition_key="rv_5d|2019-02-01",
+            run_config={"ops": {"har_forecasts": {"config": {"recompute": True}}}},  # else the window is kept
             raise_on_error=False,
         )
         assert not failed.success
     pd.testing.assert_frame_equal(forecasts(market), before)  # the old partition, not a half-tracked new one
     with open_warehouse(market, read_only=True) as conn:
         assert conn.execute("SELECT DISTINCT created_at FROM forecasts").fetchall() == stamps
+
+
+def test_a_rerun_backfill_keeps_the_windows_already_done_unless_told_to_recompute(market: Path) -> None:
+    chosen = [BY_NAME["gjr_garch_forecasts"]]
+    with instance_for_test() as instance:
+        assert run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-02-01").success  # then killed
+        resumed = run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-04-01")
+        assert resumed.success
+        metadata = resumed.asset_materializations_for_node("gjr_garch_forecasts")[0].metadata
+        assert (metadata["windows"].value, metadata["windows_kept"].value) == (4, 2)
+        assert check_results(resumed) == {"gjr_garch_forecasts_quality": True}
+        refit = run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-04-01", recompute=True)
+        assert (
+            refit.asset_materializations_for_node("gjr_garch_forecasts")[0].metadata["windows_kept"].value
+            == 0
+        )

@@ -149,6 +149,15 @@ def _set(row: int, column: str, value: object) -> Callable[[pd.DataFrame], pd.Da
     return edit
 
 
+def _scale(row: int, factor: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.loc[row, ["open", "high", "low", "close"]] *= factor
+        return frame
+
+    return edit
+
+
 NEXT_WEEK = dt.date.today() + dt.timedelta(days=7)
 BAD_INPUTS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], list[str]]] = {
     "missing column": (lambda f: f.drop(columns="low"), ["bars.csv", "low"]),
@@ -167,6 +176,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], list[str]]] 
     ),
     "date in the future": (_set(5, "date", str(NEXT_WEEK)), ["bars.csv", "row 7", str(NEXT_WEEK), "future"]),
     "empty input": (lambda f: f.iloc[:0], ["bars.csv", "no rows"]),
+    "implausible jump": (_scale(5, 10.0), ["bars.csv", "row 7", "SYN000", "daily log return beyond"]),
 }
 
 

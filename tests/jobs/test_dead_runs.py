@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
+from forge_jobs.instance import EMBEDDED_INSTANCE_YAML
 from tests.conftest import POSTGRES, throwaway_database
 
 REPO = Path(__file__).parents[2]
-EMBEDDED_YAML = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -28,7 +28,7 @@ def dagster_home(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
     home.mkdir()
     env = {**os.environ, "DAGSTER_HOME": str(home), "PYTHONPATH": str(REPO)}
     if request.param == "sqlite":
-        (home / "dagster.yaml").write_text(EMBEDDED_YAML)
+        (home / "dagster.yaml").write_text(EMBEDDED_INSTANCE_YAML)
         yield env
         return
     shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
