@@ -2,7 +2,8 @@
 
 ``python benchmarks/compare.py benchmarks/results/accuracy_bundled_parkinson_monthly.json /tmp/new.json`` prints,
 per metric, how many (symbol, target, model) cells were compared and the largest differences, then the overall
-largest relative difference; it exits 1 when the two hold different cells or a boolean (MCS membership) differs.
+largest relative difference; metrics only one file has are listed, not compared. It exits 1 when the two hold
+different (symbol, target, model) cells or a boolean (MCS membership) differs.
 """
 
 from __future__ import annotations
@@ -36,11 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("measured", type=Path)
     args = parser.parse_args(argv)
     old, new = cells(args.recorded), cells(args.measured)
-    if set(old) != set(new):
-        print(f"different cells: {sorted(set(old) ^ set(new))[:10]}")
+    models_old, models_new = ({key[:3] for key in side} for side in (old, new))
+    if models_old != models_new:
+        print(f"different (symbol, target, model) cells: {sorted(models_old ^ models_new)[:10]}")
         return 1
+    only = sorted({key[3] for key in set(old) ^ set(new)})
+    if only:  # metrics a newer report adds (or an older one had): listed, not compared
+        print(f"metrics in one file only (not compared): {only}")
     rows, mismatched = [], []
     for key, before in old.items():
+        if key not in new:
+            continue
         after = new[key]
         if isinstance(before, bool | str):
             if before != after:

@@ -47,6 +47,10 @@ SHARED = {
     "owners": OWNERS,
 }
 MAX_LISTED_SYMBOLS = 24  # metadata names symbols up to this many, then only counts them
+# A single-run backfill copies the run's metadata into the materialisation event of every partition it covers, so
+# a range's metadata is kept small: its preview shows fewer rows than a single day's.
+PREVIEW_ROWS = 10
+RANGE_PREVIEW_ROWS = 3
 
 
 def listed_symbols(symbols: list[str]) -> MetadataValue:
@@ -73,11 +77,13 @@ def _write_and_check(
     reports it) and describe it in metadata."""
     table = declared.asset
     window = partition_dates(context)
+    keys = context.partition_key_range
+    preview_rows = PREVIEW_ROWS if keys.start == keys.end else RANGE_PREVIEW_ROWS
     started = time.perf_counter()
     with warehouse.open() as conn:
         written = write(conn, window)
         quality = check(conn, window)
-        summary = summarise_window(conn, table, window)
+        summary = summarise_window(conn, table, window, preview_rows=preview_rows)
     seconds = time.perf_counter() - started
     context.log.info(f"{table}: {written} rows for [{window.start}, {window.end}) in {seconds:.2f}s")
     if not quality.passed:

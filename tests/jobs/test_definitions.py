@@ -107,6 +107,13 @@ def test_asset_operational_metadata(name: str) -> None:
 def test_partitions() -> None:
     weekdays = [day.strftime("%Y-%m-%d") for day in pd.bdate_range("2024-01-01", "2024-03-31")]
     assert trading_days.get_partition_keys_in_range(PartitionKeyRange(weekdays[0], weekdays[-1])) == weekdays
+    from forge_assets.partitions import DEFAULT_START, configured_end, trading_days_partitions
+
+    # FORGE_START_DATE / FORGE_END_DATE bound the partitions; unset, they run from 1999-01-01 through today
+    start = os.environ.get("FORGE_START_DATE", DEFAULT_START)
+    assert trading_days == trading_days_partitions(start, configured_end())
+    if configured_end() is None:
+        assert trading_days.end_offset == 1 and trading_days.end is None
     assert isinstance(walk_forward_windows, MonthlyPartitionsDefinition)
     assert isinstance(model_partitions, MultiPartitionsDefinition)
     assert model_partitions.partition_dimension_names == ["target", "window"]
@@ -133,6 +140,10 @@ def test_production_dagster_yaml_takes_every_credential_from_the_environment() -
         "password": {"env": "DAGSTER_PG_PASSWORD"},
     }
     assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert (
+        config["run_monitoring"]["enabled"]
+        and config["run_monitoring"]["free_slots_after_run_end_seconds"] > 0
+    )
 
 
 def test_embedded_instance_is_sqlite_under_forge_home(
@@ -146,6 +157,8 @@ def test_embedded_instance_is_sqlite_under_forge_home(
         assert isinstance(instance.run_storage, SqliteRunStorage)
         assert isinstance(instance.event_log_storage, SqliteEventLogStorage)
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] == 30
     assert (home / "dagster.yaml").is_file()
     assert (home / "history" / "runs.db").is_file()
 
