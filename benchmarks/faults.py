@@ -66,7 +66,7 @@ def write_kill(kills: int, rng: random.Random, folder: Path) -> dict[str, object
     outcomes = {"whole_version_1": 0, "whole_version_2": 0, "mixed_or_partial": 0}
     for _ in range(kills):
         child = subprocess.Popen([sys.executable, "-c", REWRITER, str(path), str(bars_file)])
-        time.sleep(rng.uniform(1.0, 4.0))  # imports take about a second; each rewrite takes about a second
+        time.sleep(rng.uniform(1.0, 12.0))  # start-up takes a few seconds, then each rewrite a second or more
         child.send_signal(signal.SIGKILL)
         child.wait()
         with open_warehouse(path, read_only=True) as conn:
