@@ -29,6 +29,7 @@ from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetConflict, build_targets, configured_targets
 from forge_core.warehouse.partition_writes import WindowWriter
 from forge_core.warehouse.quality import (
+    QualityReport,
     WindowCheck,
     daily_features_quality,
     raw_prices_quality,
@@ -226,4 +227,7 @@ def targets(
         except TargetConflict as error:
             raise refuse(error) from None
 
-    return _write_and_check(context, warehouse, write, targets_quality, TARGETS_QUALITY)
+    def check(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
+        return targets_quality(conn, window, [(spec.name, spec.horizon) for spec in specs])
+
+    return _write_and_check(context, warehouse, write, check, TARGETS_QUALITY)

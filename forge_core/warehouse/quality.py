@@ -56,9 +56,13 @@ def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) 
     )
 
 
-def targets_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-    """Targets realised in ``window``: finite, non-negative, one row per key."""
-    return QualityReport(_counts(conn, "checks/targets_sanity.sql", window.params()))
+def targets_quality(
+    conn: duckdb.DuckDBPyConnection, window: DateWindow, declared: Sequence[tuple[str, int]]
+) -> QualityReport:
+    """Targets realised in ``window``: finite, non-negative, every ``declared`` (name, horizon) present where the
+    features say it should be; over the whole table, one row per key and one definition per name."""
+    params = {**window.params(), "names": [n for n, _ in declared], "horizons": [h for _, h in declared]}
+    return QualityReport(_counts(conn, "checks/targets_sanity.sql", params))
 
 
 def forecasts_quality(

@@ -11,7 +11,10 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, 
 
 from forge_assets.market_data import daily_features, raw_prices, targets
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import DateWindow
+from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
+from forge_core.warehouse.quality import targets_quality
 from forge_resources import MarketDataResource, WarehouseResource
 from tests.assets.test_market_data_assets import TABLES, failure_message, snapshot
 
@@ -175,3 +178,23 @@ def test_a_changed_target_definition_is_refused_then_replaced_whole(
             "SELECT count(*) - count(DISTINCT (symbol, date, target)) FROM targets"
         ).fetchone()
     assert duplicates == 0
+
+
+def test_a_targets_window_that_should_hold_rows_but_holds_none_fails_its_check(
+    stored: tuple[DagsterInstance, Path, Path],
+) -> None:
+    _, warehouse, _ = stored
+    march = DateWindow(dt.date(2024, 3, 1), dt.date(2024, 4, 1))
+    declared = [(spec.name, spec.horizon) for spec in DEFAULT_TARGETS]
+    with open_warehouse(warehouse) as conn:
+        assert targets_quality(conn, march, declared).passed
+        conn.execute(
+            "DELETE FROM targets WHERE target = 'rv_5d' AND realised_on >= DATE '2024-03-01'"
+        )  # a writer bug
+        report = targets_quality(conn, march, declared)
+    assert report.defects == {"declared_targets_missing_from_the_window": 1}
+    early = DateWindow(
+        dt.date(2024, 1, 2), dt.date(2024, 1, 4)
+    )  # too little history for any target yet: fine
+    with open_warehouse(warehouse, read_only=True) as conn:
+        assert targets_quality(conn, early, [("rv_22d", 22)]).passed
