@@ -142,13 +142,12 @@ def raw_prices(
     if bars.empty:
         keys, span = context.partition_key_range, market_data.available_span()
         held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
-        raise Failure(
-            description=(
+        raise refuse(
+            ValueError(
                 f"the '{market_data.source}' source has no bars for the trading days {keys.start} .. {keys.end}: "
                 f"{held}. Nothing was written; choose partitions inside that range."
-            ),
-            allow_retries=False,
-        )
+            )
+        ) from None
     context.log.info(f"raw_prices: {len(bars)} validated bars from source '{market_data.source}'")
     done: list[Ingestion] = []
 

@@ -105,23 +105,3 @@ class Forecast:
         frame["forecast"] = self.variance
         frame[self.quantile_columns] = self.quantile_values
         return frame
-
-    @staticmethod
-    def concat(forecasts: Sequence[Forecast]) -> Forecast:
-        """The rows of several forecasts with the same levels, in order."""
-        if not forecasts:
-            raise ValueError("nothing to concatenate")
-        levels = forecasts[0].levels
-        if any(fc.levels != levels for fc in forecasts):
-            raise ValueError("forecasts with different quantile levels cannot be concatenated")
-        sims = [fc.simulations for fc in forecasts]
-        simulations = None
-        if all(s is not None for s in sims):
-            simulations = np.concatenate([s for s in sims if s is not None])
-        return Forecast(
-            forecasts[0].index.append([fc.index for fc in forecasts[1:]]),
-            np.concatenate([fc.variance for fc in forecasts]),
-            levels,
-            np.concatenate([fc.quantile_values for fc in forecasts]),
-            simulations,
-        )

@@ -32,8 +32,10 @@ def default_tracking_config() -> TrackingConfig:
 
 
 @functools.cache
+@functools.cache
 def code_version() -> str:
-    """``git rev-parse HEAD`` of the checkout this package runs from, else ``volatilityforge==<version>``."""
+    """``git rev-parse HEAD`` of the checkout this package runs from, else ``volatilityforge==<version>``; asked
+    once per process (every window write and tracked fit records it)."""
     root = Path(__file__).resolve().parents[2]
     try:
         git = subprocess.run(
