@@ -3,7 +3,7 @@
 Two single-run backfills, as the demo launches them (``execute_in_process`` with the
 ``dagster/asset_partition_range_start/_end`` tags):
 
-- ``market``: ``market_data_job`` (raw_prices -> daily_features -> targets) over the trading days
+- ``market``: ``market_data_job`` (raw_prices -> daily_features -> targets) over the years of
   ``--start`` .. ``--end`` (default the bundled span 1999-01-04 .. 2018-12-31);
 - ``baselines``: ``baselines_job`` (every baseline family) over the monthly walk-forward windows
   ``--bt-start`` .. ``--bt-end`` (default 2010-01 .. 2018-12, nine years) for every target, on the warehouse the
@@ -86,10 +86,10 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     from dagster._serdes import serialize_value
 
     import forge_assets.model_forecasts as model_forecasts
-    from forge_assets.partitions import trading_days
+    from forge_assets.partitions import market_years
     from forge_core.targets import configured_targets
     from forge_jobs.definitions import defs
-    from forge_jobs.demo import QUIET, _weekday_on_or_after, _weekday_on_or_before
+    from forge_jobs.demo import QUIET
     from forge_jobs.instance import dagster_instance
     from forge_jobs.jobs import baselines_job, market_data_job
     from forge_jobs.launch import run_job
@@ -192,11 +192,11 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
         }
 
     out: list[dict[str, Any]] = []
-    first, last = _weekday_on_or_after(args.start).isoformat(), _weekday_on_or_before(args.end).isoformat()
     from dagster import PartitionKeyRange
 
-    days = len(trading_days.get_partition_keys_in_range(PartitionKeyRange(first, last)))
-    market = measure(market_data_job.name, first, last, days)
+    first, last = str(args.start.year), str(args.end.year)
+    years = len(market_years.get_partition_keys_in_range(PartitionKeyRange(first, last)))
+    market = measure(market_data_job.name, first, last, years)
     if "market" in args.jobs:
         out.append(market)
     if "baselines" in args.jobs and market["success"]:
@@ -232,7 +232,7 @@ def _throwaway_database() -> Iterator[str]:
         admin.close()
 
 
-def _run_instance(kind: str, argv: list[str]) -> dict[str, Any]:
+def _run_instance(kind: str, argv: list[str], synthetic_symbols: int) -> dict[str, Any]:
     """One child process on a fresh FORGE_HOME and a fresh instance of ``kind``."""
     from forge_jobs.instance import EMBEDDED_INSTANCE_YAML
 
@@ -242,6 +242,12 @@ def _run_instance(kind: str, argv: list[str]) -> dict[str, Any]:
         dagster_home.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FORGE_", "DAGSTER_"))}
         env.update(FORGE_HOME=str(home), FORGE_SOURCE="bundled", DAGSTER_HOME=str(dagster_home))
+        if synthetic_symbols:  # a market as wide as asked, over the same days
+            env.update(
+                FORGE_SOURCE="synthetic",
+                FORGE_SYNTHETIC_SYMBOLS=str(synthetic_symbols),
+                FORGE_SYNTHETIC_START=os.environ.get("FORGE_START_DATE", "1999-01-04"),
+            )
         for name in PASSED:  # the settings under test pass through
             if os.environ.get(name):
                 env[name] = os.environ[name]
@@ -290,6 +296,12 @@ def main() -> None:
     parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
     parser.add_argument("--bt-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
     parser.add_argument("--bt-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
+    parser.add_argument(
+        "--synthetic-symbols",
+        type=int,
+        default=0,
+        help="measure on a synthetic market of this many symbols instead of the bundled data",
+    )
     parser.add_argument("--label", default="run")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
@@ -301,8 +313,9 @@ def main() -> None:
     kinds = ["sqlite", "postgres"] if args.instance == "both" else [args.instance]
     results = []
     for kind in kinds:
-        for run in _run_instance(kind, argv)["runs"]:
-            results.append({"instance": kind, **run})
+        for run in _run_instance(kind, argv, args.synthetic_symbols)["runs"]:
+            source = f"synthetic x{args.synthetic_symbols}" if args.synthetic_symbols else "bundled"
+            results.append({"instance": kind, "source": source, **run})
             print(table(results[-1:]), flush=True)
     text = table(results)
     print()

@@ -1,5 +1,5 @@
 """Asset checks as named constants with an explicit severity: the blocking ``<asset>_quality`` check every writer
-asset reports on what it has just written."""
+asset reports on what it has just written, and warnings that never stop a run."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,10 +16,11 @@ class QualityCheck:
     description: str
     severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
     blocking: bool = True
+    aspect: str = "quality"
 
     @property
     def name(self) -> str:
-        return f"{self.asset}_quality"
+        return f"{self.asset}_{self.aspect}"
 
     def spec(self) -> AssetCheckSpec:
         return AssetCheckSpec(
@@ -41,6 +42,15 @@ class QualityCheck:
 
 RAW_PRICES_QUALITY = QualityCheck(
     "raw_prices", "Bars are finite, prices positive, high >= max(open, close), low <= min(open, close)."
+)
+RAW_PRICES_PLAUSIBILITY = QualityCheck(
+    "raw_prices",
+    "Implausible bars stored because the source's plausibility mode is 'flag' (a daily |log return| or a price "
+    "beyond the configured bounds), each with its file, row, symbol, date and value. In mode 'refuse' such bars "
+    "fail the load instead, so this check always passes.",
+    severity=AssetCheckSeverity.WARN,
+    blocking=False,
+    aspect="plausibility",
 )
 DAILY_FEATURES_QUALITY = QualityCheck(
     "daily_features", "Finite values, non-negative variances, a row for every expected trading day."

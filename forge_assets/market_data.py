@@ -1,4 +1,4 @@
-"""Market data assets: raw_prices -> daily_features -> targets, partitioned by trading day.
+"""Market data assets: raw_prices -> daily_features -> targets, partitioned by calendar year (``market_years``).
 
 Each asset replaces its partition's rows in one DuckDB transaction (re-materialising is idempotent), runs in
 the ``warehouse`` pool (one writer at a time), runs a backfill of any range as a single run, and reports a
@@ -6,10 +6,11 @@ blocking data-quality check on what it wrote.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import duckdb
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     BackfillPolicy,
     Config,
@@ -20,10 +21,16 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.checks import DAILY_FEATURES_QUALITY, RAW_PRICES_QUALITY, TARGETS_QUALITY, QualityCheck
-from forge_assets.partitions import partition_dates, trading_days
+from forge_assets.checks import (
+    DAILY_FEATURES_QUALITY,
+    RAW_PRICES_PLAUSIBILITY,
+    RAW_PRICES_QUALITY,
+    TARGETS_QUALITY,
+    QualityCheck,
+)
+from forge_assets.partitions import market_years, partition_dates
 from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
-from forge_core.data.schema import MarketDataError
+from forge_core.data.schema import DataProblem, MarketDataError
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetConflict, build_targets, configured_targets
@@ -41,7 +48,7 @@ from forge_resources import MarketDataResource, WarehouseResource
 GROUP = "market_data"
 OWNERS = ["team:quant-research"]
 SHARED = {
-    "partitions_def": trading_days,
+    "partitions_def": market_years,
     "backfill_policy": BackfillPolicy.single_run(),
     "pool": "warehouse",
     "group_name": GROUP,
@@ -73,6 +80,7 @@ def _write_and_check(
     check: WindowCheck,
     declared: QualityCheck,
     extra: Callable[[], Mapping[str, MetadataValue | str | int]] = dict,
+    other_checks: Sequence[AssetCheckResult] = (),
 ) -> MaterializeResult:
     """Replace the run's partitions of the table named like the asset, check what was written (``declared``
     reports it) and describe it in metadata."""
@@ -102,7 +110,15 @@ def _write_and_check(
             "preview": MetadataValue.md(summary.preview.to_markdown(index=False, floatfmt=".6g")),
             **extra(),
         },
-        check_results=[declared.result(quality.counts)],
+        check_results=[declared.result(quality.counts), *other_checks],
+    )
+
+
+def plausibility_result(flagged: Sequence[DataProblem]) -> AssetCheckResult:
+    """The raw_prices_plausibility warning: how many implausible bars were stored, and the first of them."""
+    listed = "\n".join(f"- {problem.describe()}" for problem in flagged[:MAX_LISTED_SYMBOLS])
+    return RAW_PRICES_PLAUSIBILITY.result(
+        {"implausible_bars": len(flagged)}, {"flagged": MetadataValue.md(listed or "none")}
     )
 
 
@@ -126,7 +142,7 @@ class IngestionConfig(Config):
         "a folder of files, or a synthetic market), validated before anything is written. A delivery replaces each "
         "symbol's bars over the dates it covers and nothing else; one that would drop stored days is refused."
     ),
-    check_specs=[RAW_PRICES_QUALITY.spec()],
+    check_specs=[RAW_PRICES_QUALITY.spec(), RAW_PRICES_PLAUSIBILITY.spec()],
 )
 def raw_prices(
     context: AssetExecutionContext,
@@ -136,15 +152,20 @@ def raw_prices(
 ) -> MaterializeResult:
     window = partition_dates(context)
     try:
-        bars = market_data.load(window)
+        checked = market_data.load(window)
     except MarketDataError as error:
         raise refuse(error) from None
+    bars = checked.bars
+    if checked.flagged:
+        context.log.warning(
+            f"raw_prices: {len(checked.flagged)} implausible bars stored (plausibility mode 'flag')"
+        )
     if bars.empty:
-        keys, span = context.partition_key_range, market_data.available_span()
+        span = market_data.available_span()
         held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
         raise refuse(
             ValueError(
-                f"the '{market_data.source}' source has no bars for the trading days {keys.start} .. {keys.end}: "
+                f"the '{market_data.source}' source has no bars for {window.start} .. {window.end} (exclusive): "
                 f"{held}. Nothing was written; choose partitions inside that range."
             )
         ) from None
@@ -165,7 +186,15 @@ def raw_prices(
     def ingestion() -> dict[str, int]:
         return {f"bars_{name}": getattr(done[0], name) for name in ("added", "replaced", "removed", "kept")}
 
-    return _write_and_check(context, warehouse, write, raw_prices_quality, RAW_PRICES_QUALITY, ingestion)
+    return _write_and_check(
+        context,
+        warehouse,
+        write,
+        raw_prices_quality,
+        RAW_PRICES_QUALITY,
+        ingestion,
+        [plausibility_result(checked.flagged)],
+    )
 
 
 @asset(

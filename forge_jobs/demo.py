@@ -1,7 +1,7 @@
 """Run the main job once on the embedded defaults and say what was built: ``python -m forge_jobs.demo``.
 
-Materialises raw_prices -> daily_features -> targets for a range of trading days as ONE run (the same
-single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
+Materialises raw_prices -> daily_features -> targets for the years of ``--start`` .. ``--end`` as ONE run (the
+same single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
 otherwise), then prints the tables, their spans and how to open the Dagster UI on the same instance.
 With ``--backtest`` it then backfills every baseline model over the monthly walk-forward windows of
 ``--backtest-start`` .. ``--backtest-end`` for every target (one run) and materialises the backtest report.
@@ -35,18 +35,6 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 BUNDLED_SPAN = (dt.date(1999, 1, 4), dt.date(2018, 12, 31))
 
 
-def _weekday_on_or_after(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
-
-
-def _weekday_on_or_before(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return day
-
-
 def _default_span() -> tuple[dt.date, dt.date]:
     if os.environ.get("FORGE_SOURCE", "bundled") == "bundled":
         return BUNDLED_SPAN
@@ -67,9 +55,8 @@ def _run_range(job_name: str, first: str, last: str) -> bool:
 
 
 def run_main_job(start: dt.date, end: dt.date) -> bool:
-    """Materialise the market data job over the trading days in [start, end] as one run."""
-    first, last = _weekday_on_or_after(start), _weekday_on_or_before(end)
-    return _run_range(market_data_job.name, first.isoformat(), last.isoformat())
+    """Materialise the market data job over the years of ``start`` .. ``end`` (its partitions) as one run."""
+    return _run_range(market_data_job.name, str(start.year), str(end.year))
 
 
 def run_backtest(start: dt.date, end: dt.date) -> bool:
@@ -107,8 +94,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=default_start)
-    parser.add_argument("--end", type=dt.date.fromisoformat, default=default_end)
+    years = "market data is partitioned by year: the years of --start .. --end are built"
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=default_start, help=years)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=default_end, help=years)
     parser.add_argument("--backtest", action="store_true", help="also backfill the baselines and the report")
     parser.add_argument("--backtest-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
     parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
@@ -120,7 +108,9 @@ def main() -> None:
         raise SystemExit(f"refused, nothing was run: {error}") from None
     warehouse = defs.resources["warehouse"].file
     print()
-    print(f"market_data_job {'succeeded' if ok else 'FAILED'} for trading days {args.start} .. {args.end}")
+    print(
+        f"market_data_job {'succeeded' if ok else 'FAILED'} for the years {args.start.year} .. {args.end.year}"
+    )
     print(f"Warehouse (DuckDB): {warehouse}")
     print(describe_warehouse(str(warehouse)).to_string(index=False))
     print(f"Dagster instance (SQLite): {os.environ['DAGSTER_HOME']}")

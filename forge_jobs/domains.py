@@ -12,7 +12,7 @@ from forge_jobs.jobs import backtest_report_job, baselines_job, deep_models_job,
 
 
 def market_data_definitions() -> Definitions:
-    """raw_prices -> daily_features -> targets on trading days."""
+    """raw_prices -> daily_features -> targets, by year of market data."""
     return Definitions(
         assets=[market_data.raw_prices, market_data.daily_features, market_data.targets],
         jobs=[market_data_job],

@@ -11,7 +11,7 @@ BASELINES, DEEP_MODELS = "baselines", "deep_models"  # the model classes' groups
 market_data_job = define_asset_job(
     name="market_data_job",
     selection=AssetSelection.groups(MARKET_DATA),
-    description="Ingest bars, build daily features and realised targets for a range of trading days (one run).",
+    description="Ingest bars, build daily features and realised targets for a range of years (one run).",
 )
 
 baselines_job = define_asset_job(

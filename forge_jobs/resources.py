@@ -12,6 +12,7 @@ FORGE_FILES_PATH             market_data.files_path            ""               
 FORGE_SYNTHETIC_SYMBOLS      market_data.synthetic_symbols     5                                 EnvVar.int
 FORGE_SYNTHETIC_SEED         market_data.synthetic_seed        7                                 EnvVar.int
 FORGE_SYNTHETIC_START        market_data.synthetic_start       2000-01-03                        EnvVar
+FORGE_PLAUSIBILITY           market_data.plausibility          refuse (or flag)                  plain value
 FORGE_DEVICE                 compute.device                    "" = cuda if present, else cpu    EnvVar
 FORGE_PRECISION              compute.precision                 "" = bf16 on cuda, fp32 on cpu    EnvVar
 FORGE_MLFLOW_TRACKING_URI    tracking.tracking_uri             "" = SQLite FORGE_HOME/mlflow     EnvVar
@@ -19,11 +20,11 @@ FORGE_MLFLOW_REGISTRY_URI    tracking.registry_uri             "" = the tracking
 FORGE_MLFLOW_ARTIFACT_ROOT   tracking.artifact_root            "" = FORGE_HOME/mlflow/artifacts  EnvVar
 FORGE_OPTUNA_STORAGE         tuning.storage_url                "" = SQLite FORGE_HOME/optuna     EnvVar
 
-FORGE_SOURCE is a plain value because the field is a choice (Dagster's Enum config type has no env source);
-it names a data source, never a secret. FORGE_HOME (default ``.forge/``) is not a resource field: the empty
-defaults above resolve under it (``forge_core.settings``) when a run uses the resource. In production the
-MLflow and Optuna URIs are ``postgresql+psycopg2://user:password@host:5432/db``; as EnvVars their passwords
-stay out of the UI.
+FORGE_SOURCE and FORGE_PLAUSIBILITY are plain values because their fields are choices (Dagster's Enum config
+type has no env source); they name a data source or a mode, never a secret. FORGE_HOME (default ``.forge/``) is
+not a resource field: the empty defaults above resolve under it (``forge_core.settings``) when a run uses the
+resource. In production the MLflow and Optuna URIs are ``postgresql+psycopg2://user:password@host:5432/db``; as
+EnvVars their passwords stay out of the UI.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
             synthetic_symbols=env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5),
             synthetic_seed=env_or_default("FORGE_SYNTHETIC_SEED", 7),
             synthetic_start=env_or_default("FORGE_SYNTHETIC_START", "2000-01-03"),
+            plausibility=os.environ.get("FORGE_PLAUSIBILITY") or "refuse",
         ),
         "compute": ComputeResource(
             device=env_or_default("FORGE_DEVICE", ""), precision=env_or_default("FORGE_PRECISION", "")

@@ -9,8 +9,9 @@ import pandas as pd
 from dagster import ConfigurableResource
 from pydantic import Field, field_validator
 
+from forge_core.data.files import FileSource
 from forge_core.data.sources import MarketDataSource, make_source
-from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE
+from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, CheckedBars
 from forge_core.date_window import DateWindow
 
 
@@ -31,13 +32,20 @@ class MarketDataResource(ConfigurableResource):
     )
     max_abs_log_return: float = Field(
         default=DEFAULT_MAX_ABS_LOG_RETURN,
-        description="Files: a daily |log return| beyond this is refused with its row (0 turns the check off).",
+        description="Files: a daily |log return| beyond this is implausible (0 turns the check off).",
     )
     min_price: float = Field(
-        default=DEFAULT_PRICE_RANGE[0], description="Files: prices below this are refused."
+        default=DEFAULT_PRICE_RANGE[0], description="Files: prices below this are implausible."
     )
     max_price: float = Field(
-        default=DEFAULT_PRICE_RANGE[1], description="Files: prices above this are refused."
+        default=DEFAULT_PRICE_RANGE[1], description="Files: prices above this are implausible."
+    )
+    plausibility: Literal["refuse", "flag"] = Field(
+        default="refuse",
+        description=(
+            "Files: 'refuse' fails the load on an implausible row, naming it; 'flag' stores it and reports it "
+            "in raw_prices' non-blocking raw_prices_plausibility check."
+        ),
     )
 
     @field_validator("synthetic_symbols", mode="before")
@@ -58,11 +66,16 @@ class MarketDataResource(ConfigurableResource):
             synthetic_start=dt.date.fromisoformat(self.synthetic_start),
             max_abs_log_return=self.max_abs_log_return or None,
             price_range=(self.min_price, self.max_price),
+            plausibility_mode=self.plausibility,
         )
 
-    def load(self, window: DateWindow) -> pd.DataFrame:
-        """Validated rows of every symbol dated inside ``window``; raises MarketDataError on bad input."""
-        return self._source().load(window.start, window.last_day)
+    def load(self, window: DateWindow) -> CheckedBars:
+        """Validated rows of every symbol dated inside ``window``, with the implausible rows accepted in mode
+        ``flag``; raises MarketDataError on bad input."""
+        source = self._source()
+        if isinstance(source, FileSource):
+            return source.load_checked(window.start, window.last_day)
+        return CheckedBars(source.load(window.start, window.last_day))
 
     def available_span(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day the source holds (None when it holds nothing); reads the whole source, so it is

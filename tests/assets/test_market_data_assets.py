@@ -40,7 +40,7 @@ def run_range(
     assets: list | None = None,
     **market: object,
 ) -> ExecuteInProcessResult:
-    """Materialise ``assets`` for the trading days first..last as one run, the way a UI backfill does."""
+    """Materialise ``assets`` for the years first..last as one run, the way a UI backfill does."""
     return materialize(
         assets or ASSETS,
         instance=instance,
@@ -71,25 +71,25 @@ def failure_message(result: ExecuteInProcessResult) -> str:
 
 def test_the_whole_graph_on_real_data_runs_as_one_run(tmp_path: Path, instance: DagsterInstance) -> None:
     warehouse = tmp_path / "w.duckdb"
-    result = run_range(instance, warehouse, "2014-03-03", "2014-04-30", source="bundled")
+    result = run_range(instance, warehouse, "2013", "2014", source="bundled")
 
     assert result.success
     assert len(instance.get_runs()) == 1
-    weekdays = pd.bdate_range("2014-03-03", "2014-04-30").strftime("%Y-%m-%d")
     for key in ("raw_prices", "daily_features", "targets"):
-        assert instance.get_materialized_partitions(AssetKey(key)) == set(weekdays)
+        assert instance.get_materialized_partitions(AssetKey(key)) == {"2013", "2014"}
     checks = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
-    assert {e.event_specific_data.check_name for e in checks} == {f"{t}_quality" for t in TABLES}
+    assert {e.event_specific_data.check_name for e in checks} == {
+        *(f"{t}_quality" for t in TABLES),
+        "raw_prices_plausibility",
+    }
     assert all(e.event_specific_data.passed for e in checks)
 
     tables = snapshot(warehouse)
     raw = tables["raw_prices"]
     assert set(raw["symbol"]) == {"^GSPC", "^IXIC", "^VIX"}
-    assert pd.to_datetime(raw["date"]).between("2014-03-03", "2014-04-30").all()
-    assert (
-        len(raw[raw["symbol"] == "^GSPC"]) == 42
-    )  # NYSE trading days in March-April 2014 (Good Friday shut)
-    assert len(tables["daily_features"]) == 2 * 41  # every traded bar but each symbol's first
+    assert pd.to_datetime(raw["date"]).between("2013-01-01", "2014-12-31").all()
+    assert len(raw[raw["symbol"] == "^GSPC"]) == 252 + 252  # NYSE trading days of 2013 and 2014
+    assert len(tables["daily_features"]) == 2 * 503  # every traded bar but each symbol's first
     assert set(tables["targets"]["target"]) == {"rv_1d", "rv_5d", "rv_22d"}
 
     materialization = result.asset_materializations_for_node("raw_prices")[0]
@@ -97,24 +97,24 @@ def test_the_whole_graph_on_real_data_runs_as_one_run(tmp_path: Path, instance: 
     assert "| symbol" in materialization.metadata["preview"].value
 
 
-def test_rerunning_a_range_and_a_single_day_gives_the_same_rows(
+def test_rerunning_a_range_and_a_single_year_gives_the_same_rows(
     tmp_path: Path, instance: DagsterInstance
 ) -> None:
     warehouse = tmp_path / "w.duckdb"
-    market = {"source": "synthetic", "synthetic_symbols": 3, "synthetic_start": "2023-01-02"}
-    assert run_range(instance, warehouse, "2023-01-02", "2023-06-30", **market).success
+    market = {"source": "synthetic", "synthetic_symbols": 3, "synthetic_start": "2022-01-03"}
+    assert run_range(instance, warehouse, "2022", "2024", **market).success
     first = snapshot(warehouse)
-    assert run_range(instance, warehouse, "2023-03-01", "2023-03-31", **market).success
-    single_day = materialize(
+    assert run_range(instance, warehouse, "2023", "2024", **market).success
+    single_year = materialize(
         ASSETS,
         instance=instance,
-        partition_key="2023-05-17",
+        partition_key="2023",
         resources={
             "warehouse": WarehouseResource(path=str(warehouse)),
             "market_data": MarketDataResource(**market),
         },
     )
-    assert single_day.success
+    assert single_year.success
     assert_same_tables(snapshot(warehouse), first)
 
 
@@ -123,11 +123,11 @@ def test_a_failing_blocking_check_stops_the_assets_downstream(
 ) -> None:
     warehouse = tmp_path / "w.duckdb"
     market = {"source": "synthetic", "synthetic_symbols": 2, "synthetic_start": "2023-01-02"}
-    assert run_range(instance, warehouse, "2023-01-02", "2023-02-28", **market).success
+    assert run_range(instance, warehouse, "2023", "2023", **market).success
     with open_warehouse(warehouse) as conn:  # corrupt a stored bar behind the platform's back
         conn.execute("UPDATE raw_prices SET low = 0 WHERE date = DATE '2023-02-15' AND symbol = 'SYN000'")
 
-    result = run_range(instance, warehouse, "2023-02-13", "2023-02-17", [daily_features, targets], **market)
+    result = run_range(instance, warehouse, "2023", "2023", [daily_features, targets], **market)
 
     assert not result.success
     (check,) = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
@@ -192,15 +192,45 @@ def test_bad_input_fails_with_a_precise_error_and_writes_nothing(
     good = good.drop(columns="adj_close").assign(date=good["date"].dt.strftime("%Y-%m-%d"))
     _write_csv(folder, good)
     market = {"source": "files", "files_path": str(folder)}
-    assert run_range(instance, warehouse, "2024-01-01", "2024-03-29", **market).success
+    assert run_range(instance, warehouse, "2024", "2024", **market).success
     before = snapshot(warehouse)
 
     edit, fragments = BAD_INPUTS[kind]
     _write_csv(folder, edit(good))
-    result = run_range(instance, warehouse, "2024-02-01", "2024-03-29", **market)
+    result = run_range(instance, warehouse, "2024", "2024", **market)
 
     assert not result.success
     message = failure_message(result)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from: {message}"
     assert_same_tables(snapshot(warehouse), before)
+
+
+def test_in_flag_mode_an_implausible_bar_is_stored_and_reported_by_a_warning_check(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
+    folder.mkdir()
+    good = SyntheticSource(2, seed=4, start=dt.date(2024, 1, 1), include_vix=False).load(
+        dt.date(2024, 1, 1), dt.date(2024, 3, 29)
+    )
+    good = good.drop(columns="adj_close").assign(date=good["date"].dt.strftime("%Y-%m-%d"))
+    _write_csv(folder, _scale(5, 10.0)(good))
+    market = {"source": "files", "files_path": str(folder)}
+
+    refused = run_range(instance, warehouse, "2024", "2024", **market)
+    assert not refused.success and "daily log return beyond" in failure_message(refused)
+
+    flagged = run_range(instance, warehouse, "2024", "2024", **market, plausibility="flag")
+    assert flagged.success  # the warning does not block features and targets
+    checks = {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in flagged.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+    warning = checks["raw_prices_plausibility"]
+    assert not warning.passed and warning.severity.value == "WARN"
+    assert warning.metadata["implausible_bars"].value >= 1
+    assert "row 7" in warning.metadata["flagged"].value and "SYN000" in warning.metadata["flagged"].value
+    assert checks["raw_prices_quality"].passed
+    assert len(snapshot(warehouse)["raw_prices"]) == len(good)  # the flagged bar is stored with the others

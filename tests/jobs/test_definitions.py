@@ -6,7 +6,6 @@ import os
 import tomllib
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 from dagster import (
@@ -22,8 +21,13 @@ from dagster import (
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 
-from forge_assets.checks import DAILY_FEATURES_QUALITY, RAW_PRICES_QUALITY, TARGETS_QUALITY
-from forge_assets.partitions import model_partitions, trading_days, walk_forward_windows
+from forge_assets.checks import (
+    DAILY_FEATURES_QUALITY,
+    RAW_PRICES_PLAUSIBILITY,
+    RAW_PRICES_QUALITY,
+    TARGETS_QUALITY,
+)
+from forge_assets.partitions import market_years, model_partitions, walk_forward_windows
 from forge_core.models import MODEL_REGISTRY, EwmaModel
 from forge_core.tuning import search_space
 from forge_jobs.definitions import build_definitions, defs
@@ -50,7 +54,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
     job = defs.resolve_job_def("market_data_job")
     assert job.asset_layer.selected_asset_keys == {AssetKey(name) for name in ASSETS}
-    assert job.partitions_def == trading_days
+    assert job.partitions_def == market_years
     baselines = defs.resolve_job_def("baselines_job")
     assert baselines.asset_layer.selected_asset_keys == {AssetKey(name) for name in FORECASTS}
     assert baselines.partitions_def == model_partitions
@@ -86,7 +90,11 @@ def test_forecast_assets_are_walk_forward_partitions_with_a_blocking_check(name:
     if name == "ewma_forecasts":  # the one tunable baseline
         upstream.add(AssetKey("ewma_hyperparameters"))
     assert {dep.asset_key for dep in spec.deps} == upstream
-    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
+    warnings = [("raw_prices_plausibility", False)] if name == "raw_prices" else []
+    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [
+        (f"{name}_quality", True),
+        *warnings,
+    ]
     assert {"warehouse", "compute", "tracking"} <= assets_def.required_resource_keys
 
 
@@ -100,20 +108,26 @@ def test_asset_operational_metadata(name: str) -> None:
     assert "duckdb" in spec.kinds
     assert assets_def.op.pool == "warehouse"
     assert assets_def.backfill_policy == BackfillPolicy.single_run()
-    assert assets_def.partitions_def == trading_days
-    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
+    assert assets_def.partitions_def == market_years
+    warnings = [("raw_prices_plausibility", False)] if name == "raw_prices" else []
+    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [
+        (f"{name}_quality", True),
+        *warnings,
+    ]
 
 
 def test_partitions() -> None:
-    weekdays = [day.strftime("%Y-%m-%d") for day in pd.bdate_range("2024-01-01", "2024-03-31")]
-    assert trading_days.get_partition_keys_in_range(PartitionKeyRange(weekdays[0], weekdays[-1])) == weekdays
-    from forge_assets.partitions import DEFAULT_START, configured_end, trading_days_partitions
+    assert market_years.get_partition_keys_in_range(PartitionKeyRange("2010", "2012")) == [
+        "2010",
+        "2011",
+        "2012",
+    ]
+    from forge_assets.partitions import configured_end, configured_start, market_years_partitions
 
-    # FORGE_START_DATE / FORGE_END_DATE bound the partitions; unset, they run from 1999-01-01 through today
-    start = os.environ.get("FORGE_START_DATE", DEFAULT_START)
-    assert trading_days == trading_days_partitions(start, configured_end())
+    # FORGE_START_DATE / FORGE_END_DATE bound the partitions; unset, they run from 1999 through this year
+    assert market_years == market_years_partitions(configured_start(), configured_end())
     if configured_end() is None:
-        assert trading_days.end_offset == 1 and trading_days.end is None
+        assert market_years.end_offset == 1 and market_years.end is None
     assert isinstance(walk_forward_windows, MonthlyPartitionsDefinition)
     assert isinstance(model_partitions, MultiPartitionsDefinition)
     assert model_partitions.partition_dimension_names == ["target", "window"]
@@ -163,12 +177,16 @@ def test_embedded_instance_is_sqlite_under_forge_home(
     assert (home / "history" / "runs.db").is_file()
 
 
-def test_market_data_checks_are_named_constants_with_error_severity() -> None:
+def test_market_data_checks_are_named_constants_with_an_explicit_severity() -> None:
     for check in (RAW_PRICES_QUALITY, DAILY_FEATURES_QUALITY, TARGETS_QUALITY):
         assert check.name == f"{check.asset}_quality"
         assert check.severity == AssetCheckSeverity.ERROR and check.blocking
-        (spec,) = _assets_def(check.asset).check_specs
+        spec = next(iter(_assets_def(check.asset).check_specs))
         assert (spec.name, spec.blocking, spec.description) == (check.name, True, check.description)
+    warning = RAW_PRICES_PLAUSIBILITY
+    assert warning.name == "raw_prices_plausibility"
+    assert warning.severity == AssetCheckSeverity.WARN and not warning.blocking
+    assert list(_assets_def("raw_prices").check_specs)[1].name == warning.name
 
 
 class ThrowawayModel(EwmaModel):

@@ -23,10 +23,10 @@ from tests.conftest import throwaway_database
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REPO_DAGSTER_YAML = Path(__file__).parents[2] / "dagster.yaml"
 ASSETS = ("raw_prices", "daily_features", "targets")
-CHECKS = ("raw_prices_quality", "daily_features_quality", "targets_quality")
-SINGLE_PARTITION = "2020-03-02"
-RANGE = ("2020-03-03", "2020-03-06")
-RANGE_PARTITIONS = ["2020-03-03", "2020-03-04", "2020-03-05", "2020-03-06"]
+CHECKS = ("raw_prices_quality", "raw_prices_plausibility", "daily_features_quality", "targets_quality")
+SINGLE_PARTITION = "2019"
+RANGE = ("2020", "2021")
+RANGE_PARTITIONS = ["2020", "2021"]
 
 
 def _connect(database: str) -> psycopg2.extensions.connection:
@@ -75,7 +75,7 @@ def test_market_data_graph_on_postgres_instance(
     resources = {
         "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
         "market_data": MarketDataResource(
-            source="synthetic", synthetic_symbols=3, synthetic_start="2020-01-01"
+            source="synthetic", synthetic_symbols=3, synthetic_start="2019-01-01"
         ),
     }
 

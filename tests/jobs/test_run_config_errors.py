@@ -17,13 +17,9 @@ from forge_jobs.resources import resources_from_env
 @pytest.mark.parametrize(
     ("first", "last", "expected"),
     [
-        ("2014-03-07", "2014-03-03", "reversed partition range 2014-03-07 .. 2014-03-03"),
-        (
-            "2014-03-03",
-            "2044-03-07",
-            "partition '2044-03-07' does not exist: market_data_job's partitions run 1999-01-01",
-        ),
-        ("2014-03-08", "2014-03-14", "partition '2014-03-08' does not exist"),  # a Saturday
+        ("2014", "2013", "reversed partition range 2014 .. 2013"),
+        ("2014", "2044", "partition '2044' does not exist: market_data_job's partitions run 1999"),
+        ("2014-03-03", "2014-03-14", "partition '2014-03-03' does not exist"),  # a day, not a year
     ],
 )
 def test_a_bad_partition_range_is_refused_before_any_run(
