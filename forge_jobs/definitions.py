@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from forge_assets.ensemble_forecasts import ensemble_assets
 from forge_assets.model_families import family_assets
+from forge_assets.prediction_intervals import intervals_asset
 from forge_jobs.console_logger import forge_console_logger
 from forge_jobs.domains import (
     backtest_definitions,
+    ensembles_definitions,
     market_data_definitions,
     models_definitions,
     tuning_definitions,
@@ -18,11 +21,13 @@ from forge_jobs.resources import resources_from_env
 def build_definitions() -> Definitions:
     """The Definitions for the families registered now (``forge_core.models.MODEL_REGISTRY``)."""
     families = family_assets()
+    ensembles = ensemble_assets(list(families.forecasts.values()))
     return Definitions.merge(
         market_data_definitions(),
         models_definitions(families),
         tuning_definitions(families),
-        backtest_definitions(families),
+        ensembles_definitions([*ensembles, intervals_asset([*families.forecasts.values(), *ensembles])]),
+        backtest_definitions([*families.forecasts.values(), *ensembles]),
         Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
     )
 

@@ -3,12 +3,21 @@ brings its assets (with their checks) and jobs; ``forge_jobs.definitions`` merge
 
 from __future__ import annotations
 
-from dagster import Definitions
+from collections.abc import Sequence
+
+from dagster import AssetsDefinition, Definitions
 
 from forge_assets import market_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.model_families import FamilyAssets
-from forge_jobs.jobs import backtest_report_job, baselines_job, deep_models_job, market_data_job, tuning_job
+from forge_jobs.jobs import (
+    backtest_report_job,
+    baselines_job,
+    deep_models_job,
+    ensembles_job,
+    market_data_job,
+    tuning_job,
+)
 
 
 def market_data_definitions() -> Definitions:
@@ -29,8 +38,11 @@ def tuning_definitions(families: FamilyAssets) -> Definitions:
     return Definitions(assets=list(families.hyperparameters.values()), jobs=[tuning_job])
 
 
-def backtest_definitions(families: FamilyAssets) -> Definitions:
-    """The report over every family's forecasts."""
-    return Definitions(
-        assets=[backtest_report_asset(list(families.forecasts.values()))], jobs=[backtest_report_job]
-    )
+def ensembles_definitions(ensembles: Sequence[AssetsDefinition]) -> Definitions:
+    """Every registered combiner's ensemble of the families' forecasts, and the intervals of them all."""
+    return Definitions(assets=list(ensembles), jobs=[ensembles_job])
+
+
+def backtest_definitions(forecasts: Sequence[AssetsDefinition]) -> Definitions:
+    """The report over every family's and ensemble's forecasts."""
+    return Definitions(assets=[backtest_report_asset(forecasts)], jobs=[backtest_report_job])

@@ -3,8 +3,10 @@
 from dagster import AssetSelection, define_asset_job
 
 from forge_assets.backtest_report import GROUP as BACKTEST
+from forge_assets.ensemble_forecasts import GROUP as ENSEMBLES
 from forge_assets.hyperparameters import GROUP as TUNING
 from forge_assets.market_data import GROUP as MARKET_DATA
+from forge_assets.prediction_intervals import GROUP as INTERVALS
 
 BASELINES, DEEP_MODELS = "baselines", "deep_models"  # the model classes' groups (VolatilityModel.group)
 
@@ -36,6 +38,16 @@ tuning_job = define_asset_job(
     name="tuning_job",
     selection=AssetSelection.groups(TUNING),
     description="Optuna studies of every tunable family's hyperparameters, one partition per target.",
+)
+
+ensembles_job = define_asset_job(
+    name="ensembles_job",
+    selection=AssetSelection.groups(ENSEMBLES, INTERVALS),
+    description=(
+        "Every registered combiner over the stored member forecasts of a range of target x window partitions "
+        "(one run): weights learnt day by day from forecasts already realised; then the conformal intervals of "
+        "every model and ensemble."
+    ),
 )
 
 backtest_report_job = define_asset_job(

@@ -89,3 +89,16 @@ def _save(fig: Figure, path: Path) -> Path:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def ensemble_weights(weights: pd.DataFrame, title: str, path: Path) -> Path:
+    """One panel per symbol: each member's weight over time, stacked (rows ``symbol, date, member, weight``)."""
+    symbols = sorted(weights["symbol"].unique())
+    fig, axes = _symbols_figure(symbols, title)
+    for ax, symbol in zip(axes, symbols, strict=True):
+        wide = weights[weights["symbol"] == symbol].pivot(index="date", columns="member", values="weight")
+        ax.stackplot(wide.index, wide.to_numpy().T, labels=[str(m) for m in wide.columns])
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"{symbol} weight")
+    axes[0].legend(loc="upper left", fontsize=7, ncol=4)
+    return _save(fig, path)

@@ -1,4 +1,4 @@
-"""The forecast store: partition writes of ``forecasts`` and ``model_fits``, and reads of realised forecasts.
+"""The forecast store: partition writes of ``forecasts`` and ``model_fits``, and reads of stored forecasts.
 
 A model partition (target x family x window) owns the rows with its (target, model, window_start) in both
 tables; ``write_window`` replaces them in one transaction, so a re-run never doubles rows and a failure leaves
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -74,4 +75,21 @@ def stored_windows(conn: duckdb.DuckDBPyConnection, target: str, model: str) -> 
 def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored forecast whose target has been realised, with the realised value, the horizon and proxy."""
     frame = conn.execute(read_sql("forecasting/realised.sql")).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]))
+
+
+def load_member_history(conn: duckdb.DuckDBPyConnection, target: str, end: dt.date) -> pd.DataFrame:
+    """Every stored forecast of ``target`` made before ``end`` (all models), with its realised value where it had
+    realised before ``end`` (NaN otherwise): what ensembles and interval calibrations learn from."""
+    frame = conn.execute(read_sql("forecasting/member_history.sql"), {"target": target, "end": end}).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]), realised=frame["realised"].astype(float))
+
+
+def load_context(conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: dt.date) -> pd.DataFrame:
+    """``symbol``, ``date`` and the daily feature ``columns`` (names from code, never from users) before ``end``."""
+    selected = ", ".join(columns)
+    frame = conn.execute(
+        f"SELECT symbol, date, {selected} FROM daily_features WHERE date < $end ORDER BY symbol, date",
+        {"end": end},
+    ).df()
     return frame.assign(date=pd.to_datetime(frame["date"]))

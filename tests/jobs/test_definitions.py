@@ -41,6 +41,8 @@ NETS = ("mlp", "lstm", "gru", "tcn", "transformer")
 NET_FORECASTS = tuple(f"{family}_forecasts" for family in NETS)
 TUNABLE = ("ewma", *NETS)
 HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in TUNABLE)
+COMBINERS = ("equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "best_recent", "meta")
+ENSEMBLES = tuple(f"ensemble_{name}_forecasts" for name in COMBINERS)
 MODULE = "forge_jobs.definitions"
 
 
@@ -50,7 +52,15 @@ def _assets_def(name: str) -> AssetsDefinition:
 
 def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     Definitions.validate_loadable(defs)
-    everything = {*ASSETS, *FORECASTS, *NET_FORECASTS, *HYPERPARAMETERS, "backtest_report"}
+    everything = {
+        *ASSETS,
+        *FORECASTS,
+        *NET_FORECASTS,
+        *HYPERPARAMETERS,
+        *ENSEMBLES,
+        "prediction_intervals",
+        "backtest_report",
+    }
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
     job = defs.resolve_job_def("market_data_job")
     assert job.asset_layer.selected_asset_keys == {AssetKey(name) for name in ASSETS}
@@ -60,6 +70,15 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     assert baselines.partitions_def == model_partitions
     deep = defs.resolve_job_def("deep_models_job")
     assert deep.asset_layer.selected_asset_keys == {AssetKey(name) for name in NET_FORECASTS}
+    ensembles = defs.resolve_job_def("ensembles_job")
+    assert ensembles.asset_layer.selected_asset_keys == {
+        AssetKey(name) for name in (*ENSEMBLES, "prediction_intervals")
+    }
+    assert ensembles.partitions_def == model_partitions
+    report = defs.resolve_assets_def(AssetKey("backtest_report"))
+    assert {AssetKey(name) for name in (*FORECASTS, *ENSEMBLES)} <= set(
+        report.asset_deps[AssetKey("backtest_report")]
+    )
     tuning = defs.resolve_job_def("tuning_job")
     assert tuning.asset_layer.selected_asset_keys == {AssetKey(name) for name in HYPERPARAMETERS}
 

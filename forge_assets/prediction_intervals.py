@@ -1,0 +1,99 @@
+"""The ``prediction_intervals`` asset (target x walk-forward window): conformal intervals of every model's and
+ensemble's stored forecasts, per method and level, in the ``intervals`` table."""
+
+from collections.abc import Sequence
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from forge_assets.market_data import OWNERS
+from forge_assets.model_forecasts import run_windows
+from forge_assets.partitions import model_partitions
+from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES
+from forge_core.intervals.interval_methods import INTERVAL_METHODS
+from forge_core.intervals.window_intervals import window_intervals, write_window_intervals
+from forge_core.targets import configured_targets
+from forge_resources import WarehouseResource
+
+GROUP = "intervals"
+
+
+class IntervalsConfig(Config):
+    """Methods, levels and warm-up of the calibration."""
+
+    methods: list[str] = Field(
+        default_factory=lambda: list(INTERVAL_METHODS), description="Calibration methods."
+    )
+    levels: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_LEVELS), description="Central coverages."
+    )
+    min_scores: int = Field(
+        default=DEFAULT_MIN_SCORES,
+        description="Realised scores a series needs before its first interval (its earlier days get none).",
+    )
+
+
+def materialize_intervals(
+    context: AssetExecutionContext, config: IntervalsConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """Calibrate per target once over the run's windows, then replace each window's rows."""
+    specs = {spec.name: spec for spec in configured_targets()}
+    written = []
+    for target, windows in run_windows(context).items():
+        with warehouse.open(read_only=True) as conn:
+            history = load_member_history(conn, target, max(w.end for w in windows))
+        rows = window_intervals(
+            history, target, specs[target].horizon, windows, config.methods, config.levels, config.min_scores
+        )
+        for window in windows:
+            with warehouse.open() as conn:
+                count = write_window_intervals(conn, target, window, rows)
+            context.log.info(f"prediction_intervals {target} window {window.start}: {count} intervals")
+            written.append({"target": target, "window": str(window.start), "intervals": count})
+        if not rows.empty:
+            coverage = (
+                rows.merge(history[["symbol", "date", "model", "realised"]], on=["symbol", "date", "model"])
+                .dropna(subset=["realised"])
+                .assign(covered=lambda f: (f["lower"] <= f["realised"]) & (f["realised"] <= f["upper"]))
+            )
+            summary = coverage.groupby(["method", "level"])["covered"].mean().unstack("level").round(3)
+            context.log.info(
+                f"prediction_intervals {target}: realised coverage so far\n{summary.to_string()}"
+            )
+    table = pd.DataFrame(written)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": int(table["intervals"].sum()),
+            "windows": len(table),
+            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
+        }
+    )
+
+
+def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
+    """``prediction_intervals``, downstream of every model's and ensemble's forecasts."""
+    return asset(
+        name="prediction_intervals",
+        partitions_def=model_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+        deps=list(forecasts),
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"python", "duckdb"},
+        pool="warehouse",
+        description=(
+            "Conformal prediction intervals (split, adaptive conformal inference, conformal PID; levels 50/80/90/95%) "
+            "of every model's and ensemble's forecasts, calibrated on the log scale from each series' own scores "
+            "realised by the day's close, into the `intervals` table."
+        ),
+    )(materialize_intervals)

@@ -1,0 +1,174 @@
+"""The interface every forecast combiner implements, and the walk through the days that enforces the delay rule.
+
+A combiner is declared once, by its subclass: ``name``, ``description``, ``space`` (combine in levels or in
+logs), ``refit`` (its default refit calendar), ``Params`` (a frozen dataclass of hyperparameters), ``_fit`` (a
+state from the history visible at a block start) and ``_mix`` (a day's weights from that state and the history
+visible that day). ``combine`` walks the days in order: at every block start it fits on
+``PanelArrays.visible(start)``, then asks each day t for its weights with ``PanelArrays.visible(t)``; a subclass
+never receives anything else, so none can read a realised value before it is known (see ``visible_history``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from forge_core.ensembles.combination import WEIGHT_TOLERANCE, Combination
+from forge_core.ensembles.member_panel import MemberPanel
+from forge_core.ensembles.visible_history import FloatArray, PanelArrays, VisibleHistory
+
+StateT = TypeVar("StateT")
+Space = Literal["level", "log"]
+
+
+@dataclass(frozen=True)
+class CombinerParams:
+    """Hyperparameters every combiner has: until ``min_history`` rows have realised, equal weights."""
+
+    least_history: ClassVar[int] = 1  # the fewest rows a fit can use
+    min_history: int = 60
+
+    def __post_init__(self) -> None:
+        if self.min_history < self.least_history:
+            raise ValueError(f"min_history must be >= {self.least_history}, got {self.min_history}")
+
+
+class Mix(NamedTuple):
+    """A day's member weights and, for combiners with an uncertainty head, the std of the log target."""
+
+    weights: FloatArray
+    log_std: float = np.nan
+
+
+class Combiner(ABC, Generic[StateT]):
+    """Combines member forecasts day by day.
+
+    The combined forecast of day t is, in levels, :math:`\\hat v_t = \\sum_k w_{tk} f_{tk}` and, in logs,
+    :math:`\\hat v_t = \\exp(\\sum_k w_{tk} \\log f_{tk})`, with :math:`w_t` on the simplex. :math:`w_t` is a
+    function of what is known at the close of t only: forecasts and context of rows <= t and realised values of
+    rows <= t - h. A combiner first fits on the first day with ``min_history`` realised rows visible (equal
+    weights before: the fallback), then refits at the first day of each period of ``refit_every`` (default
+    ``refit``). ``device`` is where those that train (the meta-combiner) run; the others ignore it.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    space: ClassVar[Space] = "level"
+    refit: ClassVar[str] = "M"
+    uncertain: ClassVar[bool] = False  # gives a log_std per day
+    Params: ClassVar[type[CombinerParams]] = CombinerParams
+
+    def __init__(self, *, device: str = "cpu", **params: Any) -> None:
+        names = [f.name for f in dataclasses.fields(self.Params)]
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"{self.name}: unknown params {unknown}; accepted: {names}")
+        self.device = device
+        self.hyper = self.Params(**params)
+
+    def combine(
+        self, panel: MemberPanel, days: pd.DatetimeIndex | None = None, *, refit_every: str | None = None
+    ) -> Combination:
+        """Weights and combined forecasts of ``days`` (default: every day of ``panel``).
+
+        Fits at every block start up to the last requested day, whichever days are asked for, so a day's
+        result never depends on ``days``."""
+        every = refit_every or self.refit
+        arrays = PanelArrays.of(panel)
+        rows = _positions(panel.dates, days)
+        last = int(rows[-1])
+        starts = block_starts(panel.dates[: last + 1], every)
+        wanted = np.zeros(last + 1, dtype=bool)
+        wanted[rows] = True
+        m = len(panel.members)
+        weights = np.full((len(rows), m), 1.0 / m)
+        log_std = np.full(len(rows), np.nan)
+        fallback = np.ones(len(rows), dtype=bool)
+        refits: list[int] = []
+        state: StateT | None = None
+        out = 0
+        for t in range(last + 1):
+            due = bool(starts[t]) or state is None
+            if not (due or wanted[t]):
+                continue
+            history = arrays.visible(t)
+            if due and history.n_scored >= self.hyper.min_history:
+                state = self._fit(history, state)
+                refits.append(t)
+            if not wanted[t]:
+                continue
+            if state is not None:
+                mix = self._mix(state, history)
+                weights[out] = self._checked(mix.weights, m)
+                log_std[out], fallback[out] = mix.log_std, False
+            out += 1
+        index = panel.dates[rows]
+        f = arrays.log_forecasts[rows] if self.space == "log" else arrays.forecasts[rows]
+        combined = np.einsum("tk,tk->t", weights, f)
+        return Combination(
+            combiner=self.name,
+            weights=pd.DataFrame(weights, index=index, columns=list(panel.members)),
+            variance=pd.Series(np.exp(combined) if self.space == "log" else combined, index=index),
+            log_std=pd.Series(log_std, index=index) if self.uncertain else None,
+            fallback=pd.Series(fallback, index=index),
+            refits=panel.dates[refits],
+            refit_every=every,
+            params=dataclasses.asdict(self.hyper),
+        )
+
+    @abstractmethod
+    def _fit(self, history: VisibleHistory, previous: StateT | None) -> StateT:
+        """The state learnt from ``history`` (at least ``min_history`` scored rows); ``previous`` is the state
+        of the last fit, if any (a warm start)."""
+
+    @abstractmethod
+    def _mix(self, state: StateT, history: VisibleHistory) -> Mix:
+        """The weights of day ``history.t`` from the state of the block's fit."""
+
+    def _checked(self, weights: FloatArray, m: int) -> FloatArray:
+        if weights.shape != (m,) or not np.isfinite(weights).all() or weights.min() < -WEIGHT_TOLERANCE:
+            raise RuntimeError(f"{self.name}: weights must be {m} finite values >= 0, got {weights}")
+        clipped = np.maximum(weights, 0.0)
+        total = clipped.sum()
+        if total <= 0:
+            raise RuntimeError(f"{self.name}: weights sum to {total}")
+        return clipped / float(total)
+
+
+class HeldWeights(Combiner[FloatArray]):
+    """A combiner whose state is its weights, held through the block."""
+
+    def _mix(self, state: FloatArray, history: VisibleHistory) -> Mix:
+        return Mix(state)
+
+
+def block_starts(dates: pd.DatetimeIndex, every: str) -> np.ndarray:
+    """True at the first day of each period of ``every`` (a pandas period alias: ``D`` every day, ``W``, ``M``,
+    ``Q``, ``Y``), and at the first day."""
+    try:
+        periods = dates.to_period(every)
+    except ValueError as error:
+        raise ValueError(
+            f"refit_every must be a pandas period alias such as 'D', 'M' or 'Q': {error}"
+        ) from None
+    starts = np.ones(len(dates), dtype=bool)
+    starts[1:] = periods[1:] != periods[:-1]
+    return starts
+
+
+def _positions(dates: pd.DatetimeIndex, days: pd.DatetimeIndex | None) -> np.ndarray:
+    """Sorted, unique positions of ``days`` in ``dates``; ValueError naming the first days not there."""
+    if days is None:
+        return np.arange(len(dates))
+    positions = dates.get_indexer(pd.DatetimeIndex(days))
+    if (positions < 0).any():
+        missing = ", ".join(str(day.date()) for day in pd.DatetimeIndex(days)[positions < 0][:3])
+        raise ValueError(f"days not in the panel: {missing}")
+    if len(positions) == 0:
+        raise ValueError("days is empty")
+    return np.unique(positions)

@@ -1,0 +1,120 @@
+"""Ensembles through real Dagster runs: member forecasts from the model assets, then every combiner's partition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from dagster import DagsterInstance, instance_for_test
+
+from forge_assets.ensemble_forecasts import ensemble_assets
+from forge_assets.prediction_intervals import intervals_asset
+from forge_core.warehouse.connection import open_warehouse
+from tests.assets.test_baselines import BY_NAME, check_results, forecasts, run
+
+MEMBERS = [BY_NAME[f"{family}_forecasts"] for family in ("har", "log_har", "ewma")]
+ENSEMBLES = {a.key.to_user_string(): a for a in ensemble_assets(MEMBERS)}
+WINDOWS = (
+    "rv_5d|2018-07-01",
+    "rv_5d|2018-12-01",
+)  # six months of member history, then ensembles of the last two
+
+
+@pytest.fixture
+def members(market: Path) -> tuple[DagsterInstance, Path]:
+    with instance_for_test() as instance:
+        assert run(instance, MEMBERS, market, *WINDOWS).success
+        yield instance, market
+
+
+def weights(warehouse: Path) -> pd.DataFrame:
+    with open_warehouse(warehouse, read_only=True) as conn:
+        return conn.execute("SELECT * EXCLUDE (created_at) FROM ensemble_weights ORDER BY ALL").df()
+
+
+def test_every_combiner_writes_checked_forecasts_and_weights_and_reruns_identically(
+    members: tuple[DagsterInstance, Path],
+) -> None:
+    instance, warehouse = members
+    chosen = list(ENSEMBLES.values())
+    result = run(instance, chosen, warehouse, "rv_5d|2018-11-01", "rv_5d|2018-12-01")
+    assert result.success
+    assert set(check_results(result).values()) == {True}
+
+    rows = forecasts(warehouse)
+    member_days = rows[rows["model"] == "har"].query("date >= '2018-11-01'")[["symbol", "date"]]
+    for name in ENSEMBLES:
+        model = name.removesuffix("_forecasts")
+        mine = rows[rows["model"] == model]
+        assert len(mine) == len(member_days)  # every member day of both windows, once
+        assert (pd.to_datetime(mine["trained_through"]) < pd.to_datetime(mine["window_start"])).all()
+        assert (mine["q05"] <= mine["forecast"] * 10).all() and (mine["q05"] <= mine["q95"]).all()
+    stored = weights(warehouse)
+    assert set(stored["member"]) == {"har", "log_har", "ewma"}
+    daily = stored.groupby(["symbol", "date", "target", "model"])["weight"]
+    assert ((daily.sum() - 1).abs() < 1e-9).all() and (stored["weight"] >= 0).all()
+
+    assert run(instance, chosen, warehouse, "rv_5d|2018-12-01", "rv_5d|2018-12-01").success
+    pd.testing.assert_frame_equal(forecasts(warehouse), rows)
+    pd.testing.assert_frame_equal(weights(warehouse), stored)
+
+
+def test_a_member_missing_days_fails_naming_it_and_writes_nothing(
+    members: tuple[DagsterInstance, Path],
+) -> None:
+    instance, warehouse = members
+    stacking = [ENSEMBLES["ensemble_stacking_forecasts"]]
+    with open_warehouse(warehouse) as conn:  # one member lost a day of the window
+        conn.execute(
+            "DELETE FROM forecasts WHERE model = 'ewma' AND date = DATE '2018-12-12' AND symbol = 'SYN000'"
+        )
+    before = forecasts(warehouse)
+    config = {"members": ["har", "log_har", "ewma"]}
+    result = run(instance, stacking, warehouse, "rv_5d|2018-12-01", "rv_5d|2018-12-01", **config)
+    assert not result.success
+    (failure,) = result.get_step_failure_events()
+    message = failure.step_failure_data.user_failure_data.description
+    for fragment in ("SYN000", "ewma: 1 days", "2018-12-12", "use_present_members"):
+        assert fragment in message, f"{fragment!r} missing from: {message}"
+    pd.testing.assert_frame_equal(forecasts(warehouse), before)
+
+    present = run(
+        instance,
+        stacking,
+        warehouse,
+        "rv_5d|2018-12-01",
+        "rv_5d|2018-12-01",
+        **config,
+        use_present_members=True,
+    )
+    assert present.success
+    metadata = present.asset_materializations_for_node("ensemble_stacking_forecasts")[0].metadata
+    assert "ewma (SYN000)" in metadata["members_left_out"].value
+
+
+def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identically(
+    members: tuple[DagsterInstance, Path],
+) -> None:
+    instance, warehouse = members
+    equal = ENSEMBLES["ensemble_equal_log_forecasts"]
+    intervals = intervals_asset([*MEMBERS, equal])
+    assert run(instance, [equal], warehouse, *WINDOWS).success  # enough of its own history to calibrate
+    assert run(
+        instance, [intervals], warehouse, "rv_5d|2018-11-01", "rv_5d|2018-12-01", min_scores=60
+    ).success
+
+    def stored() -> pd.DataFrame:
+        with open_warehouse(warehouse, read_only=True) as conn:
+            return conn.execute("SELECT * EXCLUDE (created_at) FROM intervals ORDER BY ALL").df()
+
+    rows = stored()
+    assert set(rows["model"]) == {"har", "log_har", "ewma", "ensemble_equal_log"}
+    assert set(rows["method"]) == {"split", "aci", "pid"} and set(rows["level"]) == {0.5, 0.8, 0.9, 0.95}
+    assert ((rows["lower"] > 0) & (rows["lower"] <= rows["upper"])).all()
+    wide = rows.pivot_table(index=["symbol", "date", "model", "method"], columns="level", values="upper")
+    assert (wide.diff(axis=1).iloc[:, 1:] >= 0).all().all()  # a wider level is never narrower
+    assert run(
+        instance, [intervals], warehouse, "rv_5d|2018-12-01", "rv_5d|2018-12-01", min_scores=60
+    ).success
+    pd.testing.assert_frame_equal(stored(), rows)

@@ -1,0 +1,122 @@
+"""The h-day feedback delay: no interval uses a score before the close of the day it is realised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forge_core.intervals import AciParams, Intervals, PidParams, SplitParams, calibrate
+from tests.core.intervals.synthetic_scores import forecast_and_realised
+
+# Short windows and warm-up, so every method is adapting well inside the 600 days.
+METHODS = {
+    "split": ("split", SplitParams(window=100)),
+    "aci": ("aci", AciParams(window=100, gamma=0.05)),
+    "pid": ("pid", PidParams(window=100, eta=0.05, ki=1.0)),
+    "pid+scorecaster": ("pid", PidParams(window=100, eta=0.05, ki=1.0, scorecaster_halflife=10.0)),
+}
+N = 600
+MIN_SCORES = 30
+
+
+def bands(
+    forecast: pd.Series, realised: pd.Series, horizon: int, name: str, symmetric: bool = False
+) -> Intervals:
+    method, params = METHODS[name]
+    return calibrate(
+        forecast, realised, horizon, method, params=params, symmetric=symmetric, min_scores=MIN_SCORES
+    )
+
+
+def until(intervals: Intervals, day: pd.Timestamp) -> pd.DataFrame:
+    return pd.concat([intervals.lower, intervals.upper], axis=1).loc[:day]
+
+
+@pytest.mark.parametrize("symmetric", [False, True])
+@pytest.mark.parametrize("horizon", [1, 22])
+@pytest.mark.parametrize("name", list(METHODS))
+def test_no_interval_moves_when_the_unrealised_future_changes(
+    name: str, horizon: int, symmetric: bool
+) -> None:
+    forecast, realised = forecast_and_realised(N, seed=horizon, shift_at=300)
+    reference = bands(forecast, realised, horizon, name, symmetric)
+    rng = np.random.default_rng(0)
+    for j in (MIN_SCORES + horizon + 5, 200, 333, 480, N - 2):
+        day = forecast.index[j]
+        future_realised, future_forecast = realised.copy(), forecast.copy()
+        # every row not yet realised at the close of j (i + h > j), and every forecast made after j
+        future_realised.iloc[j - horizon + 1 :] *= np.exp(rng.normal(0, 3, N - (j - horizon + 1)))
+        future_forecast.iloc[j + 1 :] *= np.exp(rng.normal(0, 3, N - j - 1))
+        perturbed = bands(future_forecast, future_realised, horizon, name, symmetric)
+        pd.testing.assert_frame_equal(until(perturbed, day), until(reference, day))
+        if j < 150:
+            continue  # before PID has learnt from an error, a new score inside the window's span changes nothing
+        # the score realised exactly at j (row j - h) is used at j: the test above is not vacuous
+        just_realised = realised.copy()
+        just_realised.iloc[j - horizon] *= np.exp(8.0)
+        moved = bands(forecast, just_realised, horizon, name, symmetric)
+        assert not until(moved, day).iloc[-1].equals(until(reference, day).iloc[-1])
+        pd.testing.assert_frame_equal(
+            until(moved, forecast.index[j - 1]), until(reference, forecast.index[j - 1])
+        )
+
+
+@pytest.mark.parametrize("horizon", [1, 5, 22])
+def test_intervals_start_on_the_first_day_with_enough_realised_scores(horizon: int) -> None:
+    forecast, realised = forecast_and_realised(200, seed=1)
+    realised.iloc[-horizon:] = np.nan  # not yet realised at the end of the data
+    intervals = calibrate(forecast, realised, horizon, "aci", min_scores=40)
+    # row i is realised at the close of i + h: 40 scores by the close of day 40 + h - 1
+    assert intervals.warmup_days == 40 + horizon - 1
+    assert intervals.forecast.index[0] == forecast.index[40 + horizon - 1]
+    assert intervals.realised_scores.iloc[0] == 40
+    assert intervals.realised_scores.iloc[-1] == 200 - horizon
+    assert intervals.lower.index[-1] == forecast.index[-1]  # the live forecasts get intervals too
+
+
+def naive_split(scores: np.ndarray, horizon: int, window: int, tail: float, min_scores: int) -> np.ndarray:
+    """Upper split-conformal quantile of s per day, recomputed from scratch from the rows i <= j - h."""
+    out = np.full(len(scores), np.nan)
+    for j in range(len(scores)):
+        known = scores[: max(j - horizon + 1, 0)]
+        known = known[np.isfinite(known)][-window:]
+        if len(known) >= min_scores:
+            k = min(int(np.ceil((len(known) + 1) * (1 - tail))), len(known))
+            out[j] = np.sort(known)[k - 1]
+    return out
+
+
+def naive_aci(
+    scores: np.ndarray, horizon: int, window: int, tail: float, gamma: float, clip: float
+) -> np.ndarray:
+    """ACI's upper quantile of s per day, with the error of row j - h folded in at day j."""
+    n = len(scores)
+    out, alpha = np.full(n, np.nan), tail
+    for j in range(n):
+        i = j - horizon
+        if i >= 0 and np.isfinite(out[i]):
+            alpha = float(np.clip(alpha + gamma * (tail - (scores[i] > out[i])), clip, 1 - clip))
+        known = scores[: max(j - horizon + 1, 0)][-window:]
+        if len(known) >= 1:
+            k = min(max(int(np.ceil((len(known) + 1) * (1 - alpha))), 1), len(known))
+            out[j] = np.sort(known)[k - 1]
+    return out
+
+
+@pytest.mark.parametrize("horizon", [1, 3, 22])
+def test_split_and_aci_match_a_from_scratch_recomputation(horizon: int) -> None:
+    forecast, realised = forecast_and_realised(400, seed=7, shift_at=200)
+    realised.iloc[-horizon:] = np.nan
+    scores = np.log(realised.to_numpy() / forecast.to_numpy())
+    upper_log = {
+        name: np.log(calibrate(forecast, realised, horizon, name, levels=(0.9,), params=params, min_scores=1)
+                     .upper[0.9].to_numpy() / forecast.to_numpy()[horizon:])
+        for name, params in [("split", SplitParams(50)), ("aci", AciParams(50, gamma=0.05))]
+    }  # fmt: skip
+    np.testing.assert_allclose(
+        upper_log["split"], naive_split(scores, horizon, 50, 0.05, 1)[horizon:], atol=1e-12
+    )
+    np.testing.assert_allclose(
+        upper_log["aci"], naive_aci(scores, horizon, 50, 0.05, 0.05, 0.001)[horizon:], atol=1e-12
+    )
