@@ -6,9 +6,14 @@ windows already stored; ``forge_core.forecasting.walk_forward`` walks the window
 warm-started from the previous one (a window already stored from identical inputs is kept, so a re-run of a
 killed backfill resumes where it died, unless ``recompute``); ``track_fits`` logs every fit to MLflow and
 registers it; then ``write_and_check`` replaces the window's rows in one transaction and checks them (a window
-whose tracking failed is never written: the run fails and the old partition stays); ``summarise`` builds the
-metadata and the check result. The warehouse is opened only to read and to write each window, never while
-fitting."""
+whose tracking failed is never written: the run fails and the old partition stays, and the runs and model versions
+already made for the window are deleted again, so MLflow holds none for a window that is not stored);
+``summarise`` builds the metadata and the check result. The warehouse is opened only to read and to write each
+window, never while fitting.
+
+MLflow calls ride out a restart of the tracking store's database (``forge_core.tracking`` retries them for up to a
+minute); a store that stays away fails the step, which Dagster retries ``STORE_RETRIES`` times
+``STORE_RETRY_WAIT_S`` apart (windows already written are kept, so a retry resumes), then fails with one line."""
 
 import datetime as dt
 from collections import Counter, defaultdict
@@ -23,9 +28,11 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     MultiToSingleDimensionPartitionMapping,
+    RetryRequested,
     asset,
 )
 from pydantic import Field
@@ -39,10 +46,20 @@ from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult, walk_forward
 from forge_core.models import VolatilityModel
 from forge_core.targets import TargetSpec, configured_targets
-from forge_core.tracking import code_version, log_fit, register_fit, registered_name, run_url
+from forge_core.tracking import (
+    TrackingUnavailable,
+    code_version,
+    discard_on_failure,
+    log_fit,
+    register_fit,
+    registered_name,
+    run_url,
+)
 from forge_core.tuning.tuned_params import tuned_params_for
 from forge_core.warehouse.quality import forecasts_quality
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
+
+STORE_RETRIES, STORE_RETRY_WAIT_S = 2, 60  # step retries when the MLflow store stays unreachable
 
 
 class WalkForwardConfig(Config):
@@ -249,12 +266,37 @@ def materialize_forecasts(
             stored={} if config.recompute else read.stored,
             code=version,
         ):
-            pages = track_fits(tracking, result)  # first: if tracking fails, the window is not written
-            outcome = write_and_check(warehouse, result, scheme)
+            try:
+                # first the tracking: if it fails, the window is not written; a window not written keeps no
+                # MLflow run or registered version
+                with discard_on_failure():
+                    pages = track_fits(tracking, result)
+                    outcome = write_and_check(warehouse, result, scheme)
+            except TrackingUnavailable as error:
+                raise store_unavailable(context, error, result) from None
             outcome.pages = pages
             context.log.info(describe(outcome))
             outcomes.append(outcome)
     return summarise(family, outcomes, inputs, scheme)
+
+
+def store_unavailable(
+    context: AssetExecutionContext, error: TrackingUnavailable, result: WindowResult
+) -> Exception:
+    """A retry of the step while retries are left, then a one-line failure saying what was not written."""
+    where = f"{result.family} {result.target} window {result.window.start}"
+    if context.retry_number < STORE_RETRIES:
+        context.log.warning(
+            f"{error}; {where} not written: retrying the step in {STORE_RETRY_WAIT_S}s (windows written are kept)"
+        )
+        return RetryRequested(max_retries=STORE_RETRIES, seconds_to_wait=STORE_RETRY_WAIT_S)
+    return Failure(
+        description=(
+            f"{error}; {where} and the run's later windows of {result.family} were not written, and MLflow keeps "
+            "nothing of them: re-run the same partitions to resume"
+        ),
+        allow_retries=False,
+    )
 
 
 def forecast_asset(

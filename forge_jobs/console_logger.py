@@ -1,5 +1,8 @@
 """The code location's console logger: Dagster's lines, but a step that failed on purpose (a ``Failure`` raised by
-our code, such as invalid market data) shows its description once, without the stack trace around it."""
+our code, such as invalid market data) shows its description once, without the stack trace around it. So does a
+step that failed because a Postgres connection was refused or lost (Dagster's storage or the MLflow store restarted
+or went away: the error's first line, its stack trace says nothing more), and the run's failure says so too (the
+step's own line is not printed when the storage was away as it failed)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,15 @@ import logging
 import coloredlogs
 from dagster import DagsterEventType, Field, InitLoggerContext, logger
 from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
+from dagster._utils.error import SerializableErrorInfo
 
 FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
+# Errors meaning a database connection was refused or lost: psycopg2's and SQLAlchemy's, dagster-postgres's after
+# its connection retries, forge_core.tracking's after its retries.
+CONNECTION_ERRORS = frozenset(
+    {"OperationalError", "InterfaceError", "DagsterPostgresException", "TrackingUnavailable"}
+)
+RESUME = "what was written before it is kept: re-run the same partitions to resume"
 
 
 class FailureFirstFormatter(coloredlogs.ColoredFormatter):  # type: ignore[misc]
@@ -21,11 +31,27 @@ class FailureFirstFormatter(coloredlogs.ColoredFormatter):  # type: ignore[misc]
         event = meta.get("dagster_event")
         kind = getattr(event, "event_type", None)
         failure = getattr(getattr(event, "event_specific_data", None), "user_failure_data", None)
+        lost = _lost_connection(getattr(getattr(event, "event_specific_data", None), "error", None))
         if kind == DagsterEventType.STEP_FAILURE and failure is not None:
             record = _with_message(record, f"{event.step_key} failed: {failure.description}")
+        elif kind == DagsterEventType.STEP_FAILURE and lost:
+            record = _with_message(
+                record, f"{event.step_key} failed: Postgres connection lost ({lost}); {RESUME}"
+            )
         elif kind == DagsterEventType.RUN_FAILURE:
-            record = _with_message(record, record.getMessage().split("\n\n")[0])
+            first = record.getMessage().split("\n\n")[0]
+            record = _with_message(record, f"{first} Postgres connection lost; {RESUME}" if lost else first)
         return str(super().format(record))
+
+
+def _lost_connection(error: SerializableErrorInfo | None) -> str | None:
+    """The first line of a connection error in ``error``'s chain of causes, if there is one."""
+    while error is not None:
+        if error.cls_name in CONNECTION_ERRORS:
+            lines = error.message.strip().splitlines()
+            return lines[0] if lines else error.cls_name
+        error = error.cause or error.context
+    return None
 
 
 def _with_message(record: logging.LogRecord, message: str) -> logging.LogRecord:

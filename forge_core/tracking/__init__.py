@@ -10,14 +10,17 @@ from forge_core.tracking.model_registry import (
     registered_name,
     set_alias,
 )
+from forge_core.tracking.store_retry import TrackingUnavailable, discard_on_failure
 
 __all__ = [
     "CHALLENGER",
     "CHAMPION",
     "FitRecord",
     "TrackingConfig",
+    "TrackingUnavailable",
     "code_version",
     "default_tracking_config",
+    "discard_on_failure",
     "experiment_name",
     "load_registered",
     "log_fit",

@@ -2,8 +2,11 @@
 
 A run holds the model's flattened ``params()`` and the data window as params, the final metrics (step 0) and
 the per-epoch history (``epoch/<name>``, step = epoch), tags ``forge.*`` (family, target, symbol, window,
-code version), and artifacts ``model/`` (``VolatilityModel.save``: ``model.json``, plus ``model.pt`` for
-torch models) and ``features.json``.
+code version, and ``fit_id``: a fresh id per logged fit), and artifacts ``model/`` (``VolatilityModel.save``:
+``model.json``, plus ``model.pt`` for torch models) and ``features.json``.
+
+Every store call rides out a restart of the store's database (``store_retry.retrying``); a run is created once
+even when the reply to its creation is lost (the retry first looks for the run tagged with its ``fit_id``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import logging
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +43,12 @@ from mlflow.utils.validation import (
 from forge_core.models.base import VolatilityModel
 from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.store_retry import (
+    TrackingUnavailable,
+    note_run,
+    quiet_transient_errors,
+    retrying,
+)
 
 MODEL_ARTIFACT_DIR = "model"
 MODEL_FILE = "model.json"
@@ -60,8 +70,14 @@ class FitRecord:
 
 
 def tracking_client(config: TrackingConfig) -> MlflowClient:
-    """A client bound to ``config``'s stores (never to MLflow's process-wide default URIs), their schema made."""
-    _initialise_stores(config.tracking_uri, config.registry_uri)
+    """A client bound to ``config``'s stores (never to MLflow's process-wide default URIs), their schema made
+    (retried while the store's database is unreachable: ``store_retry.retrying``)."""
+    quiet_transient_errors()
+    retrying(
+        lambda: _initialise_stores(config.tracking_uri, config.registry_uri),
+        what="opening the store",
+        store=config.tracking_uri,
+    )
     return MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)
 
 
@@ -177,9 +193,12 @@ def log_fit(
     code_version: str,
     tags: Mapping[str, Any] | None = None,
 ) -> FitRecord:
-    """Log one fitted model as a new run of ``target``'s experiment; the run is FAILED if logging fails."""
-    client = tracking_client(config)
-    exp_id = experiment_id(client, config, target)
+    """Log one fitted model as a new run of ``target``'s experiment; the run is FAILED if logging fails (inside
+    ``discard_on_failure`` it is then deleted with the rest of the block's runs)."""
+    client, store = tracking_client(config), config.tracking_uri
+    exp_id = retrying(
+        lambda: experiment_id(client, config, target), what="finding the experiment", store=store
+    )
     window = {"window_start": window_start, "window_end": window_end, "trained_through": trained_through}
     run_tags = {
         f"{TAG_PREFIX}{key}": str(value)
@@ -189,13 +208,20 @@ def log_fit(
             "symbol": symbol,
             **window,
             "code_version": code_version,
+            "fit_id": uuid.uuid4().hex,
         }.items()
     }
     run_tags |= {str(key): str(value) for key, value in (tags or {}).items()}
     name = run_name(model.family, target, symbol, window_start)
-    run_id = client.create_run(
-        exp_id, tags=_truncate(run_tags, MAX_TAG_VAL_LENGTH), run_name=name
-    ).info.run_id
+    run_id = retrying(
+        lambda: (
+            client.create_run(exp_id, tags=_truncate(run_tags, MAX_TAG_VAL_LENGTH), run_name=name).info.run_id
+        ),
+        what=f"creating run {name}",
+        store=store,
+        before_retry=lambda: _run_with_fit_id(client, exp_id, run_tags[f"{TAG_PREFIX}fit_id"]),
+    )
+    note_run(client, store, run_id)
     try:
         params = flatten(model.params()) | {key: str(value) for key, value in window.items()}
         params |= {"train_rows": str(train_rows), "code_version": code_version}
@@ -206,21 +232,54 @@ def log_fit(
         for index, epoch in enumerate(epoch_history or []):
             step = int(epoch.get("epoch", index))
             logged += [Metric(f"epoch/{k}", float(v), now, step) for k, v in epoch.items() if k != "epoch"]
-        _log_batches(client, run_id, params, logged)
+        _log_batches(client, store, run_id, params, logged)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / MODEL_ARTIFACT_DIR
             folder.mkdir()
             model.save(folder / MODEL_FILE)
-            client.log_artifacts(run_id, str(folder), MODEL_ARTIFACT_DIR)
+            retrying(
+                lambda: client.log_artifacts(run_id, str(folder), MODEL_ARTIFACT_DIR),
+                what=f"logging the model of run {name}",
+                store=store,
+            )
             if features is not None:
                 listing = Path(tmp) / FEATURES_FILE
                 listing.write_text(json.dumps(list(features), indent=1))
-                client.log_artifact(run_id, str(listing))
-    except BaseException:
-        client.set_terminated(run_id, "FAILED")
+                retrying(
+                    lambda: client.log_artifact(run_id, str(listing)),
+                    what=f"logging the features of run {name}",
+                    store=store,
+                )
+    except BaseException as error:
+        _mark_failed(client, store, run_id, name, gone=isinstance(error, TrackingUnavailable))
         raise
-    client.set_terminated(run_id, "FINISHED")
+    retrying(lambda: client.set_terminated(run_id, "FINISHED"), what=f"finishing run {name}", store=store)
     return FitRecord(run_id, exp_id, f"runs:/{run_id}/{MODEL_ARTIFACT_DIR}")
+
+
+def _run_with_fit_id(client: MlflowClient, exp_id: str, fit_id: str) -> str | None:
+    """The run an earlier attempt created for this fit (its reply lost in a restart), if any."""
+    found = client.search_runs(
+        [exp_id], filter_string=f"tags.`{TAG_PREFIX}fit_id` = '{fit_id}'", max_results=1
+    )
+    return found[0].info.run_id if found else None
+
+
+# When the store is already known to be unreachable, how long marking a run FAILED may take.
+FAILED_MARK_S = 5.0
+
+
+def _mark_failed(client: MlflowClient, store: str, run_id: str, name: str, *, gone: bool) -> None:
+    """Mark the run FAILED; if the store cannot be reached, say so instead of hiding the error being raised."""
+    try:
+        retrying(
+            lambda: client.set_terminated(run_id, "FAILED"),
+            what=f"marking run {name} failed",
+            store=store,
+            budget_s=FAILED_MARK_S if gone else None,
+        )
+    except Exception as error:
+        logger.warning("run %s (%s) could not be marked FAILED and stays RUNNING: %s", run_id, name, error)
 
 
 def run_name(family: str, target: str, symbol: str, window_start: dt.date) -> str:
@@ -258,9 +317,19 @@ def _truncate(values: Mapping[str, str], limit: int) -> dict[str, str]:
     return {key: value[:limit] for key, value in values.items()}
 
 
-def _log_batches(client: MlflowClient, run_id: str, params: Mapping[str, str], metrics: list[Metric]) -> None:
+def _log_batches(
+    client: MlflowClient, store: str, run_id: str, params: Mapping[str, str], metrics: list[Metric]
+) -> None:
+    """Params, then metrics, in MLflow's batch sizes; a batch repeated after a lost reply changes nothing (an equal
+    param is accepted again, a metric already stored is skipped)."""
     entries = [Param(k, v) for k, v in params.items()]
     for start in range(0, len(entries), MAX_PARAMS_TAGS_PER_BATCH):
-        client.log_batch(run_id, params=entries[start : start + MAX_PARAMS_TAGS_PER_BATCH])
+        batch = entries[start : start + MAX_PARAMS_TAGS_PER_BATCH]
+        retrying(
+            functools.partial(client.log_batch, run_id, params=batch), what="logging params", store=store
+        )
     for start in range(0, len(metrics), MAX_METRICS_PER_BATCH):
-        client.log_batch(run_id, metrics=metrics[start : start + MAX_METRICS_PER_BATCH])
+        chunk = metrics[start : start + MAX_METRICS_PER_BATCH]
+        retrying(
+            functools.partial(client.log_batch, run_id, metrics=chunk), what="logging metrics", store=store
+        )

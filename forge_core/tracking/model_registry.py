@@ -1,11 +1,16 @@
 """The MLflow model registry: one registered model per target x family (``<target>-<family>``), one version
-per registered fit (tagged with its symbol, window and code version), aliases ``champion``/``challenger``."""
+per registered fit (tagged with its symbol, window and code version), aliases ``champion``/``challenger``.
+
+Every store call rides out a restart of the store's database (``store_retry.retrying``); a fit is registered once
+even when the reply to its registration is lost (the retry first looks for the version of its run)."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
 
@@ -13,6 +18,7 @@ from forge_core.models import load_model
 from forge_core.models.base import VolatilityModel
 from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, MODEL_FILE, TAG_PREFIX, FitRecord, tracking_client
+from forge_core.tracking.store_retry import note_version, retrying
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
@@ -26,21 +32,46 @@ def registered_name(target: str, family: str) -> str:
 def register_fit(config: TrackingConfig, record: FitRecord, name: str) -> int:
     """A new version of registered model ``name`` (created if missing) from a logged fit; returns its number.
     The version carries the run's ``forge.*`` tags (symbol, window, code version, ...)."""
-    client = tracking_client(config)
+    client, store = tracking_client(config), config.registry_uri
+    retrying(
+        lambda: _create_registered_model(client, name), what=f"creating registered model {name}", store=store
+    )
+    run_tags = retrying(
+        lambda: client.get_run(record.run_id).data.tags, what=f"reading run {record.run_id}", store=store
+    )
+    tags = {key: value for key, value in run_tags.items() if key.startswith(TAG_PREFIX)}
+    version = retrying(
+        lambda: client.create_model_version(name, record.model_uri, run_id=record.run_id, tags=tags),
+        what=f"registering run {record.run_id} as a version of {name}",
+        store=store,
+        before_retry=lambda: _version_of_run(client, name, record.run_id),
+    )
+    note_version(client, store, name, str(version.version))
+    return int(version.version)
+
+
+def _create_registered_model(client: MlflowClient, name: str) -> None:
     try:
         client.create_registered_model(name)
     except MlflowException as error:
         if error.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
             raise
-    run_tags = client.get_run(record.run_id).data.tags
-    tags = {key: value for key, value in run_tags.items() if key.startswith(TAG_PREFIX)}
-    version = client.create_model_version(name, record.model_uri, run_id=record.run_id, tags=tags)
-    return int(version.version)
+
+
+def _version_of_run(client: MlflowClient, name: str, run_id: str) -> ModelVersion | None:
+    """The version an earlier attempt registered for this run (its reply lost in a restart), if any."""
+    found = client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'", max_results=1)
+    return found[0] if found else None
 
 
 def set_alias(config: TrackingConfig, name: str, version: int, alias: str) -> None:
     """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
-    tracking_client(config).set_registered_model_alias(name, alias, str(version))
+    client = tracking_client(config)
+    retrying(
+        lambda: client.set_registered_model_alias(name, alias, str(version)),
+        what=f"setting alias {alias} of {name}",
+        store=config.registry_uri,
+    )
 
 
 def load_registered(config: TrackingConfig, name: str, alias_or_version: str | int) -> VolatilityModel:
@@ -48,8 +79,14 @@ def load_registered(config: TrackingConfig, name: str, alias_or_version: str | i
     loading ``models:/<name>@<alias>`` or ``models:/<name>/<version>``."""
     client = tracking_client(config)
     ref = str(alias_or_version)
-    version = (
-        client.get_model_version(name, ref) if ref.isdigit() else client.get_model_version_by_alias(name, ref)
+    version = retrying(
+        lambda: (
+            client.get_model_version(name, ref)
+            if ref.isdigit()
+            else client.get_model_version_by_alias(name, ref)
+        ),
+        what=f"reading {name} {ref}",
+        store=config.registry_uri,
     )
     if version.run_id is None:  # registered from a source outside a run, so not a logged fit
         raise ValueError(f"{name} version {version.version} has no run to load the model from")
