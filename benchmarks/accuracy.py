@@ -7,6 +7,14 @@ Builds the market tables in an in-memory DuckDB from the source, walks every mod
 model per symbol and window, trained only on targets realised before the window), scores all models on the same
 days (forge_core.backtest.report) and prints one table per target, the wall time, and optionally writes JSON:
 {"results": {symbol: {target: {model: metrics}}}, "parameters": ..., "wall_seconds": ...}.
+
+``--models`` may name ensembles beside the families (``ensemble_<combiner>``, e.g. ``ensemble_stacking``); an
+ensemble's members are the families listed. Ensembles and conformal intervals learn from the members' forecasts
+before the test period, so with ensembles the members are walked from ``--warmup-years`` before ``--test-start``
+(scores still cover the test period only). Every model (ensembles included) gets conformal intervals by every
+method; their coverage, mean log width and Winkler score join its metrics (``coverage_90%_aci``, ...), with the
+worst calendar year's coverage (``worst_year_coverage_90%_aci``). Ensembles also get the DM p-value against the
+best single model (``dm_p_vs_best_single``).
 """
 
 from __future__ import annotations
@@ -16,20 +24,28 @@ import datetime as dt
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 from tqdm import tqdm
 
+from forge_core.backtest.interval_report import IntervalReport, evaluate_intervals
 from forge_core.backtest.report import BacktestReport, evaluate_backtest
 from forge_core.compute import make_runtime
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.data.sources import SOURCE_KINDS, make_source
-from forge_core.date_window import monthly_windows, yearly_windows
+from forge_core.date_window import DateWindow, monthly_windows, yearly_windows
+from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_combiner
+from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX, combine_windows
+from forge_core.evaluation import diebold_mariano, qlike
 from forge_core.features.daily import PROXIES
+from forge_core.forecasting.forecast_store import load_context
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
+from forge_core.intervals.window_intervals import window_intervals
 from forge_core.models import MODEL_REGISTRY
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
@@ -55,7 +71,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scheme", choices=("expanding", "rolling"), default="expanding")
     parser.add_argument("--proxy", choices=PROXIES, default="parkinson")
     parser.add_argument("--horizons", default="1,5,22", help="comma-separated target horizons in days")
-    parser.add_argument("--models", default=",".join(MODEL_REGISTRY), help="comma-separated model families")
+    parser.add_argument(
+        "--models",
+        default=",".join(MODEL_REGISTRY),
+        help="comma-separated model families and ensembles (ensemble_<combiner>)",
+    )
+    parser.add_argument(
+        "--warmup-years",
+        type=int,
+        default=2,
+        help="years of member forecasts before the test, for the ensembles",
+    )
     parser.add_argument(
         "--device", default="", help="torch device for the nets (default: cuda if present, else cpu)"
     )
@@ -64,10 +90,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     kind = args.source.split(":", 1)[0]
     if kind not in SOURCE_KINDS:
         parser.error(f"--source must be one of bundled, files:PATH, synthetic; got {args.source!r}")
-    unknown = set(args.models.split(",")) - set(MODEL_REGISTRY)
+    known = {*MODEL_REGISTRY, *(f"{ENSEMBLE_PREFIX}{name}" for name in COMBINER_REGISTRY)}
+    unknown = set(args.models.split(",")) - known
     if unknown:
-        parser.error(f"unknown models {sorted(unknown)}; known: {sorted(MODEL_REGISTRY)}")
+        parser.error(f"unknown models {sorted(unknown)}; known: {sorted(known)}")
     return args
+
+
+def split_models(models: str) -> tuple[list[str], list[str]]:
+    """(families, combiner names) of a --models list."""
+    names = models.split(",")
+    return [n for n in names if n in MODEL_REGISTRY], [
+        n.removeprefix(ENSEMBLE_PREFIX) for n in names if n.startswith(ENSEMBLE_PREFIX)
+    ]
 
 
 def load_bars(args: argparse.Namespace) -> pd.DataFrame:
@@ -84,49 +119,136 @@ def load_bars(args: argparse.Namespace) -> pd.DataFrame:
     return bars
 
 
-def backtest(args: argparse.Namespace) -> tuple[BacktestReport, pd.DataFrame]:
-    """Walk every model over the test windows for every target; score all of them on the same days."""
+@dataclass
+class Timings:
+    """Seconds spent walking the members, combining them and calibrating the intervals."""
+
+    members: float = 0.0
+    combining: float = 0.0
+    calibrating: float = 0.0
+
+
+def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, pd.DataFrame, Timings]:
+    """Walk every family over the test windows for every target, combine them into the ensembles, calibrate every
+    model's intervals; score all of them on the same days."""
     specs = tuple(TargetSpec(f"rv_{h}d", int(h), args.proxy) for h in args.horizons.split(","))
-    windows = (monthly_windows if args.refit == "monthly" else yearly_windows)(args.test_start, args.test_end)
+    make_windows = monthly_windows if args.refit == "monthly" else yearly_windows
+    windows = make_windows(args.test_start, args.test_end)
+    families, combiners = split_models(args.models)
+    first = (
+        args.test_start.replace(year=args.test_start.year - args.warmup_years)
+        if combiners
+        else args.test_start
+    )
+    member_windows = make_windows(first, args.test_end)
     scheme = TrainingScheme(args.scheme)
     runtime = make_runtime(args.device)
+    timings = Timings()
     conn = duckdb.connect()
     for ddl in table_ddl():
         conn.execute(ddl)
     build_market_tables(conn, load_bars(args), specs)
-    scored = []
+    context = load_context(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
+    scored, intervals = [], []
     for spec in specs:
         panel = load_panel(conn, spec, args.test_end + dt.timedelta(days=1))
         truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
-        for family in args.models.split(","):
+        members = []
+        for family in families:
             started = time.perf_counter()
-            results = walk_forward(panel, spec, family, windows, scheme, runtime=runtime)
+            results = walk_forward(panel, spec, family, member_windows, scheme, runtime=runtime)
             label = f"{spec.name} {family}"
             frames = [
-                r.forecasts for r in tqdm(results, total=len(windows), desc=label, leave=False, disable=None)
+                r.forecasts
+                for r in tqdm(results, total=len(member_windows), desc=label, leave=False, disable=None)
             ]
-            print(f"  {label}: {len(windows)} windows in {time.perf_counter() - started:.2f} s", flush=True)
-            forecasts = pd.concat(frames, ignore_index=True).merge(truth, on=["symbol", "date"])
-            scored.append(forecasts.assign(horizon=spec.horizon, proxy=spec.proxy))
+            seconds = time.perf_counter() - started
+            timings.members += seconds
+            print(f"  {label}: {len(member_windows)} windows in {seconds:.2f} s", flush=True)
+            members.append(
+                pd.concat(frames, ignore_index=True).merge(truth, on=["symbol", "date"], how="left")
+            )
+        history = pd.concat(members, ignore_index=True)
+        started = time.perf_counter()
+        combined = [ensemble_rows(history, name, spec, windows, families, context) for name in combiners]
+        timings.combining += time.perf_counter() - started
+        every = pd.concat([history, *combined], ignore_index=True)
+        started = time.perf_counter()
+        intervals.append(window_intervals(every, spec.name, spec.horizon, windows))
+        timings.calibrating += time.perf_counter() - started
+        scored.append(every.assign(target=spec.name, horizon=spec.horizon, proxy=spec.proxy))
     realised = pd.concat(scored, ignore_index=True)
     in_test = realised["date"].between(pd.Timestamp(args.test_start), pd.Timestamp(args.test_end))
     realised = realised[in_test & realised["realised"].notna()]
-    return evaluate_backtest(realised), realised
+    truth = realised[["symbol", "date", "target", "realised"]].drop_duplicates(["symbol", "date", "target"])
+    return evaluate_backtest(realised), evaluate_intervals(pd.concat(intervals), truth), realised, timings
 
 
-def as_json(report: BacktestReport) -> dict[str, dict[str, dict[str, dict[str, object]]]]:
-    out: dict[str, dict[str, dict[str, dict[str, object]]]] = {}
+def ensemble_rows(
+    history: pd.DataFrame,
+    name: str,
+    spec: TargetSpec,
+    windows: list[DateWindow],
+    families: list[str],
+    context: pd.DataFrame,
+) -> pd.DataFrame:
+    """The ensemble ``name`` of ``families`` over ``windows``, as rows like the members' (realised attached)."""
+    started = time.perf_counter()
+    results = combine_windows(
+        history, create_combiner(name), spec.name, spec.horizon, windows, families, context=context
+    )
+    rows = pd.concat([r.forecasts for r in results], ignore_index=True)
+    print(
+        f"  {spec.name} {ENSEMBLE_PREFIX}{name}: combined in {time.perf_counter() - started:.2f} s",
+        flush=True,
+    )
+    truth = history[["symbol", "date", "realised"]].drop_duplicates(["symbol", "date"])
+    return rows.drop(columns=["target"]).merge(truth, on=["symbol", "date"], how="left")
+
+
+def as_json(report: BacktestReport, intervals: IntervalReport, realised: pd.DataFrame) -> dict[str, Any]:
+    """results -> symbol -> target -> model -> metrics, with the interval scores and, for ensembles, the DM
+    p-value against the best single model."""
+    out: dict[str, Any] = {}
     for row in report.overall.to_dict("records"):
         metrics = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
         symbol, target, model = metrics.pop("symbol"), metrics.pop("target"), metrics.pop("model")
         out.setdefault(symbol, {}).setdefault(target, {})[model] = metrics
+    worst = intervals.yearly.groupby(["symbol", "target", "model", "method", "level"])["coverage"].min()
+    for row in intervals.overall.itertuples():
+        metrics = out.get(row.symbol, {}).get(row.target, {}).get(row.model)
+        if metrics is None:
+            continue
+        suffix = f"{round(100 * row.level)}%_{row.method}"
+        metrics[f"coverage_{suffix}"] = float(row.coverage)
+        metrics[f"log_width_{suffix}"] = float(row.log_width)
+        metrics[f"winkler_{suffix}"] = float(row.winkler)
+        metrics[f"worst_year_coverage_{suffix}"] = float(
+            worst[(row.symbol, row.target, row.model, row.method, row.level)]
+        )
+    for (symbol, target), rows in realised.groupby(["symbol", "target"]):
+        models = out[symbol][target]
+        singles = {m: v for m, v in models.items() if not m.startswith(ENSEMBLE_PREFIX)}
+        if len(singles) == len(models):
+            continue
+        best = min(singles, key=lambda m: singles[m]["qlike"])
+        wide = rows.pivot_table(index="date", columns="model", values="forecast").dropna()
+        y = rows.groupby("date")["realised"].first().reindex(wide.index)
+        keep = (y > 0).to_numpy()
+        horizon = int(rows["horizon"].iloc[0])
+        for model in models:
+            if model.startswith(ENSEMBLE_PREFIX):
+                test = diebold_mariano(
+                    qlike(y[keep], wide[model][keep]), qlike(y[keep], wide[best][keep]), horizon
+                )
+                models[model] |= {"best_single": best, "dm_p_vs_best_single": test.p_value}
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    report, realised = backtest(args)
+    report, intervals, realised, timings = backtest(args)
     wall = time.perf_counter() - started
     for (symbol, target), rows in report.overall.groupby(["symbol", "target"], sort=True):
         print(f"\n{symbol} {target} (proxy {args.proxy}, {args.refit} {args.scheme} refits, "
@@ -134,13 +256,23 @@ def main(argv: list[str] | None = None) -> int:
         print(
             rows.sort_values("qlike")[TABLE_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}")
         )
+    at90 = intervals.overall[intervals.overall["level"] == 0.9]
+    print("\n90% conformal bands, mean over symbols and models:")
+    print(
+        at90.groupby(["target", "method"])[["coverage", "log_width", "winkler"]].mean().round(3).to_string()
+    )
     print(f"\nwall time: {wall:.1f} s for {len(realised):,} scored forecasts")
+    print(
+        f"members walked in {timings.members:.1f} s; ensembles combined in {timings.combining:.1f} s; intervals "
+        f"calibrated in {timings.calibrating:.1f} s"
+    )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "parameters": {k: str(v) for k, v in vars(args).items()},
             "wall_seconds": round(wall, 2),
-            "results": as_json(report),
+            "seconds": {k: round(v, 2) for k, v in vars(timings).items()},
+            "results": as_json(report, intervals, realised),
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n")
         print(f"wrote {args.json}")
