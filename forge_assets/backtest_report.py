@@ -6,20 +6,28 @@ from dagster import AssetExecutionContext, AssetsDefinition, Failure, Materializ
 
 from forge_assets.market_data import OWNERS
 from forge_assets.metadata import figure
-from forge_core.backtest.plots import cumulative_loss_difference, forecast_vs_realised
+from forge_core.backtest.interval_report import evaluate_intervals, scored_intervals
+from forge_core.backtest.plots import (
+    cumulative_loss_difference,
+    forecast_vs_realised,
+    interval_calibration,
+    rolling_coverage,
+)
 from forge_core.backtest.report import evaluate_backtest, summary_markdown
-from forge_core.forecasting.forecast_store import load_realised
+from forge_core.forecasting.forecast_store import load_realised, load_realised_intervals
 from forge_core.settings import reports_dir
 from forge_resources import WarehouseResource
 
 GROUP = "backtest"
 
 
-def backtest_report_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
-    """The report, downstream of every family's forecasts asset."""
+def backtest_report_asset(
+    forecasts: Sequence[AssetsDefinition], intervals: AssetsDefinition | None = None
+) -> AssetsDefinition:
+    """The report, downstream of every family's and ensemble's forecasts asset and of the intervals."""
     return asset(
         name="backtest_report",
-        deps=list(forecasts),
+        deps=[*forecasts, *([intervals] if intervals is not None else [])],
         group_name=GROUP,
         owners=OWNERS,
         kinds={"python", "pandas"},
@@ -27,7 +35,9 @@ def backtest_report_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefini
             "Every model against the realised targets, per symbol and target, on the days all models forecast: MSE and "
             "QLIKE with ratios to HAR, Diebold-Mariano (HLN) p-values against HAR and log-HAR, 10% Model Confidence "
             "Set, Mincer-Zarnowitz, QLIKE noise floor and reducible loss, 80%/90% band coverage and width; overall and "
-            "per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR."
+            "per year. Conformal intervals: coverage, mean log width and Winkler score per model x method x level, "
+            "overall and per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR, interval "
+            "calibration and rolling one-year coverage."
         ),
     )(materialize_report)
 
@@ -36,6 +46,7 @@ def materialize_report(context: AssetExecutionContext, warehouse: WarehouseResou
     """Score every realised forecast, write the tables and figures under FORGE_HOME/reports/backtest."""
     with warehouse.open(read_only=True) as conn:
         realised = load_realised(conn)
+        stored_intervals = load_realised_intervals(conn)
     if realised.empty:
         raise Failure(
             "no realised out-of-sample forecasts yet: backfill some walk-forward windows of the models first"
@@ -53,6 +64,18 @@ def materialize_report(context: AssetExecutionContext, warehouse: WarehouseResou
         figures.append(
             cumulative_loss_difference(realised, target, folder / f"{target}_cumulative_qlike_vs_har.png")
         )
+    interval_tables = {}
+    if not stored_intervals.empty:
+        truth = stored_intervals[["symbol", "date", "target", "realised"]].drop_duplicates()
+        scores = evaluate_intervals(stored_intervals.drop(columns="realised"), truth)
+        scores.overall.to_csv(folder / "intervals_overall.csv", index=False)
+        scores.yearly.to_csv(folder / "intervals_by_year.csv", index=False)
+        figures.append(interval_calibration(scores.overall, folder / "interval_calibration.png"))
+        scored = scored_intervals(stored_intervals.drop(columns="realised"), truth)
+        figures.append(rolling_coverage(scored, 0.9, folder / "interval_rolling_coverage_90.png"))
+        at90 = scores.overall[scores.overall["level"] == 0.9]
+        table = at90.groupby(["target", "method"])[["coverage", "log_width", "winkler"]].mean().round(3)
+        interval_tables["intervals_90"] = MetadataValue.md(table.reset_index().to_markdown(index=False))
     context.log.info(f"backtest report over {len(realised)} forecasts written to {folder}")
     return MaterializeResult(
         metadata={
@@ -60,6 +83,7 @@ def materialize_report(context: AssetExecutionContext, warehouse: WarehouseResou
             "forecasts_scored": len(realised),
             "summary": MetadataValue.md(summary),
             "report_folder": MetadataValue.path(str(folder)),
+            **interval_tables,
             **{f"figure_{path.stem}": figure(path) for path in figures},
         }
     )

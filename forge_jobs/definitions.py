@@ -22,12 +22,13 @@ def build_definitions() -> Definitions:
     """The Definitions for the families registered now (``forge_core.models.MODEL_REGISTRY``)."""
     families = family_assets()
     ensembles = ensemble_assets(list(families.forecasts.values()))
+    intervals = intervals_asset([*families.forecasts.values(), *ensembles])
     return Definitions.merge(
         market_data_definitions(),
         models_definitions(families),
         tuning_definitions(families),
-        ensembles_definitions([*ensembles, intervals_asset([*families.forecasts.values(), *ensembles])]),
-        backtest_definitions([*families.forecasts.values(), *ensembles]),
+        ensembles_definitions([*ensembles, intervals]),
+        backtest_definitions([*families.forecasts.values(), *ensembles], intervals),
         Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
     )
 

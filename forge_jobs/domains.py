@@ -43,6 +43,6 @@ def ensembles_definitions(ensembles: Sequence[AssetsDefinition]) -> Definitions:
     return Definitions(assets=list(ensembles), jobs=[ensembles_job])
 
 
-def backtest_definitions(forecasts: Sequence[AssetsDefinition]) -> Definitions:
-    """The report over every family's and ensemble's forecasts."""
-    return Definitions(assets=[backtest_report_asset(forecasts)], jobs=[backtest_report_job])
+def backtest_definitions(forecasts: Sequence[AssetsDefinition], intervals: AssetsDefinition) -> Definitions:
+    """The report over every family's and ensemble's forecasts and their intervals."""
+    return Definitions(assets=[backtest_report_asset(forecasts, intervals)], jobs=[backtest_report_job])

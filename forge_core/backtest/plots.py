@@ -102,3 +102,49 @@ def ensemble_weights(weights: pd.DataFrame, title: str, path: Path) -> Path:
         ax.set_ylabel(f"{symbol} weight")
     axes[0].legend(loc="upper left", fontsize=7, ncol=4)
     return _save(fig, path)
+
+
+def interval_calibration(overall: pd.DataFrame, path: Path) -> Path:
+    """Nominal against empirical coverage per method (mean over symbols, targets and models), one panel per
+    target; a calibrated method lies on the diagonal."""
+    targets = sorted(overall["target"].unique())
+    fig, axes = plt.subplots(1, len(targets), figsize=(4.2 * len(targets), 4), squeeze=False)
+    for ax, target in zip(axes[0], targets, strict=True):
+        mine = (
+            overall[overall["target"] == target]
+            .groupby(["method", "level"])["coverage"]
+            .mean()
+            .unstack("method")
+        )
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        for method in mine.columns:
+            ax.plot(mine.index, mine[method], marker="o", label=str(method))
+        ax.set_xlim(0.4, 1)
+        ax.set_ylim(0.4, 1)
+        ax.set_title(target)
+        ax.set_xlabel("nominal coverage")
+    axes[0][0].set_ylabel("empirical coverage")
+    axes[0][0].legend()
+    return _save(fig, path)
+
+
+def rolling_coverage(scored: pd.DataFrame, level: float, path: Path, days: int = TRADING_DAYS) -> Path:
+    """Coverage of the ``level`` bands over the trailing ``days`` per method (mean over symbols and models), one
+    panel per target, against the nominal level (rows from ``interval_report.scored_intervals``)."""
+    rows = scored[np.isclose(scored["level"], level)]
+    targets = sorted(rows["target"].unique())
+    fig, axes = plt.subplots(len(targets), 1, figsize=(11, 3 * len(targets)), squeeze=False, sharex=True)
+    for (ax,), target in zip(axes, targets, strict=True):
+        daily = rows[rows["target"] == target].groupby(["date", "method"])["covered"].mean().unstack("method")
+        for method in daily.columns:
+            ax.plot(
+                daily.index,
+                daily[method].rolling(days, min_periods=days // 2).mean(),
+                lw=1,
+                label=str(method),
+            )
+        ax.axhline(level, color="grey", lw=0.8, ls="--")
+        ax.set_ylabel(f"{target} coverage")
+    axes[0][0].set_title(f"{round(100 * level)}% bands: coverage over the trailing {days} days")
+    axes[0][0].legend()
+    return _save(fig, path)

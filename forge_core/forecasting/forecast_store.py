@@ -93,3 +93,9 @@ def load_context(conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: d
         {"end": end},
     ).df()
     return frame.assign(date=pd.to_datetime(frame["date"]))
+
+
+def load_realised_intervals(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every stored prediction interval whose target has been realised, with the realised value."""
+    frame = conn.execute(read_sql("forecasting/intervals_realised.sql")).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]))

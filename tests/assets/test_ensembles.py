@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, instance_for_test
+from dagster import DagsterInstance, instance_for_test, materialize
 
+from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.ensemble_forecasts import ensemble_assets
 from forge_assets.prediction_intervals import intervals_asset
 from forge_core.warehouse.connection import open_warehouse
+from forge_resources import WarehouseResource
 from tests.assets.test_baselines import BY_NAME, check_results, forecasts, run
 
 MEMBERS = [BY_NAME[f"{family}_forecasts"] for family in ("har", "log_har", "ewma")]
@@ -118,3 +120,13 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
         instance, [intervals], warehouse, "rv_5d|2018-12-01", "rv_5d|2018-12-01", min_scores=60
     ).success
     pd.testing.assert_frame_equal(stored(), rows)
+
+    report = backtest_report_asset([*MEMBERS, equal], intervals)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FORGE_HOME", str(warehouse.parent / "forge"))
+        resources = {"warehouse": WarehouseResource(path=str(warehouse))}
+        scored = materialize([report], instance=instance, resources=resources)
+    assert scored.success
+    metadata = scored.asset_materializations_for_node("backtest_report")[0].metadata
+    assert "| split" in metadata["intervals_90"].value and "| aci" in metadata["intervals_90"].value
+    assert {"figure_interval_calibration", "figure_interval_rolling_coverage_90"} <= set(metadata)

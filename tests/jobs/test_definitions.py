@@ -76,7 +76,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     }
     assert ensembles.partitions_def == model_partitions
     report = defs.resolve_assets_def(AssetKey("backtest_report"))
-    assert {AssetKey(name) for name in (*FORECASTS, *ENSEMBLES)} <= set(
+    assert {AssetKey(name) for name in (*FORECASTS, *ENSEMBLES, "prediction_intervals")} <= set(
         report.asset_deps[AssetKey("backtest_report")]
     )
     tuning = defs.resolve_job_def("tuning_job")
