@@ -4,7 +4,8 @@ Materialises raw_prices -> daily_features -> targets for the years of ``--start`
 same single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
 otherwise), then prints the tables, their spans and how to open the Dagster UI on the same instance.
 With ``--backtest`` it then backfills every baseline model over the monthly walk-forward windows of
-``--backtest-start`` .. ``--backtest-end`` for every target (one run) and materialises the backtest report.
+``--backtest-start`` .. ``--backtest-end`` for every target (one run), then every ensemble and the conformal
+intervals over the same windows (one run), and materialises the backtest report.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from forge_core.targets import configured_targets  # noqa: E402
 from forge_core.warehouse.connection import open_warehouse  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
 from forge_jobs.instance import dagster_instance  # noqa: E402
-from forge_jobs.jobs import backtest_report_job, baselines_job, market_data_job  # noqa: E402
+from forge_jobs.jobs import backtest_report_job, baselines_job, ensembles_job, market_data_job  # noqa: E402
 from forge_jobs.launch import run_job  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -60,10 +61,12 @@ def run_main_job(start: dt.date, end: dt.date) -> bool:
 
 
 def run_backtest(start: dt.date, end: dt.date) -> bool:
-    """Backfill the baselines over the monthly windows of [start, end] for every target, then the report."""
+    """Backfill the baselines over the monthly windows of [start, end] for every target, then the ensembles and
+    intervals, then the report."""
     names = [spec.name for spec in configured_targets()]  # a static partition range follows declaration order
     window = "{}|{:%Y-%m}-01"
-    if not _run_range(baselines_job.name, window.format(names[0], start), window.format(names[-1], end)):
+    first, last = window.format(names[0], start), window.format(names[-1], end)
+    if not (_run_range(baselines_job.name, first, last) and _run_range(ensembles_job.name, first, last)):
         return False
     report = run_job(
         defs.resolve_job_def(backtest_report_job.name),
@@ -97,7 +100,11 @@ def main() -> None:
     years = "market data is partitioned by year: the years of --start .. --end are built"
     parser.add_argument("--start", type=dt.date.fromisoformat, default=default_start, help=years)
     parser.add_argument("--end", type=dt.date.fromisoformat, default=default_end, help=years)
-    parser.add_argument("--backtest", action="store_true", help="also backfill the baselines and the report")
+    parser.add_argument(
+        "--backtest",
+        action="store_true",
+        help="also backfill the baselines, ensembles, intervals and the report",
+    )
     parser.add_argument("--backtest-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
     parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
     args = parser.parse_args()
