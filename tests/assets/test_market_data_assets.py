@@ -180,16 +180,21 @@ BAD_INPUTS: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], list[str]]] 
 }
 
 
+def delivered_bars() -> pd.DataFrame:
+    """Two synthetic symbols over January-March 2024, as a delivered CSV holds them."""
+    bars = SyntheticSource(2, seed=4, start=dt.date(2024, 1, 1), include_vix=False).load(
+        dt.date(2024, 1, 1), dt.date(2024, 3, 29)
+    )
+    return bars.drop(columns="adj_close").assign(date=bars["date"].dt.strftime("%Y-%m-%d"))
+
+
 @pytest.mark.parametrize("kind", list(BAD_INPUTS))
 def test_bad_input_fails_with_a_precise_error_and_writes_nothing(
     tmp_path: Path, instance: DagsterInstance, kind: str
 ) -> None:
     folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
     folder.mkdir()
-    good = SyntheticSource(2, seed=4, start=dt.date(2024, 1, 1), include_vix=False).load(
-        dt.date(2024, 1, 1), dt.date(2024, 3, 29)
-    )
-    good = good.drop(columns="adj_close").assign(date=good["date"].dt.strftime("%Y-%m-%d"))
+    good = delivered_bars()
     _write_csv(folder, good)
     market = {"source": "files", "files_path": str(folder)}
     assert run_range(instance, warehouse, "2024", "2024", **market).success
@@ -211,10 +216,7 @@ def test_in_flag_mode_an_implausible_bar_is_stored_and_reported_by_a_warning_che
 ) -> None:
     folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
     folder.mkdir()
-    good = SyntheticSource(2, seed=4, start=dt.date(2024, 1, 1), include_vix=False).load(
-        dt.date(2024, 1, 1), dt.date(2024, 3, 29)
-    )
-    good = good.drop(columns="adj_close").assign(date=good["date"].dt.strftime("%Y-%m-%d"))
+    good = delivered_bars()
     _write_csv(folder, _scale(5, 10.0)(good))
     market = {"source": "files", "files_path": str(folder)}
 
