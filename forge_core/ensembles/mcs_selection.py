@@ -47,15 +47,12 @@ class BestRecentCombiner(HeldWeights):
 
     def _fit(self, history: VisibleHistory, previous: FloatArray | None) -> FloatArray:
         losses = history.losses[history.recent(self.hyper.window)]
-        # members with the very same losses are tested once (the MCS cannot rank identical columns)
-        _, first, group = np.unique(losses, axis=1, return_index=True, return_inverse=True)
-        names = np.array(history.members)
         kept = model_confidence_set(
-            pd.DataFrame(losses[:, first], columns=list(names[first])),
+            pd.DataFrame(losses, columns=list(history.members)),
             self.hyper.size,
             block_size=default_block_size(len(losses), history.horizon),
             reps=self.hyper.reps,
             seed=self.hyper.seed,
         ).included
-        weights = np.isin(names[first][group.ravel()], kept).astype(np.float64)
+        weights = np.isin(np.array(history.members), kept).astype(np.float64)
         return weights / float(weights.sum())

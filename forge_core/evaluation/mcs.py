@@ -42,7 +42,8 @@ def model_confidence_set(
     from ``reps`` stationary-bootstrap resamples with mean block length ``block_size`` (default
     :func:`default_block_size`).  The worst model is eliminated while the p-value is <= ``size``; a model's MCS
     p-value is the largest elimination p-value up to its own.  Deterministic for a given ``seed``.
-    A single model is trivially the set, with p-value 1.
+    A single model is trivially the set, with p-value 1. Models with the very same losses on every day (an ensemble
+    that picked one member, say) cannot be ranked against each other: they are tested once and share a p-value.
     """
     if not 0.0 < size < 1.0:
         raise ValueError(f"size must be in (0, 1), got {size}")
@@ -53,23 +54,25 @@ def model_confidence_set(
     names = [str(column) for column in losses.columns]
     if len(set(names)) != len(names):
         raise ValueError(f"model names must be unique, got {names}")
-    if len(names) == 1:
-        return ModelConfidenceSetResult(included=names, excluded=[], pvalues={names[0]: 1.0}, size=size)
     block = default_block_size(len(losses)) if block_size is None else block_size
     if block < 1:
         raise ValueError(f"block_size must be >= 1, got {block}")
-    frame = losses.set_axis(names, axis=1)
-    mcs = MCS(
-        frame,
-        size,
-        reps=reps,
-        block_size=block,
-        method="R",
-        bootstrap="stationary",
-        seed=seed,
-    )
-    mcs.compute()
-    pvalues = {str(name): float(p) for name, p in mcs.pvalues["Pvalue"].items()}
+    _, first, group = np.unique(losses.to_numpy(dtype=float), axis=1, return_index=True, return_inverse=True)
+    distinct = [names[i] for i in first]
+    tested = {distinct[0]: 1.0}
+    if len(distinct) > 1:
+        mcs = MCS(
+            losses.iloc[:, first].set_axis(distinct, axis=1),
+            size,
+            reps=reps,
+            block_size=block,
+            method="R",
+            bootstrap="stationary",
+            seed=seed,
+        )
+        mcs.compute()
+        tested = {str(name): float(p) for name, p in mcs.pvalues["Pvalue"].items()}
+    pvalues = {name: tested[distinct[g]] for name, g in zip(names, group.ravel(), strict=True)}
     included = [name for name in names if pvalues[name] > size]
     excluded = [name for name in names if pvalues[name] <= size]
     return ModelConfidenceSetResult(included=included, excluded=excluded, pvalues=pvalues, size=size)

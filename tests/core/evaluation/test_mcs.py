@@ -51,3 +51,13 @@ def test_non_finite_losses_are_rejected() -> None:
     losses.iloc[4, 1] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
         model_confidence_set(losses)
+
+
+def test_models_with_identical_losses_are_tested_once_and_share_a_pvalue() -> None:
+    losses = _losses().assign(ensemble_best_recent=lambda f: f["garch"], copy_of_har=lambda f: f["har"])
+    result = model_confidence_set(losses, 0.10)  # arch's MCS alone fails on identical columns
+    assert result.pvalues["ensemble_best_recent"] == result.pvalues["garch"] <= 0.10
+    assert result.pvalues["copy_of_har"] == result.pvalues["har"] > 0.10
+    assert set(result.included) == {"har", "log_har", "copy_of_har"}
+    alone = model_confidence_set(losses[["har", "copy_of_har"]], 0.10)
+    assert alone.included == ["har", "copy_of_har"] and set(alone.pvalues.values()) == {1.0}
