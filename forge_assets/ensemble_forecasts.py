@@ -71,12 +71,13 @@ def _ensemble_windows(
 ) -> list[EnsembleWindow]:
     """Every window of the run, combined per target (nothing written yet)."""
     specs = {spec.name: spec for spec in configured_targets()}
+    by_target = run_windows(context)
+    with warehouse.open(read_only=True) as conn:  # the context of every target, read once
+        features = load_context(conn, CONTEXT_COLUMNS, max(w.end for ws in by_target.values() for w in ws))
     results = []
-    for target, windows in run_windows(context).items():
-        end = max(w.end for w in windows)
+    for target, windows in by_target.items():
         with warehouse.open(read_only=True) as conn:
-            history = load_member_history(conn, target, end)
-            features = load_context(conn, CONTEXT_COLUMNS, end)
+            history = load_member_history(conn, target, max(w.end for w in windows))
         try:
             combined = combine_windows(
                 history,
