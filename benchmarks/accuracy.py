@@ -15,12 +15,17 @@ before the test period, so with ensembles the members are walked from ``--warmup
 method; their coverage, mean log width and Winkler score join its metrics (``coverage_90%_aci``, ...), with the
 worst calendar year's coverage (``worst_year_coverage_90%_aci``). Ensembles also get the DM p-value against the
 best single model (``dm_p_vs_best_single``).
+
+``--members-cache DIR`` keeps each member's walked forecasts (and the seconds the walk took) in DIR, keyed by the
+run's data, windows and settings and by the code the members depend on (every ``forge_core`` module but the
+ensembles, intervals and report): a later run with other ensembles or interval settings skips the walk.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import sys
 import time
@@ -54,6 +59,8 @@ from forge_core.warehouse.sql_files import table_ddl
 TABLE_COLUMNS = ["model", "n", "qlike", "qlike_ratio", "mse_ratio", "dm_p_vs_har", "dm_p_vs_log_har", "in_mcs",
                  "reducible_qlike", "coverage_80%", "coverage_90%"]  # fmt: skip
 HISTORY_START = dt.date(1990, 1, 1)
+# forge_core packages the members' forecasts do not depend on (left out of the members cache key)
+NOT_MEMBER_CODE = ("ensembles", "intervals", "backtest")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -86,6 +93,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--device", default="", help="torch device for the nets (default: cuda if present, else cpu)"
     )
     parser.add_argument("--json", type=Path, help="write the metrics here")
+    parser.add_argument(
+        "--members-cache", type=Path, help="keep the members' walked forecasts here and reuse them"
+    )
     args = parser.parse_args(argv)
     kind = args.source.split(":", 1)[0]
     if kind not in SOURCE_KINDS:
@@ -149,25 +159,35 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
         conn.execute(ddl)
     build_market_tables(conn, load_bars(args), specs)
     context = load_context(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
+    key = members_key(args, member_windows)
     scored, intervals = [], []
     for spec in specs:
         panel = load_panel(conn, spec, args.test_end + dt.timedelta(days=1))
         truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
         members = []
         for family in families:
-            started = time.perf_counter()
-            results = walk_forward(panel, spec, family, member_windows, scheme, runtime=runtime)
             label = f"{spec.name} {family}"
-            frames = [
-                r.forecasts
-                for r in tqdm(results, total=len(member_windows), desc=label, leave=False, disable=None)
-            ]
-            seconds = time.perf_counter() - started
+            cached = args.members_cache and args.members_cache / f"{label.replace(' ', '_')}_{key}.parquet"
+            if cached and cached.exists():
+                forecasts = pd.read_parquet(cached)
+                seconds = float(json.loads(cached.with_suffix(".json").read_text())["seconds"])
+                print(f"  {label}: {len(member_windows)} windows walked in {seconds:.2f} s (cached)")
+            else:
+                started = time.perf_counter()
+                results = walk_forward(panel, spec, family, member_windows, scheme, runtime=runtime)
+                frames = [
+                    r.forecasts
+                    for r in tqdm(results, total=len(member_windows), desc=label, leave=False, disable=None)
+                ]
+                forecasts = pd.concat(frames, ignore_index=True)
+                seconds = time.perf_counter() - started
+                print(f"  {label}: {len(member_windows)} windows in {seconds:.2f} s", flush=True)
+                if cached:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    forecasts.to_parquet(cached)
+                    cached.with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
             timings.members += seconds
-            print(f"  {label}: {len(member_windows)} windows in {seconds:.2f} s", flush=True)
-            members.append(
-                pd.concat(frames, ignore_index=True).merge(truth, on=["symbol", "date"], how="left")
-            )
+            members.append(forecasts.merge(truth, on=["symbol", "date"], how="left"))
         history = pd.concat(members, ignore_index=True)
         started = time.perf_counter()
         combined = [ensemble_rows(history, name, spec, windows, families, context) for name in combiners]
@@ -182,6 +202,18 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
     realised = realised[in_test & realised["realised"].notna()]
     truth = realised[["symbol", "date", "target", "realised"]].drop_duplicates(["symbol", "date", "target"])
     return evaluate_backtest(realised), evaluate_intervals(pd.concat(intervals), truth), realised, timings
+
+
+def members_key(args: argparse.Namespace, windows: list[DateWindow]) -> str:
+    """A digest of what the members' forecasts depend on: data, windows, settings and their code."""
+    digest = hashlib.sha256()
+    settings = (args.source, args.symbols, args.synthetic_symbols, args.scheme, args.proxy, args.device)
+    digest.update(repr((settings, [(w.start, w.end) for w in windows])).encode())
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "forge_core").rglob("*.py")):
+        if path.relative_to(root / "forge_core").parts[0] not in NOT_MEMBER_CODE:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensemble_rows(

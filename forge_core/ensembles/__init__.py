@@ -2,7 +2,7 @@
 by each day's close (the delay rule, enforced once in ``forge_core.ensembles.visible_history``)."""
 
 from forge_core.ensembles.combination import Combination
-from forge_core.ensembles.combiner import Combiner, CombinerParams, HeldWeights, Mix, block_starts
+from forge_core.ensembles.combiner import Combiner, CombinerParams, HeldWeights, block_starts
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, combiner_class, create_combiner
 from forge_core.ensembles.equal_weights import EqualCombiner, EqualLogCombiner
 from forge_core.ensembles.loss_weights import InverseQlikeCombiner, OnlineCombiner
@@ -25,7 +25,6 @@ __all__ = [
     "InverseQlikeCombiner",
     "MemberPanel",
     "MetaCombiner",
-    "Mix",
     "OnlineCombiner",
     "PanelArrays",
     "RegimeCombiner",

@@ -2,10 +2,12 @@
 
 A combiner is declared once, by its subclass: ``name``, ``description``, ``space`` (combine in levels or in
 logs), ``refit`` (its default refit calendar), ``Params`` (a frozen dataclass of hyperparameters), ``_fit`` (a
-state from the history visible at a block start) and ``_mix`` (a day's weights from that state and the history
-visible that day). ``combine`` walks the days in order: at every block start it fits on
-``PanelArrays.visible(start)``, then asks each day t for its weights with ``PanelArrays.visible(t)``; a subclass
-never receives anything else, so none can read a realised value before it is known (see ``visible_history``).
+state from the history visible at a block start) and ``_mix_days`` (the weights of a block's days from that
+state). ``combine`` walks the days in order and fits at every block start on ``PanelArrays.visible(start)``; a
+day t's weights may read ``PanelArrays.visible(t)`` and the forecasts and context of rows up to t
+(``PanelArrays.known_rows``), so none can use a realised value before it is known (see ``visible_history``;
+every combiner is perturbation-tested for it). Weighing a block's days at once keeps combiners whose weights
+hold through a block (or depend only on the day's forecasts and context) free of a per-day Python loop.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from __future__ import annotations
 import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from forge_core.ensembles.combination import WEIGHT_TOLERANCE, Combination
 from forge_core.ensembles.member_panel import MemberPanel
-from forge_core.ensembles.visible_history import FloatArray, PanelArrays, VisibleHistory
+from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 
 StateT = TypeVar("StateT")
 Space = Literal["level", "log"]
@@ -36,13 +38,6 @@ class CombinerParams:
     def __post_init__(self) -> None:
         if self.min_history < self.least_history:
             raise ValueError(f"min_history must be >= {self.least_history}, got {self.min_history}")
-
-
-class Mix(NamedTuple):
-    """A day's member weights and, for combiners with an uncertainty head, the std of the log target."""
-
-    weights: FloatArray
-    log_std: float = np.nan
 
 
 class Combiner(ABC, Generic[StateT]):
@@ -91,22 +86,25 @@ class Combiner(ABC, Generic[StateT]):
         fallback = np.ones(len(rows), dtype=bool)
         refits: list[int] = []
         state: StateT | None = None
-        out = 0
+        block: list[int] = []  # the wanted days since the last fit
+
+        def weigh(days: list[int]) -> None:
+            if state is None or not days:
+                return
+            at = np.searchsorted(rows, days)
+            block_weights, block_std = self._mix_days(state, arrays, np.array(days))
+            weights[at], log_std[at], fallback[at] = self._checked(block_weights, m), block_std, False
+
         for t in range(last + 1):
-            due = bool(starts[t]) or state is None
-            if not (due or wanted[t]):
-                continue
-            history = arrays.visible(t)
-            if due and history.n_scored >= self.hyper.min_history:
-                state = self._fit(history, state)
-                refits.append(t)
-            if not wanted[t]:
-                continue
-            if state is not None:
-                mix = self._mix(state, history)
-                weights[out] = self._checked(mix.weights, m)
-                log_std[out], fallback[out] = mix.log_std, False
-            out += 1
+            if starts[t] or state is None:
+                history = arrays.visible(t)
+                if history.n_scored >= self.hyper.min_history:
+                    weigh(block)
+                    block, state = [], self._fit(history, state)
+                    refits.append(t)
+            if wanted[t]:
+                block.append(t)
+        weigh(block)
         index = panel.dates[rows]
         f = arrays.log_forecasts[rows] if self.space == "log" else arrays.forecasts[rows]
         combined = np.einsum("tk,tk->t", weights, f)
@@ -127,24 +125,38 @@ class Combiner(ABC, Generic[StateT]):
         of the last fit, if any (a warm start)."""
 
     @abstractmethod
-    def _mix(self, state: StateT, history: VisibleHistory) -> Mix:
-        """The weights of day ``history.t`` from the state of the block's fit."""
+    def _mix_days(
+        self, state: StateT, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Weights (n, m) and log std of the log target (n,; NaN without an uncertainty head) of ``days``, the
+        wanted days of one block (all after its fit). Day t may read ``arrays.visible(t)`` and the forecasts and
+        context of the days themselves (``arrays.known_rows(days)``), nothing else."""
 
     def _checked(self, weights: FloatArray, m: int) -> FloatArray:
-        if weights.shape != (m,) or not np.isfinite(weights).all() or weights.min() < -WEIGHT_TOLERANCE:
+        """``weights`` (n, m) made exact: RuntimeError unless finite and >= 0 (to a tolerance), then clipped and
+        scaled to sum to one per row."""
+        if weights.shape[1:] != (m,) or not np.isfinite(weights).all() or weights.min() < -WEIGHT_TOLERANCE:
             raise RuntimeError(f"{self.name}: weights must be {m} finite values >= 0, got {weights}")
         clipped = np.maximum(weights, 0.0)
-        total = clipped.sum()
-        if total <= 0:
-            raise RuntimeError(f"{self.name}: weights sum to {total}")
-        return clipped / float(total)
+        totals = clipped.sum(axis=1, keepdims=True)
+        if (totals <= 0).any():
+            raise RuntimeError(f"{self.name}: weights sum to {totals.min()}")
+        normalised: FloatArray = clipped / totals
+        return normalised
 
 
 class HeldWeights(Combiner[FloatArray]):
     """A combiner whose state is its weights, held through the block."""
 
-    def _mix(self, state: FloatArray, history: VisibleHistory) -> Mix:
-        return Mix(state)
+    def _mix_days(
+        self, state: FloatArray, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        return held(state, days)
+
+
+def held(weights: FloatArray, days: IndexArray) -> tuple[FloatArray, FloatArray]:
+    """``weights`` on every one of ``days``, without an uncertainty (the mix of a block's held weights)."""
+    return np.tile(weights, (len(days), 1)), np.full(len(days), np.nan)
 
 
 def block_starts(dates: pd.DatetimeIndex, every: str) -> np.ndarray:

@@ -131,7 +131,7 @@ def _learnt_from(
 
 
 def combine_symbol(
-    rows: pd.DataFrame,
+    wide: pd.DataFrame,
     combiner: Combiner[Any],
     members: list[str],
     days: pd.DatetimeIndex,
@@ -139,14 +139,14 @@ def combine_symbol(
     horizon: int,
     context: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """One symbol: forecast rows of ``days`` (with ``train_rows`` and ``trained_through``, see ``_learnt_from``),
-    weight rows, and the rows given equal weights for want of history."""
-    mine = rows[rows["model"].isin(members)]
-    forecasts = mine.pivot(index="date", columns="model", values="forecast")[members]
+    """One symbol, from its rows pivoted wide (dates x (value, model), ``realised`` beside): forecast rows of
+    ``days`` (with ``train_rows`` and ``trained_through``, see ``_learnt_from``), weight rows, and the rows given
+    equal weights for want of history."""
+    forecasts = wide["forecast"][members]
     history = forecasts.index[forecasts.index < days[0]]
     complete = history[forecasts.loc[history].notna().all(axis=1).to_numpy()]
     index = pd.DatetimeIndex(complete.append(days))
-    realised = mine.groupby("date")["realised"].first().reindex(index).astype(float)
+    realised = wide["realised"].reindex(index).astype(float)
     panel = MemberPanel(
         forecasts.loc[index].set_axis(index),
         realised.set_axis(index),
@@ -157,7 +157,7 @@ def combine_symbol(
     weights = combination.weights.to_numpy()
     quantiles = {}
     for column in QUANTILE_COLUMNS:
-        level = mine.pivot(index="date", columns="model", values=column)[members].loc[days].to_numpy()
+        level = wide[column][members].loc[days].to_numpy()
         quantiles[column] = np.exp(np.einsum("tk,tk->t", weights, np.log(level)))
     out = pd.DataFrame({"date": days, "forecast": combination.variance.to_numpy(), **quantiles})
     out = out.merge(_learnt_from(index, realised, days, windows, horizon), on="date")
@@ -198,14 +198,18 @@ def combine_windows(
         days = pd.DatetimeIndex(sorted(chosen.loc[in_windows, "date"].unique()))
         if days.empty:
             continue
-        wide = chosen.pivot(index="date", columns="model", values="forecast").reindex(columns=members)
-        kept, dropped = _covering(wide, str(symbol), days, use_present, target)
+        wide = chosen.pivot(index="date", columns="model", values=["forecast", *QUANTILE_COLUMNS])
+        wide = wide.reindex(columns=members, level="model")
+        wide["realised"] = chosen.groupby("date")["realised"].first()
+        kept, dropped = _covering(
+            wide["forecast"].reindex(columns=members), str(symbol), days, use_present, target
+        )
         left_out.update({f"{member} ({symbol})": why for member, why in dropped.items()})
         own_context = None
         if context is not None:
             own_context = context[context["symbol"] == symbol].set_index("date")[list(CONTEXT_COLUMNS)]
             own_context.index = pd.DatetimeIndex(own_context.index)
-        out, w, fell_back = combine_symbol(rows, combiner, kept, days, windows, horizon, own_context)
+        out, w, fell_back = combine_symbol(wide, combiner, kept, days, windows, horizon, own_context)
         forecasts.append(out.assign(symbol=symbol))
         weights.append(w.assign(symbol=symbol))
         fallback += fell_back

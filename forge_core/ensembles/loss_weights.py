@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forge_core.ensembles.combiner import CombinerParams, HeldWeights
-from forge_core.ensembles.visible_history import FloatArray, VisibleHistory
+from forge_core.ensembles.combiner import Combiner, CombinerParams, HeldWeights, held
+from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 
 LOSS_FLOOR = 1e-12
 
@@ -50,7 +50,19 @@ class OnlineParams(CombinerParams):
             raise ValueError(f"online: need 0 < decay <= 1 and eta > 0, got {self.decay}, {self.eta}")
 
 
-class OnlineCombiner(HeldWeights):
+@dataclass(frozen=True)
+class OnlineState:
+    """Discounted loss sums as of position ``t``: :math:`D_{tk}` (``sums``), :math:`\\sum d_i` (``discounts``)
+    over the ``known`` rows realised by then, and the weights they give."""
+
+    t: int
+    known: int
+    sums: FloatArray
+    discounts: float
+    weights: FloatArray
+
+
+class OnlineCombiner(Combiner[OnlineState]):
     """Exponentially weighted (Hedge) weights on discounted QLIKE sums, refreshed every day as targets realise.
 
     With S_t the rows realised by t and discounts :math:`d_i = \\lambda^{t - h - i}`,
@@ -61,7 +73,9 @@ class OnlineCombiner(HeldWeights):
         w_{tk} \\propto \\exp\\big(-\\eta \\, (D_{tk} - \\min_j D_{tj}) / \\bar L_t\\big),
 
     Hedge with forgetting (recursively :math:`w_{tk} \\propto w_{t-1,k}^{\\lambda} e^{-\\eta L_{t-h,k}/\\bar L}`)
-    on losses measured in units of their mean level, so the same ``eta`` suits every horizon and proxy.
+    on losses measured in units of their mean level, so the same ``eta`` suits every horizon and proxy. The sums
+    are carried from fit to fit, :math:`D_{tk} = \\lambda^{t - t'} D_{t'k} + \\sum_{i \\in S_t \\setminus S_{t'}}
+    d_i L_{ik}`, so a daily refit costs only the rows realised since the last one.
     """
 
     name = "online"
@@ -70,10 +84,22 @@ class OnlineCombiner(HeldWeights):
     Params = OnlineParams
     hyper: OnlineParams
 
-    def _fit(self, history: VisibleHistory, previous: FloatArray | None) -> FloatArray:
-        rows = history.scored_rows
-        discount = self.hyper.decay ** (history.t - history.horizon - rows).astype(np.float64)
+    def _fit(self, history: VisibleHistory, previous: OnlineState | None) -> OnlineState:
+        known = len(history.realised)
+        since = 0 if previous is None else previous.known
+        rows = history.scored_rows[np.searchsorted(history.scored_rows, since) :]
+        decay = self.hyper.decay
+        discount = decay ** (history.t - history.horizon - rows).astype(np.float64)
         sums = discount @ history.losses[rows]
-        level = max(float(sums.mean()) / float(discount.sum()), LOSS_FLOOR)
+        discounts = float(discount.sum())
+        if previous is not None:
+            carried = decay ** (history.t - previous.t)
+            sums, discounts = sums + carried * previous.sums, discounts + carried * previous.discounts
+        level = max(float(sums.mean()) / discounts, LOSS_FLOOR)
         weights: FloatArray = np.exp(-self.hyper.eta * (sums - sums.min()) / level)
-        return weights / float(weights.sum())
+        return OnlineState(history.t, known, sums, discounts, weights / float(weights.sum()))
+
+    def _mix_days(
+        self, state: OnlineState, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        return held(state.weights, days)

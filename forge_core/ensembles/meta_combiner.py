@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from forge_core.ensembles.combiner import Combiner, CombinerParams, Mix
-from forge_core.ensembles.visible_history import FloatArray, VisibleHistory
+from forge_core.ensembles.combiner import Combiner, CombinerParams
+from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 from forge_core.nets.trainer import reproducible
 
 LOG_STD_BOUNDS = (-5.0, 3.0)  # exp: 0.007 .. 20 in log-variance units
@@ -102,9 +102,9 @@ class MetaCombiner(Combiner[MetaState]):
 
     def _fit(self, history: VisibleHistory, previous: MetaState | None) -> MetaState:
         rows = history.recent(self.hyper.window)
-        inputs = _inputs(history, rows)
-        centre, scale = inputs.mean(axis=0), np.maximum(inputs.std(axis=0), MIN_FEATURE_SCALE)
         log_f, log_y = history.log_forecasts[rows], history.log_realised[rows]
+        inputs = _inputs(log_f, None if history.context is None else history.context[rows])
+        centre, scale = inputs.mean(axis=0), np.maximum(inputs.std(axis=0), MIN_FEATURE_SCALE)
         device = torch.device(self.device)
         with reproducible(self.hyper.seed, device):
             if previous is None:
@@ -126,20 +126,23 @@ class MetaCombiner(Combiner[MetaState]):
                 optimiser.step()
         return MetaState(net.eval(), centre, scale)
 
-    def _mix(self, state: MetaState, history: VisibleHistory) -> Mix:
-        today = np.array([history.t])
+    def _mix_days(
+        self, state: MetaState, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """One forward pass over the block's days: each day's inputs are its own forecasts and context."""
+        log_f, context = arrays.known_rows(days)
         device = torch.device(self.device)
-        z = _tensor((_inputs(history, today) - state.centre) / state.scale, device)
+        z = _tensor((_inputs(log_f, context) - state.centre) / state.scale, device)
         with torch.no_grad():
-            weights, _, log_std = state.net(z, _tensor(history.log_forecasts[today], device))
-        return Mix(weights[0].double().cpu().numpy(), float(torch.exp(log_std[0])))
+            weights, _, log_std = state.net(z, _tensor(log_f, device))
+        return weights.double().cpu().numpy(), torch.exp(log_std).double().cpu().numpy()
 
 
-def _inputs(history: VisibleHistory, rows: np.ndarray) -> FloatArray:
-    """The unstandardised inputs of ``rows``: log forecasts about their mean, the mean, the context."""
-    log_f = history.log_forecasts[rows]
+def _inputs(log_f: FloatArray, context: FloatArray | None) -> FloatArray:
+    """The unstandardised inputs of rows with log forecasts ``log_f`` and ``context``: the log forecasts about
+    their mean, the mean, the context."""
     level = log_f.mean(axis=1, keepdims=True)
-    parts = [log_f - level, level] + ([] if history.context is None else [history.context[rows]])
+    parts = [log_f - level, level] + ([] if context is None else [context])
     return np.concatenate(parts, axis=1)
 
 

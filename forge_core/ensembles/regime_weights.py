@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forge_core.ensembles.combiner import Combiner, CombinerParams, Mix
+from forge_core.ensembles.combiner import Combiner, CombinerParams
 from forge_core.ensembles.stacking import qlike_stacking_weights
-from forge_core.ensembles.visible_history import FloatArray, IndexArray, VisibleHistory
+from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,18 @@ class RegimeCombiner(Combiner[RegimeState]):
                 weights[regime] = qlike_stacking_weights(f[chosen], y[chosen], x0)
         return RegimeState(edges, weights)
 
-    def _mix(self, state: RegimeState, history: VisibleHistory) -> Mix:
+    def _mix_days(
+        self, state: RegimeState, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        labels = [self._label(state, arrays.visible(int(t))) for t in days]
+        return state.weights[labels], np.full(len(days), np.nan)
+
+    def _label(self, state: RegimeState, history: VisibleHistory) -> int:
+        """The regime of day ``history.t``."""
         today = np.array([history.t])
         if self.hyper.regime_column is None:
-            label = self._bins(state.edges, self._signal(history, today))
-        else:
-            label = self._column_labels(history, today)
-        return Mix(state.weights[label[0]])
+            return int(self._bins(state.edges, self._signal(history, today))[0])
+        return int(self._column_labels(history, today)[0])
 
     def _signal(self, history: VisibleHistory, days: IndexArray) -> FloatArray:
         """:math:`s_t` of each of ``days`` (<= history.t) from the realised values visible at t; NaN if none."""

@@ -113,6 +113,10 @@ class PanelArrays:
                 array.setflags(write=False)
         return arrays
 
+    def known_rows(self, days: IndexArray) -> tuple[FloatArray, FloatArray | None]:
+        """Log forecasts (n, m) and context (n, k) of the rows ``days``: what each day knows of itself."""
+        return self.log_forecasts[days], None if self.context is None else self.context[days]
+
     def visible(self, t: int) -> VisibleHistory:
         """What is known at the close of position ``t``: rows 0..t of forecasts and context, and realised values
         and losses only of rows 0..t - h."""

@@ -164,3 +164,18 @@ def test_days_must_belong_to_the_panel() -> None:
     panel = synthetic_panel(50, 2)
     with pytest.raises(ValueError, match="days not in the panel: 2030-01-01"):
         create_combiner("equal").combine(panel, pd.DatetimeIndex(["2030-01-01"]))
+
+
+@pytest.mark.parametrize("horizon", [1, 5])
+def test_online_weights_carried_from_day_to_day_equal_the_direct_sums(horizon: int) -> None:
+    panel = synthetic_panel(300, 3, horizon=horizon, seed=4)
+    panel.realised.iloc[100:110] = np.nan  # unscored rows are skipped, not counted
+    online = create_combiner("online", min_history=20, decay=0.95, eta=0.8)
+    weights = online.combine(panel).weights.to_numpy()
+    y, f = panel.realised.to_numpy(), panel.forecasts.to_numpy()
+    for t in (40, 150, 299):
+        rows = np.flatnonzero(np.isfinite(y[: t - horizon + 1]))
+        discount = 0.95 ** (t - horizon - rows)
+        sums = discount @ np.column_stack([qlike(y[rows], f[rows, k]) for k in range(3)])
+        direct = np.exp(-0.8 * (sums - sums.min()) / (sums.mean() / discount.sum()))
+        np.testing.assert_allclose(weights[t], direct / direct.sum(), rtol=1e-10)

@@ -11,13 +11,12 @@ import pytest
 from forge_core.ensembles import (
     COMBINER_REGISTRY,
     Combination,
-    HeldWeights,
+    Combiner,
     MemberPanel,
-    Mix,
     VisibleHistory,
     create_combiner,
 )
-from forge_core.ensembles.visible_history import FloatArray
+from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays
 from tests.core.ensembles._panels import FAST_PARAMS, synthetic_panel
 
 
@@ -89,8 +88,8 @@ def test_a_day_does_not_depend_on_which_days_are_asked_for(name: str) -> None:
     pd.testing.assert_series_equal(part.variance, full.variance.loc[days])
 
 
-class Spy(HeldWeights):
-    """Records the extent of every history the base hands it."""
+class Spy(Combiner[FloatArray]):
+    """Equal weights; records the extent of every history the base hands it (each day's own, when weighing)."""
 
     name = "spy"
     description = "Equal weights; remembers what it was shown."
@@ -99,13 +98,19 @@ class Spy(HeldWeights):
         super().__init__(min_history=1)
         self.seen: list[tuple[str, int, int, int, int]] = []
 
+    def _record(self, kind: str, history: VisibleHistory) -> None:
+        self.seen.append((kind, history.t, len(history.forecasts), len(history.realised), history.n_scored))
+
     def _fit(self, history: VisibleHistory, previous: FloatArray | None) -> FloatArray:
-        self.seen.append(("fit", history.t, len(history.forecasts), len(history.realised), history.n_scored))
+        self._record("fit", history)
         return np.full(len(history.members), 1.0 / len(history.members))
 
-    def _mix(self, state: FloatArray, history: VisibleHistory) -> Mix:
-        self.seen.append(("mix", history.t, len(history.forecasts), len(history.realised), history.n_scored))
-        return Mix(state)
+    def _mix_days(
+        self, state: FloatArray, arrays: PanelArrays, days: IndexArray
+    ) -> tuple[FloatArray, FloatArray]:
+        for t in days:
+            self._record("mix", arrays.visible(int(t)))
+        return np.tile(state, (len(days), 1)), np.full(len(days), np.nan)
 
 
 @pytest.mark.parametrize("horizon", [1, 22])
