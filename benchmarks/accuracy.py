@@ -27,11 +27,16 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -59,6 +64,7 @@ from forge_core.warehouse.sql_files import table_ddl
 TABLE_COLUMNS = ["model", "n", "qlike", "qlike_ratio", "mse_ratio", "dm_p_vs_har", "dm_p_vs_log_har", "in_mcs",
                  "reducible_qlike", "coverage_80%", "coverage_90%"]  # fmt: skip
 HISTORY_START = dt.date(1990, 1, 1)
+T = TypeVar("T")
 # forge_core packages the members' forecasts do not depend on (left out of the members cache key)
 NOT_MEMBER_CODE = ("ensembles", "intervals", "backtest")
 
@@ -93,6 +99,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--device", default="", help="torch device for the nets (default: cuda if present, else cpu)"
     )
     parser.add_argument("--json", type=Path, help="write the metrics here")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes combining and calibrating (default: one per core)",
+    )
     parser.add_argument(
         "--members-cache", type=Path, help="keep the members' walked forecasts here and reuse them"
     )
@@ -150,58 +162,102 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
         if combiners
         else args.test_start
     )
-    member_windows = make_windows(first, args.test_end)
-    scheme = TrainingScheme(args.scheme)
-    runtime = make_runtime(args.device)
     timings = Timings()
     conn = duckdb.connect()
     for ddl in table_ddl():
         conn.execute(ddl)
     build_market_tables(conn, load_bars(args), specs)
     context = load_context(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
-    key = members_key(args, member_windows)
-    scored, intervals = [], []
-    for spec in specs:
-        panel = load_panel(conn, spec, args.test_end + dt.timedelta(days=1))
-        truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
-        members = []
-        for family in families:
-            label = f"{spec.name} {family}"
-            cached = args.members_cache and args.members_cache / f"{label.replace(' ', '_')}_{key}.parquet"
-            if cached and cached.exists():
-                forecasts = pd.read_parquet(cached)
-                seconds = float(json.loads(cached.with_suffix(".json").read_text())["seconds"])
-                print(f"  {label}: {len(member_windows)} windows walked in {seconds:.2f} s (cached)")
-            else:
-                started = time.perf_counter()
-                results = walk_forward(panel, spec, family, member_windows, scheme, runtime=runtime)
-                frames = [
-                    r.forecasts
-                    for r in tqdm(results, total=len(member_windows), desc=label, leave=False, disable=None)
-                ]
-                forecasts = pd.concat(frames, ignore_index=True)
-                seconds = time.perf_counter() - started
-                print(f"  {label}: {len(member_windows)} windows in {seconds:.2f} s", flush=True)
-                if cached:
-                    cached.parent.mkdir(parents=True, exist_ok=True)
-                    forecasts.to_parquet(cached)
-                    cached.with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
-            timings.members += seconds
-            members.append(forecasts.merge(truth, on=["symbol", "date"], how="left"))
-        history = pd.concat(members, ignore_index=True)
+    histories = {
+        spec: walk_members(args, conn, spec, families, make_windows(first, args.test_end), timings)
+        for spec in specs
+    }
+    with worker_pool(args.jobs) as pool:
         started = time.perf_counter()
-        combined = [ensemble_rows(history, name, spec, windows, families, context) for name in combiners]
-        timings.combining += time.perf_counter() - started
-        every = pd.concat([history, *combined], ignore_index=True)
+        tasks = [(histories[s], name, s, windows, families, context) for s in specs for name in combiners]
+        combined = run_tasks(pool, ensemble_rows, tasks)
+        timings.combining = time.perf_counter() - started
+        every = {
+            spec: pd.concat(
+                [histories[spec], *combined[i * len(combiners) : (i + 1) * len(combiners)]], ignore_index=True
+            )
+            for i, spec in enumerate(specs)
+        }
         started = time.perf_counter()
-        intervals.append(window_intervals(every, spec.name, spec.horizon, windows))
-        timings.calibrating += time.perf_counter() - started
-        scored.append(every.assign(target=spec.name, horizon=spec.horizon, proxy=spec.proxy))
+        series = [
+            (rows, spec.name, spec.horizon, windows)
+            for spec in specs
+            for _, rows in every[spec].groupby("model")
+        ]
+        intervals = run_tasks(pool, window_intervals, series)
+        timings.calibrating = time.perf_counter() - started
+    scored = [every[s].assign(target=s.name, horizon=s.horizon, proxy=s.proxy) for s in specs]
     realised = pd.concat(scored, ignore_index=True)
     in_test = realised["date"].between(pd.Timestamp(args.test_start), pd.Timestamp(args.test_end))
     realised = realised[in_test & realised["realised"].notna()]
     truth = realised[["symbol", "date", "target", "realised"]].drop_duplicates(["symbol", "date", "target"])
     return evaluate_backtest(realised), evaluate_intervals(pd.concat(intervals), truth), realised, timings
+
+
+def walk_members(
+    args: argparse.Namespace,
+    conn: duckdb.DuckDBPyConnection,
+    spec: TargetSpec,
+    families: list[str],
+    windows: list[DateWindow],
+    timings: Timings,
+) -> pd.DataFrame:
+    """Every family's forecasts of ``spec`` over ``windows`` (realised attached), from the cache if it has them."""
+    panel = load_panel(conn, spec, args.test_end + dt.timedelta(days=1))
+    truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
+    key = members_key(args, windows)
+    members = []
+    for family in families:
+        label = f"{spec.name} {family}"
+        cached = args.members_cache and args.members_cache / f"{label.replace(' ', '_')}_{key}.parquet"
+        if cached and cached.exists():
+            forecasts = pd.read_parquet(cached)
+            seconds = float(json.loads(cached.with_suffix(".json").read_text())["seconds"])
+            print(f"  {label}: {len(windows)} windows walked in {seconds:.2f} s (cached)")
+        else:
+            started = time.perf_counter()
+            results = walk_forward(
+                panel, spec, family, windows, TrainingScheme(args.scheme), runtime=make_runtime(args.device)
+            )
+            frames = [
+                r.forecasts for r in tqdm(results, total=len(windows), desc=label, leave=False, disable=None)
+            ]
+            forecasts = pd.concat(frames, ignore_index=True)
+            seconds = time.perf_counter() - started
+            print(f"  {label}: {len(windows)} windows in {seconds:.2f} s", flush=True)
+            if cached:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                forecasts.to_parquet(cached)
+                cached.with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
+        timings.members += seconds
+        members.append(forecasts.merge(truth, on=["symbol", "date"], how="left"))
+    return pd.concat(members, ignore_index=True)
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
+    """``jobs`` started and warmed-up worker processes (None for one job: work runs in this process)."""
+    if jobs <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        # every worker started (importing this script's modules takes seconds) before the clock runs
+        list(pool.map(time.sleep, [0.5] * jobs))
+        yield pool
+
+
+def run_tasks(
+    pool: ProcessPoolExecutor | None, work: Callable[..., T], tasks: list[tuple[Any, ...]]
+) -> list[T]:
+    """``work(*task)`` of every task, in order, on the pool's workers or here."""
+    if pool is None:
+        return [work(*task) for task in tasks]
+    return [future.result() for future in [pool.submit(work, *task) for task in tasks]]
 
 
 def members_key(args: argparse.Namespace, windows: list[DateWindow]) -> str:

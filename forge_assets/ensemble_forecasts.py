@@ -131,7 +131,7 @@ def materialize_ensemble(
             "windows": len(table),
             "members": MetadataValue.json(sorted({m for r in results for m in r.members})),
             "members_left_out": MetadataValue.json(left_out),
-            "equal_weight_rows": sum(r.fallback_rows for r in results if r.window == results[0].window),
+            "equal_weight_rows": sum(r.fallback_rows for r in results),
             "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
             "mean_weights": MetadataValue.md(
                 weights.groupby("member")["weight"].mean().round(3).to_frame().to_markdown()

@@ -138,9 +138,9 @@ def combine_symbol(
     windows: Sequence[DateWindow],
     horizon: int,
     context: pd.DataFrame | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DatetimeIndex]:
     """One symbol, from its rows pivoted wide (dates x (value, model), ``realised`` beside): forecast rows of
-    ``days`` (with ``train_rows`` and ``trained_through``, see ``_learnt_from``), weight rows, and the rows given
+    ``days`` (with ``train_rows`` and ``trained_through``, see ``_learnt_from``), weight rows, and the days given
     equal weights for want of history."""
     forecasts = wide["forecast"][members]
     history = forecasts.index[forecasts.index < days[0]]
@@ -166,7 +166,7 @@ def combine_symbol(
         .reset_index()
         .melt("date", var_name="member", value_name="weight")
     )
-    return out, weight_rows, combination.fallback_days
+    return out, weight_rows, combination.fallback.index[combination.fallback.to_numpy()]
 
 
 def combine_windows(
@@ -191,7 +191,7 @@ def combine_windows(
             f"{target}: no model has forecasts in every window {windows[0].start} .. {windows[-1].end}"
         )
     start, end = pd.Timestamp(windows[0].start), pd.Timestamp(windows[-1].end)
-    forecasts, weights, left_out, fallback = [], [], {}, 0
+    forecasts, weights, left_out, fallback = [], [], {}, []
     for symbol, rows in history.groupby("symbol", sort=True):
         chosen = rows[rows["model"].isin(members)]
         in_windows = chosen["date"].between(start, end, inclusive="left")
@@ -212,7 +212,7 @@ def combine_windows(
         out, w, fell_back = combine_symbol(wide, combiner, kept, days, windows, horizon, own_context)
         forecasts.append(out.assign(symbol=symbol))
         weights.append(w.assign(symbol=symbol))
-        fallback += fell_back
+        fallback.extend(fell_back)
     every_forecast = pd.concat(forecasts, ignore_index=True) if forecasts else pd.DataFrame(columns=["date"])
     every_weight = pd.concat(weights, ignore_index=True) if weights else pd.DataFrame(columns=["date"])
     results = []
@@ -233,7 +233,7 @@ def combine_windows(
                 inside[1].assign(**keys).reset_index(drop=True),
                 tuple(members),
                 left_out,
-                fallback,
+                sum(1 for day in fallback if window.start <= day.date() < window.end),
             )
         )
     return results
