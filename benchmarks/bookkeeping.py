@@ -7,7 +7,9 @@ Two single-run backfills, as the demo launches them (``execute_in_process`` with
   ``--start`` .. ``--end`` (default the bundled span 1999-01-04 .. 2018-12-31);
 - ``baselines``: ``baselines_job`` (every baseline family) over the monthly walk-forward windows
   ``--bt-start`` .. ``--bt-end`` (default 2010-01 .. 2018-12, nine years) for every target, on the warehouse the
-  market run built (``--jobs baselines`` alone still builds the market data first, unmeasured).
+  market run built (``--jobs baselines`` alone still builds the market data first, unmeasured);
+- ``floor``: the smallest run Dagster can make, one unpartitioned asset that does nothing, launched the same way:
+  the bookkeeping every run pays whatever it does.
 
 Each instance kind runs in a fresh Python process with a fresh ``FORGE_HOME`` (bundled source, MLflow and the
 warehouse under it) in a temporary folder:
@@ -22,7 +24,7 @@ Timers (wall clock, outermost call only): the instance's event log storage ``sto
 ``track_fits`` (MLflow logging and registration of every baseline fit). The instrumentation's own time (counting
 bytes) is subtracted from the wall time.
 
-    python benchmarks/bookkeeping.py [--instance sqlite|postgres|both] [--jobs market,baselines]
+    python benchmarks/bookkeeping.py [--instance sqlite|postgres|both] [--jobs market,baselines,floor]
         [--start 1999-01-04] [--end 2018-12-31] [--bt-start 2010-01-01] [--bt-end 2018-12-31]
         [--label NAME] [--out benchmarks/results/bookkeeping_NAME.json]
 """
@@ -51,6 +53,7 @@ POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 AIM = 0.20  # event writes should stay below this share of wall time
 # Settings passed from this process to the measured ones: the partition span, and Dagster's switch that writes one
 # ASSET_MATERIALIZATION_PLANNED event per asset for a ranged run instead of one per partition.
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 PASSED = ("FORGE_START_DATE", "FORGE_END_DATE", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS")
 
 
@@ -151,20 +154,14 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 
     model_forecasts.track_fits = timed_track_fits  # type: ignore[assignment]
 
-    def measure(job_name: str, first: str, last: str, partitions: int) -> dict[str, Any]:
+    def measure(job: Any, tags: dict[str, str], partitions: int) -> dict[str, Any]:
         timers.seconds.clear()
         timers.calls.clear()
         events.clear()
         by_type.clear()
         materialisation_bytes[0], overhead[0] = 0, 0.0
         started = time.perf_counter()
-        result = run_job(
-            defs.resolve_job_def(job_name),
-            instance,
-            run_config=QUIET,
-            tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
-            raise_on_error=False,
-        )
+        result = run_job(job, instance, run_config=QUIET, tags=tags, raise_on_error=False)
         wall = time.perf_counter() - started - overhead[0]
         steps = {
             s.step_key: round(s.end_time - s.start_time, 2)
@@ -173,8 +170,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
         }
         event_s = timers.seconds["event_writes"]
         return {
-            "job": job_name,
-            "range": [first, last],
+            "job": job.name,
+            "range": [tags.get(RANGE_START), tags.get(RANGE_END)],
             "partitions": partitions,
             "success": result.success,
             "wall_s": round(wall, 2),
@@ -196,23 +193,44 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
 
     first, last = str(args.start.year), str(args.end.year)
     years = len(market_years.get_partition_keys_in_range(PartitionKeyRange(first, last)))
-    market = measure(market_data_job.name, first, last, years)
+    market = measure(defs.resolve_job_def(market_data_job.name), span(first, last), years)
     if "market" in args.jobs:
         out.append(market)
     if "baselines" in args.jobs and market["success"]:
         names = [spec.name for spec in configured_targets()]
         window = "{}|{:%Y-%m}-01"
         months = (args.bt_end.year - args.bt_start.year) * 12 + args.bt_end.month - args.bt_start.month + 1
+        first_window, last_window = (
+            window.format(names[0], args.bt_start),
+            window.format(names[-1], args.bt_end),
+        )
         out.append(
             measure(
-                baselines_job.name,
-                window.format(names[0], args.bt_start),
-                window.format(names[-1], args.bt_end),
-                months * len(names),
+                defs.resolve_job_def(baselines_job.name), span(first_window, last_window), months * len(names)
             )
         )
+    if "floor" in args.jobs:
+        out.append(measure(nothing_job(), {}, 0))
     instance.dispose()
     return {"runs": out}
+
+
+def span(first: str, last: str) -> dict[str, str]:
+    """The tags of a single-run backfill of the partitions ``first`` .. ``last``."""
+    return {RANGE_START: first, RANGE_END: last}
+
+
+def nothing_job() -> Any:
+    """A job of one unpartitioned asset that does nothing."""
+    from dagster import Definitions, asset, define_asset_job
+
+    @asset
+    def nothing() -> None:
+        return None
+
+    return Definitions(assets=[nothing], jobs=[define_asset_job("nothing_job")]).resolve_job_def(
+        "nothing_job"
+    )
 
 
 @contextmanager
