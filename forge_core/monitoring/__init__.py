@@ -1,0 +1,1 @@
+"""Monitoring of published forecasts: scoring, degradation, drift, and champion / challenger decisions."""
