@@ -18,7 +18,7 @@ import logging
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,24 +195,59 @@ def log_fit(
 ) -> FitRecord:
     """Log one fitted model as a new run of ``target``'s experiment; the run is FAILED if logging fails (inside
     ``discard_on_failure`` it is then deleted with the rest of the block's runs)."""
+    window = {"window_start": window_start, "window_end": window_end, "trained_through": trained_through}
+    run_tags = {"family": model.family, "target": target, "symbol": symbol, **window}
+    params = flatten(model.params()) | {key: str(value) for key, value in window.items()}
+    params |= {"train_rows": str(train_rows)}
+    if features is not None:
+        params["n_features"] = str(len(features))
+    now = int(time.time() * 1000)
+    logged = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
+    for index, epoch in enumerate(epoch_history or []):
+        step = int(epoch.get("epoch", index))
+        logged += [Metric(f"epoch/{k}", float(v), now, step) for k, v in epoch.items() if k != "epoch"]
+
+    def write(folder: Path) -> None:
+        (folder / MODEL_ARTIFACT_DIR).mkdir()
+        model.save(folder / MODEL_ARTIFACT_DIR / MODEL_FILE)
+        if features is not None:
+            (folder / FEATURES_FILE).write_text(json.dumps(list(features), indent=1))
+
+    return log_run(
+        config,
+        target=target,
+        name=run_name(model.family, target, symbol, window_start),
+        tags=run_tags,
+        extra_tags=tags,
+        params=params,
+        metrics=logged,
+        artifacts=write,
+        code_version=code_version,
+    )
+
+
+def log_run(
+    config: TrackingConfig,
+    *,
+    target: str,
+    name: str,
+    tags: Mapping[str, Any],
+    extra_tags: Mapping[str, Any] | None,
+    params: Mapping[str, str],
+    metrics: Sequence[Metric],
+    artifacts: Callable[[Path], None],
+    code_version: str,
+) -> FitRecord:
+    """A new FINISHED run ``name`` of ``target``'s experiment: ``tags`` as ``forge.*`` tags (with the code version
+    and a fresh ``fit_id``), ``extra_tags`` as they are, params, metrics, and the files ``artifacts`` writes into a
+    folder, logged as the run's artifacts. The run is FAILED if logging fails."""
     client, store = tracking_client(config), config.tracking_uri
     exp_id = retrying(
         lambda: experiment_id(client, config, target), what="finding the experiment", store=store
     )
-    window = {"window_start": window_start, "window_end": window_end, "trained_through": trained_through}
-    run_tags = {
-        f"{TAG_PREFIX}{key}": str(value)
-        for key, value in {
-            "family": model.family,
-            "target": target,
-            "symbol": symbol,
-            **window,
-            "code_version": code_version,
-            "fit_id": uuid.uuid4().hex,
-        }.items()
-    }
-    run_tags |= {str(key): str(value) for key, value in (tags or {}).items()}
-    name = run_name(model.family, target, symbol, window_start)
+    described = {**tags, "code_version": code_version, "fit_id": uuid.uuid4().hex}
+    run_tags = {f"{TAG_PREFIX}{key}": str(value) for key, value in described.items()}
+    run_tags |= {str(key): str(value) for key, value in (extra_tags or {}).items()}
     run_id = retrying(
         lambda: (
             client.create_run(exp_id, tags=_truncate(run_tags, MAX_TAG_VAL_LENGTH), run_name=name).info.run_id
@@ -223,33 +258,14 @@ def log_fit(
     )
     note_run(client, store, run_id)
     try:
-        params = flatten(model.params()) | {key: str(value) for key, value in window.items()}
-        params |= {"train_rows": str(train_rows), "code_version": code_version}
-        if features is not None:
-            params["n_features"] = str(len(features))
-        now = int(time.time() * 1000)
-        logged = [Metric(key, float(value), now, 0) for key, value in metrics.items()]
-        for index, epoch in enumerate(epoch_history or []):
-            step = int(epoch.get("epoch", index))
-            logged += [Metric(f"epoch/{k}", float(v), now, step) for k, v in epoch.items() if k != "epoch"]
-        _log_batches(client, store, run_id, params, logged)
+        _log_batches(client, store, run_id, {**params, "code_version": code_version}, list(metrics))
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / MODEL_ARTIFACT_DIR
-            folder.mkdir()
-            model.save(folder / MODEL_FILE)
+            artifacts(Path(tmp))
             retrying(
-                lambda: client.log_artifacts(run_id, str(folder), MODEL_ARTIFACT_DIR),
-                what=f"logging the model of run {name}",
+                lambda: client.log_artifacts(run_id, tmp),
+                what=f"logging the artifacts of run {name}",
                 store=store,
             )
-            if features is not None:
-                listing = Path(tmp) / FEATURES_FILE
-                listing.write_text(json.dumps(list(features), indent=1))
-                retrying(
-                    lambda: client.log_artifact(run_id, str(listing)),
-                    what=f"logging the features of run {name}",
-                    store=store,
-                )
     except BaseException as error:
         _mark_failed(client, store, run_id, name, gone=isinstance(error, TrackingUnavailable))
         raise
