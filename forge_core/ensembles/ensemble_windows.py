@@ -145,7 +145,7 @@ def combine_symbol(
     forecasts = wide["forecast"][members]
     history = forecasts.index[forecasts.index < days[0]]
     complete = history[forecasts.loc[history].notna().all(axis=1).to_numpy()]
-    index = pd.DatetimeIndex(complete.append(days))
+    index = days if complete.empty else pd.DatetimeIndex(complete.append(days))
     realised = wide["realised"].reindex(index).astype(float)
     panel = MemberPanel(
         forecasts.loc[index].set_axis(index),

@@ -117,7 +117,6 @@ def forecast_window(
     runtime: Runtime | None = None,
 ) -> WindowResult:
     """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
-    task = ForecastTask(spec.horizon, spec.proxy)
     result = WindowResult(window, spec.name, family)
     for symbol, rows in panel.groupby("symbol", sort=True):
         history = rows[rows["date"] < pd.Timestamp(window.end)].reset_index(drop=True)
@@ -130,8 +129,9 @@ def forecast_window(
             continue
         started = time.perf_counter()
         fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), str(window.start))
-        model = create_model(family, task, fit_runtime, **(model_params or {}))
-        model.fit(train, train["target_value"], warm_start=(warm_starts or {}).get(str(symbol)))
+        model = fit_model(
+            train, spec, family, fit_runtime, model_params, (warm_starts or {}).get(str(symbol))
+        )
         forecast = model.forecast(history).take(in_window)
         trained_through = pd.Timestamp(train["realised_on"].max()).date()
         seconds = time.perf_counter() - started
@@ -139,6 +139,20 @@ def forecast_window(
             SymbolFit(str(symbol), len(train), trained_through, seconds, model.params(), model, forecast)
         )
     return result
+
+
+def fit_model(
+    train: pd.DataFrame,
+    spec: TargetSpec,
+    family: str,
+    runtime: Runtime,
+    model_params: Mapping[str, Any] | None = None,
+    warm_start: WarmStart | None = None,
+) -> VolatilityModel:
+    """A ``family`` model of ``spec`` fitted on ``train`` (purged rows of one symbol)."""
+    model = create_model(family, ForecastTask(spec.horizon, spec.proxy), runtime, **(model_params or {}))
+    model.fit(train, train["target_value"], warm_start=warm_start)
+    return model
 
 
 def inputs_digest(

@@ -1,0 +1,224 @@
+"""``FittedSet``: what the live registry versions and the daily forecasts publish from.
+
+A fitted set is one member (a model family, or an ensemble of families) of one target, fitted for every symbol on
+the rows realised by the close of ``as_of``, with the interval calibration of its out-of-sample forecasts at that
+day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model file per symbol) and loaded as
+one unit.
+
+A day's interval of a symbol scales its forecast by the calibrated log-score thresholds,
+:math:`[\\hat v_t e^{\\ell_p}, \\hat v_t e^{u_p}]` at level p, where :math:`\\ell_p, u_p` are the conformal
+thresholds of the symbol's own scores :math:`\\log(y_i/\\hat v_i)` realised by ``as_of`` (frozen until the next
+retraining; a drift in coverage is what the daily scores and their check watch for). An ensemble's forecast of a
+day is the weighted combination of its members' forecasts of that day with the weights learnt by ``as_of``,
+in levels or in logs as its combiner does; its quantiles combine the members' log quantiles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from forge_core.models import load_model
+from forge_core.models.base import Runtime, VolatilityModel
+from forge_core.quantiles import QUANTILE_COLUMNS
+
+SET_FILE = "fitted_set.json"
+MODELS_DIR = "models"
+MODEL_FILE = "model.json"
+FORMAT_VERSION = 1
+ENSEMBLE_PREFIX = "ensemble_"
+
+
+def bound_column(side: Literal["lower", "upper"], level: float) -> str:
+    """Column of an interval bound: ``lower_90`` for the lower bound of the 90% interval."""
+    return f"{side}_{100 * level:g}".replace(".", "_")
+
+
+@dataclass(frozen=True)
+class SymbolState:
+    """One symbol of a set: how much it was trained on, its log-score thresholds per level (lower, upper) and,
+    for an ensemble, its member weights."""
+
+    train_rows: int
+    trained_through: dt.date
+    log_lower: tuple[float, ...]
+    log_upper: tuple[float, ...]
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class FittedSet:
+    """A member of a target fitted for every symbol, with its interval calibration (see the module).
+
+    Parameters
+    ----------
+    target, horizon, proxy : str, int, str
+        The target's definition.
+    member : str
+        A family name, or ``ensemble_<combiner>``.
+    as_of : datetime.date
+        The day by whose close every training row and calibration score had realised.
+    levels : tuple of float
+        Central interval levels, increasing.
+    method : str
+        The conformal method of the calibration.
+    recent_qlike : float
+        Mean QLIKE of the member's out-of-sample forecasts over its last scored days before ``as_of``.
+    symbols : dict
+        Symbol -> ``SymbolState``.
+    models : dict
+        Symbol -> fitted model (a family's set; empty for an ensemble).
+    members : tuple of str
+        The families an ensemble combines (empty for a family).
+    space : {"level", "log"}
+        Where an ensemble combines.
+    """
+
+    target: str
+    horizon: int
+    proxy: str
+    member: str
+    as_of: dt.date
+    levels: tuple[float, ...]
+    method: str
+    recent_qlike: float
+    symbols: dict[str, SymbolState]
+    models: dict[str, VolatilityModel] = field(default_factory=dict)
+    members: tuple[str, ...] = ()
+    space: Literal["level", "log"] = "level"
+
+    def __post_init__(self) -> None:
+        if self.is_ensemble == bool(self.models) or self.is_ensemble != bool(self.members):
+            raise ValueError(f"{self.member}: a family's set holds models, an ensemble's its members")
+        if not self.is_ensemble and set(self.models) != set(self.symbols):
+            raise ValueError(
+                f"{self.member}: models of {sorted(self.models)} for symbols {sorted(self.symbols)}"
+            )
+
+    @property
+    def is_ensemble(self) -> bool:
+        return self.member.startswith(ENSEMBLE_PREFIX)
+
+    def forecast(self, histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+        """A family's forecast at the last row of each symbol's history (feature rows up to the day, oldest
+        first), with quantiles and calibrated bounds: columns ``symbol, date, forecast, q.., lower_.., upper_..``.
+        KeyError naming the symbols this set was not fitted for."""
+        if self.is_ensemble:
+            raise TypeError(f"{self.member} is an ensemble: combine its members' forecasts instead")
+        self._require(histories)
+        rows = [
+            self.models[s].forecast(h).take(np.array([len(h) - 1])).to_frame() for s, h in histories.items()
+        ]
+        return self._with_bounds(pd.concat(rows, ignore_index=True))
+
+    def combine(self, member_forecasts: pd.DataFrame) -> pd.DataFrame:
+        """An ensemble's forecast from its members' (``symbol, date, model, forecast, q..``, one day), in the
+        layout of ``forecast``. KeyError naming missing members or symbols."""
+        if not self.is_ensemble:
+            raise TypeError(f"{self.member} is a family: forecast from its models instead")
+        frames = []
+        for symbol, rows in member_forecasts.groupby("symbol", sort=True):
+            self._require({str(symbol): rows})
+            wide = rows.set_index("model")
+            missing = sorted(set(self.members) - set(wide.index))
+            if missing:
+                raise KeyError(f"{self.member}: no forecast of members {missing} for {symbol}")
+            weights = self.symbols[str(symbol)].weights
+            w = np.array([weights.get(m, 0.0) for m in self.members])
+            f = wide.loc[list(self.members), "forecast"].to_numpy(dtype=float)
+            combined = float(np.exp(w @ np.log(f)) if self.space == "log" else w @ f)
+            quantiles = {
+                c: float(np.exp(w @ np.log(wide.loc[list(self.members), c].to_numpy(dtype=float))))
+                for c in QUANTILE_COLUMNS
+            }
+            frames.append({"symbol": symbol, "date": rows["date"].iloc[0], "forecast": combined, **quantiles})
+        return self._with_bounds(pd.DataFrame(frames))
+
+    def _require(self, histories: Mapping[str, Any]) -> None:
+        unknown = sorted(set(histories) - set(self.symbols))
+        if unknown:
+            raise KeyError(
+                f"{self.member} ({self.target}, fitted {self.as_of}) has no model for {unknown}: a symbol without "
+                "history at the last retraining gets forecasts after the next one"
+            )
+
+    def _with_bounds(self, frame: pd.DataFrame) -> pd.DataFrame:
+        states = [self.symbols[str(s)] for s in frame["symbol"]]
+        f = frame["forecast"].to_numpy(dtype=float)
+        for i, level in enumerate(self.levels):
+            frame[bound_column("lower", level)] = f * np.exp([s.log_lower[i] for s in states])
+            frame[bound_column("upper", level)] = f * np.exp([s.log_upper[i] for s in states])
+        return frame
+
+    def save(self, folder: Path) -> None:
+        """Write the set into ``folder`` (created): ``fitted_set.json`` and ``models/<symbol>/model.json``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "format_version": FORMAT_VERSION,
+            **{k: getattr(self, k) for k in ("target", "horizon", "proxy", "member", "method", "space")},
+            "as_of": self.as_of.isoformat(),
+            "levels": list(self.levels),
+            "recent_qlike": self.recent_qlike,
+            "members": list(self.members),
+            "symbols": {
+                s: asdict(state) | {"trained_through": state.trained_through.isoformat()}
+                for s, state in self.symbols.items()
+            },
+        }
+        (folder / SET_FILE).write_text(json.dumps(doc, indent=1, allow_nan=False))
+        for symbol, model in self.models.items():
+            path = folder / MODELS_DIR / _safe(symbol) / MODEL_FILE
+            path.parent.mkdir(parents=True, exist_ok=True)
+            model.save(path)
+
+    @classmethod
+    def load(cls, folder: Path, runtime: Runtime | None = None) -> FittedSet:
+        """The set ``save`` wrote into ``folder``; ValueError on an unknown format version."""
+        doc = json.loads((folder / SET_FILE).read_text())
+        if doc.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{folder / SET_FILE}: format {doc.get('format_version')}, expected {FORMAT_VERSION}"
+            )
+        symbols = {
+            s: SymbolState(
+                int(v["train_rows"]),
+                dt.date.fromisoformat(v["trained_through"]),
+                tuple(v["log_lower"]),
+                tuple(v["log_upper"]),
+                dict(v["weights"]),
+            )
+            for s, v in doc["symbols"].items()
+        }
+        members = tuple(doc["members"])
+        models = (
+            {}
+            if members
+            else {s: load_model(folder / MODELS_DIR / _safe(s) / MODEL_FILE, runtime) for s in symbols}
+        )
+        return cls(
+            target=doc["target"],
+            horizon=int(doc["horizon"]),
+            proxy=doc["proxy"],
+            member=doc["member"],
+            as_of=dt.date.fromisoformat(doc["as_of"]),
+            levels=tuple(doc["levels"]),
+            method=doc["method"],
+            recent_qlike=float(doc["recent_qlike"]),
+            symbols=symbols,
+            models=models,
+            members=members,
+            space=doc["space"],
+        )
+
+
+def _safe(symbol: str) -> str:
+    """A folder name for a symbol, one per symbol (``^GSPC`` stays; a path separator is percent-encoded)."""
+    return quote(symbol, safe="^.-_=")

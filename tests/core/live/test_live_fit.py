@@ -1,0 +1,97 @@
+"""Live sets: fitted on rows realised by as_of only, calibrated from their own out-of-sample scores, saved and
+loaded as one unit; members without backtest forecasts left out with the windows to backfill."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme, fit_model, purged_training_rows
+from forge_core.live import FittedSet, LiveFit, LiveSettings, bound_column, fit_live
+from forge_core.models.base import Runtime
+from tests.core.live.conftest import AS_OF, SPEC
+
+SETTINGS = LiveSettings(AS_OF, ("har", "log_har", "garch"), ("equal", "stacking"))
+
+
+def live(conn: duckdb.DuckDBPyConnection, panel_end: dt.date, settings: LiveSettings = SETTINGS) -> LiveFit:
+    end = settings.as_of + dt.timedelta(days=1)
+    return fit_live(
+        load_panel(conn, SPEC, panel_end), load_member_history(conn, SPEC.name, end), SPEC, settings
+    )
+
+
+def test_every_backfilled_member_is_fitted_and_ranked(warehouse: duckdb.DuckDBPyConnection) -> None:
+    fit = live(warehouse, dt.date(2019, 1, 1))
+    members = [s.member for s in fit.sets]
+    assert sorted(members) == ["ensemble_equal", "ensemble_stacking", "har", "log_har"]
+    assert [s.recent_qlike for s in fit.sets] == sorted(s.recent_qlike for s in fit.sets)
+    assert "backfill its walk-forward windows up to 2017-12-29" in fit.left_out["garch"]
+    for fitted in fit.sets:
+        assert set(fitted.symbols) == {"^GSPC", "^IXIC"} and fitted.as_of == AS_OF
+        for state in fitted.symbols.values():
+            assert state.trained_through <= AS_OF
+            assert np.all(np.diff(state.log_lower) < 0) and np.all(np.diff(state.log_upper) > 0)
+            assert state.log_lower[-1] < 0 < state.log_upper[-1]
+            if fitted.is_ensemble:
+                assert sum(state.weights.values()) == pytest.approx(1.0)
+
+
+def test_rows_after_as_of_change_nothing(warehouse: duckdb.DuckDBPyConnection) -> None:
+    cut, full = live(warehouse, AS_OF + dt.timedelta(days=1)), live(warehouse, dt.date(2019, 1, 1))
+    for a, b in zip(cut.sets, full.sets, strict=True):
+        assert a.member == b.member and a.recent_qlike == b.recent_qlike and a.symbols == b.symbols
+        for symbol, model in a.models.items():
+            assert model.params() == b.models[symbol].params()
+
+
+def test_a_family_is_fitted_on_the_purged_rows(warehouse: duckdb.DuckDBPyConnection) -> None:
+    fitted = next(s for s in live(warehouse, dt.date(2019, 1, 1)).sets if s.member == "har")
+    panel = load_panel(warehouse, SPEC, dt.date(2019, 1, 1))
+    rows = panel[(panel["symbol"] == "^GSPC") & (panel["date"] <= pd.Timestamp(AS_OF))].reset_index(drop=True)
+    train = purged_training_rows(rows, AS_OF + dt.timedelta(days=1), TrainingScheme())
+    assert train["realised_on"].max() <= pd.Timestamp(AS_OF)
+    direct = fit_model(train, SPEC, "har", Runtime())
+    assert fitted.models["^GSPC"].params() == direct.params()
+    assert fitted.symbols["^GSPC"].train_rows == len(train)
+
+
+def test_a_set_round_trips_and_forecasts_with_its_bounds(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    fit = live(warehouse, dt.date(2019, 1, 1))
+    panel = load_panel(warehouse, SPEC, AS_OF + dt.timedelta(days=1))
+    histories = {str(s): rows.reset_index(drop=True) for s, rows in panel.groupby("symbol")}
+    family = next(s for s in fit.sets if s.member == "log_har")
+    family.save(tmp_path / "log_har")
+    loaded = FittedSet.load(tmp_path / "log_har")
+    before, after = family.forecast(histories), loaded.forecast(histories)
+    pd.testing.assert_frame_equal(before, after)
+    assert (before["date"] == pd.Timestamp(AS_OF)).all()
+    for level in family.levels:
+        low, high = before[bound_column("lower", level)], before[bound_column("upper", level)]
+        assert (low > 0).all() and (low < before["forecast"]).all() and (before["forecast"] < high).all()
+    members = pd.concat(
+        [s.forecast(histories).assign(model=s.member) for s in fit.sets if not s.is_ensemble],
+        ignore_index=True,
+    )
+    stacking = next(s for s in fit.sets if s.member == "ensemble_stacking")
+    stacking.save(tmp_path / "stacking")
+    combined = FittedSet.load(tmp_path / "stacking").combine(members)
+    low, high = members.groupby("symbol")["forecast"].min(), members.groupby("symbol")["forecast"].max()
+    assert combined["forecast"].between(low.to_numpy() - 1e-18, high.to_numpy() + 1e-18).all()
+    with pytest.raises(KeyError, match=re.escape("no model for ['^XYZ']")):
+        family.forecast({"^XYZ": histories["^GSPC"]})
+
+
+def test_nothing_to_fit_names_every_member(warehouse: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(ValueError, match=r"no member could be fitted.*garch:.*ewma:"):
+        live(warehouse, dt.date(2019, 1, 1), LiveSettings(AS_OF, ("garch", "ewma")))
