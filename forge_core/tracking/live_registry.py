@@ -1,0 +1,201 @@
+"""The live registry: one registered model per target (``volatilityforge-<target>``) whose versions are whole
+fitted sets (``forge_core.live.FittedSet``: every symbol, one family or ensemble, with its calibration).
+
+Aliases choose between them: ``champion`` (what the daily forecasts publish), ``challenger`` (the best of the
+latest retraining, waiting for its shadow-day test), ``previous_champion`` (for a rollback) and one
+``shadow_<member>`` per member of the latest retraining. Each version carries the set's tags (member, kind, as_of,
+recent QLIKE); every call rides out a restart of the store (``store_retry.retrying``)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
+
+from forge_core.live.fitted_set import FittedSet
+from forge_core.models.base import Runtime
+from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, log_run, tracking_client
+from forge_core.tracking.model_registry import CHALLENGER, CHAMPION, register_fit
+from forge_core.tracking.store_retry import retrying
+
+PREVIOUS_CHAMPION = "previous_champion"
+SHADOW_PREFIX = "shadow_"
+LIVE_PREFIX = "volatilityforge-"
+
+
+def live_model_name(target: str) -> str:
+    """The registered model of a target's live sets, e.g. ``volatilityforge-rv_5d``."""
+    return f"{LIVE_PREFIX}{target}"
+
+
+def shadow_alias(member: str) -> str:
+    """The alias of a member's latest set, e.g. ``shadow_lstm``."""
+    return f"{SHADOW_PREFIX}{member}"
+
+
+class MissingAlias(LookupError):
+    """An alias that points nowhere (never set, or its version deleted)."""
+
+
+@dataclass(frozen=True)
+class LoadedSet:
+    """A fitted set with the registry entry it came from."""
+
+    fitted: FittedSet
+    version: int
+    run_id: str
+    alias: str
+
+
+def register_set(config: TrackingConfig, fitted: FittedSet, code_version: str) -> int:
+    """Log ``fitted`` as a run of its target's experiment (the set folder as the run's ``model`` artifact) and
+    register it as a new version of the target's live model; returns the version number."""
+    as_of = fitted.as_of.isoformat()
+    record = log_run(
+        config,
+        target=fitted.target,
+        name=f"live-{fitted.member}-{fitted.target}-{as_of}",
+        tags={
+            "member": fitted.member,
+            "kind": "ensemble" if fitted.is_ensemble else "family",
+            "target": fitted.target,
+            "as_of": as_of,
+            "recent_qlike": f"{fitted.recent_qlike:.6g}",
+            "symbols": len(fitted.symbols),
+        },
+        extra_tags=None,
+        params={"method": fitted.method, "levels": ",".join(f"{v:g}" for v in fitted.levels)},
+        metrics=[],
+        artifacts=lambda folder: fitted.save(folder / MODEL_ARTIFACT_DIR),
+        code_version=code_version,
+    )
+    return register_fit(config, record, live_model_name(fitted.target))
+
+
+def aliases(config: TrackingConfig, target: str) -> dict[str, int]:
+    """Every alias of ``target``'s live model and its version ({} if the model is not registered yet)."""
+    client = tracking_client(config)
+    name = live_model_name(target)
+    try:
+        model = retrying(
+            lambda: client.get_registered_model(name), what=f"reading {name}", store=config.registry_uri
+        )
+    except MlflowException as error:
+        if error.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            return {}
+        raise
+    return {alias: int(version) for alias, version in model.aliases.items()}
+
+
+def point_alias(config: TrackingConfig, target: str, alias: str, version: int | None) -> None:
+    """Point ``alias`` of ``target``'s live model at ``version`` (None: remove the alias)."""
+    client, name = tracking_client(config), live_model_name(target)
+    if version is None:
+        retrying(
+            lambda: _delete_alias(config, name, alias),
+            what=f"removing {alias} of {name}",
+            store=config.registry_uri,
+        )
+        return
+    retrying(
+        lambda: client.set_registered_model_alias(name, alias, str(version)),
+        what=f"setting {alias} of {name}",
+        store=config.registry_uri,
+    )
+
+
+def _delete_alias(config: TrackingConfig, name: str, alias: str) -> None:
+    try:
+        tracking_client(config).delete_registered_model_alias(name, alias)
+    except MlflowException as error:
+        if error.error_code not in (
+            ErrorCode.Name(RESOURCE_DOES_NOT_EXIST),
+            ErrorCode.Name(INVALID_PARAMETER_VALUE),
+        ):
+            raise
+
+
+def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime | None = None) -> LoadedSet:
+    """The fitted set ``alias`` of ``target``'s live model points at. ``MissingAlias`` naming the alias, the
+    model and the aliases it has when it points nowhere (never set, or its version was deleted)."""
+    client, name = tracking_client(config), live_model_name(target)
+    try:
+        version = retrying(
+            lambda: client.get_model_version_by_alias(name, alias),
+            what=f"reading {name}@{alias}",
+            store=config.registry_uri,
+        )
+    except MlflowException as error:
+        if error.error_code not in (
+            ErrorCode.Name(RESOURCE_DOES_NOT_EXIST),
+            ErrorCode.Name(INVALID_PARAMETER_VALUE),
+        ):
+            raise
+        known = aliases(config, target)
+        raise MissingAlias(
+            f"{name} has no {alias!r} (its aliases: {known or 'none'}): run the retrain job for {target}"
+            + (" first" if alias == CHAMPION and not known else "")
+        ) from None
+    run_id = version.run_id
+    if run_id is None:
+        raise MissingAlias(f"{name}@{alias} (version {version.version}) has no run to load the set from")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = retrying(
+            lambda: client.download_artifacts(run_id, MODEL_ARTIFACT_DIR, tmp),
+            what=f"downloading {name}@{alias}",
+            store=config.tracking_uri,
+        )
+        fitted = FittedSet.load(Path(folder), runtime)
+    return LoadedSet(fitted, int(version.version), run_id, alias)
+
+
+def promote(config: TrackingConfig, target: str) -> dict[str, int]:
+    """The challenger becomes champion, the champion ``previous_champion``; returns the new aliases. LookupError
+    without a challenger."""
+    now = aliases(config, target)
+    if CHALLENGER not in now:
+        raise MissingAlias(
+            f"{live_model_name(target)} has no challenger to promote (aliases: {now or 'none'})"
+        )
+    if CHAMPION in now:
+        point_alias(config, target, PREVIOUS_CHAMPION, now[CHAMPION])
+    point_alias(config, target, CHAMPION, now[CHALLENGER])
+    point_alias(config, target, CHALLENGER, None)
+    return aliases(config, target)
+
+
+def rollback(config: TrackingConfig, target: str) -> dict[str, int]:
+    """``champion`` goes back to ``previous_champion``, and the demoted version becomes ``previous_champion`` (so
+    a second rollback undoes the first); returns the new aliases. LookupError without a previous champion."""
+    now = aliases(config, target)
+    if PREVIOUS_CHAMPION not in now or CHAMPION not in now:
+        raise MissingAlias(
+            f"{live_model_name(target)} has no previous champion to roll back to (aliases: {now or 'none'})"
+        )
+    point_alias(config, target, CHAMPION, now[PREVIOUS_CHAMPION])
+    point_alias(config, target, PREVIOUS_CHAMPION, now[CHAMPION])
+    return aliases(config, target)
+
+
+def assign_roles(
+    config: TrackingConfig, target: str, registered: list[tuple[FittedSet, int]]
+) -> dict[str, int]:
+    """After a retraining (``registered``: its sets and their versions, best recent QLIKE first): every set becomes
+    ``shadow_<member>`` (shadows of members it did not fit are removed); the best becomes ``challenger``, or
+    ``champion`` when the target has none yet. Returns the new aliases."""
+    if not registered:
+        raise ValueError(f"{target}: a retraining registered no set")
+    now = aliases(config, target)
+    fitted = {shadow_alias(s.member): version for s, version in registered}
+    for alias in now:
+        if alias.startswith(SHADOW_PREFIX) and alias not in fitted:
+            point_alias(config, target, alias, None)
+    for alias, version in fitted.items():
+        point_alias(config, target, alias, version)
+    best = registered[0][1]
+    point_alias(config, target, CHALLENGER if CHAMPION in now else CHAMPION, best)
+    return aliases(config, target)

@@ -1,0 +1,72 @@
+"""The live registry: fitted sets as versions of one model per target, roles by alias, promotion and rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+import pytest
+
+from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.forecasting.panel import load_panel
+from forge_core.live import LiveSettings, fit_live
+from forge_core.tracking import default_tracking_config, tracking_client
+from forge_core.tracking.live_registry import (
+    MissingAlias,
+    aliases,
+    assign_roles,
+    live_model_name,
+    load_set,
+    promote,
+    register_set,
+    rollback,
+)
+from tests.core.live.conftest import AS_OF, SPEC
+
+
+def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> None:
+    config = default_tracking_config()
+    end = AS_OF + dt.timedelta(days=1)
+    fit = fit_live(
+        load_panel(warehouse, SPEC, end),
+        load_member_history(warehouse, SPEC.name, end),
+        SPEC,
+        LiveSettings(AS_OF, ("har", "log_har"), ("equal",)),
+    )
+    with pytest.raises(MissingAlias, match="has no 'champion' .*run the retrain job for rv_1d first"):
+        load_set(config, SPEC.name, "champion")
+    first = [(s, register_set(config, s, "test")) for s in fit.sets]
+    roles = assign_roles(config, SPEC.name, first)
+    best = first[0]
+    assert roles["champion"] == best[1] and "challenger" not in roles
+    assert {a for a in roles if a.startswith("shadow_")} == {f"shadow_{s.member}" for s, _ in first}
+    loaded = load_set(config, SPEC.name, "champion")
+    assert loaded.version == best[1] and loaded.fitted.member == best[0].member
+    panel = load_panel(warehouse, SPEC, end)
+    histories = {str(s): rows.reset_index(drop=True) for s, rows in panel.groupby("symbol")}
+    if not loaded.fitted.is_ensemble:
+        pd.testing.assert_frame_equal(loaded.fitted.forecast(histories), best[0].forecast(histories))
+
+    second = [
+        (s, register_set(config, s, "test")) for s in fit.sets[1:]
+    ]  # a retraining without the best member
+    roles = assign_roles(config, SPEC.name, second)
+    assert roles["champion"] == best[1] and roles["challenger"] == second[0][1]
+    assert f"shadow_{best[0].member}" not in roles  # its member was not refitted
+
+    roles = promote(config, SPEC.name)
+    assert (
+        roles["champion"] == second[0][1]
+        and roles["previous_champion"] == best[1]
+        and "challenger" not in roles
+    )
+    roles = rollback(config, SPEC.name)
+    assert roles["champion"] == best[1] and roles["previous_champion"] == second[0][1]
+    with pytest.raises(MissingAlias, match="no challenger to promote"):
+        promote(config, SPEC.name)
+
+    tracking_client(config).delete_model_version(live_model_name(SPEC.name), str(best[1]))
+    assert "champion" not in aliases(config, SPEC.name)
+    with pytest.raises(MissingAlias, match="has no 'champion'"):
+        load_set(config, SPEC.name, "champion")
