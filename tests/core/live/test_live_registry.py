@@ -34,7 +34,7 @@ def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> N
         SPEC,
         LiveSettings(AS_OF, ("har", "log_har"), ("equal",)),
     )
-    with pytest.raises(MissingAlias, match="has no 'champion' .*run the retrain job for rv_1d first"):
+    with pytest.raises(MissingAlias, match=r"has no 'champion' .*run the retrain job for rv_1d first"):
         load_set(config, SPEC.name, "champion")
     first = [(s, register_set(config, s, "test")) for s in fit.sets]
     roles = assign_roles(config, SPEC.name, first)
