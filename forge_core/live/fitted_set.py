@@ -2,8 +2,8 @@
 
 A fitted set is one member (a model family, or an ensemble of families) of one target, fitted for every symbol on
 the rows realised by the close of ``as_of``, with the interval calibration of its out-of-sample forecasts at that
-day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model file per symbol) and loaded as
-one unit.
+day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model file per symbol; for an ensemble,
+its members' sets in ``members/``) and loaded as one unit.
 
 A day's interval of a symbol scales its forecast by the calibrated log-score thresholds,
 :math:`[\\hat v_t e^{\\ell_p}, \\hat v_t e^{u_p}]` at level p, where :math:`\\ell_p, u_p` are the conformal
@@ -32,6 +32,7 @@ from forge_core.quantiles import QUANTILE_COLUMNS
 
 SET_FILE = "fitted_set.json"
 MODELS_DIR = "models"
+MEMBERS_DIR = "members"
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
 ENSEMBLE_PREFIX = "ensemble_"
@@ -76,8 +77,8 @@ class FittedSet:
         Symbol -> ``SymbolState``.
     models : dict
         Symbol -> fitted model (a family's set; empty for an ensemble).
-    members : tuple of str
-        The families an ensemble combines (empty for a family).
+    member_sets : dict
+        Member name -> the family set an ensemble combines (empty for a family).
     space : {"level", "log"}
         Where an ensemble combines.
     """
@@ -92,11 +93,11 @@ class FittedSet:
     recent_qlike: float
     symbols: dict[str, SymbolState]
     models: dict[str, VolatilityModel] = field(default_factory=dict)
-    members: tuple[str, ...] = ()
+    member_sets: dict[str, FittedSet] = field(default_factory=dict)
     space: Literal["level", "log"] = "level"
 
     def __post_init__(self) -> None:
-        if self.is_ensemble == bool(self.models) or self.is_ensemble != bool(self.members):
+        if self.is_ensemble == bool(self.models) or self.is_ensemble != bool(self.member_sets):
             raise ValueError(f"{self.member}: a family's set holds models, an ensemble's its members")
         if not self.is_ensemble and set(self.models) != set(self.symbols):
             raise ValueError(
@@ -107,40 +108,35 @@ class FittedSet:
     def is_ensemble(self) -> bool:
         return self.member.startswith(ENSEMBLE_PREFIX)
 
-    def forecast(self, histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-        """A family's forecast at the last row of each symbol's history (feature rows up to the day, oldest
-        first), with quantiles and calibrated bounds: columns ``symbol, date, forecast, q.., lower_.., upper_..``.
-        KeyError naming the symbols this set was not fitted for."""
-        if self.is_ensemble:
-            raise TypeError(f"{self.member} is an ensemble: combine its members' forecasts instead")
-        self._require(histories)
-        rows = [
-            self.models[s].forecast(h).take(np.array([len(h) - 1])).to_frame() for s, h in histories.items()
-        ]
-        return self._with_bounds(pd.concat(rows, ignore_index=True))
+    @property
+    def members(self) -> tuple[str, ...]:
+        """The families an ensemble combines, in order (empty for a family)."""
+        return tuple(self.member_sets)
 
-    def combine(self, member_forecasts: pd.DataFrame) -> pd.DataFrame:
-        """An ensemble's forecast from its members' (``symbol, date, model, forecast, q..``, one day), in the
-        layout of ``forecast``. KeyError naming missing members or symbols."""
+    def forecast(self, histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+        """The forecast made at the last row of each symbol's history (feature rows up to the day, oldest first),
+        with quantiles and calibrated bounds: columns ``symbol, date, forecast, q.., lower_.., upper_..``.
+        KeyError naming the symbols this set was not fitted for."""
+        self._require(histories)
         if not self.is_ensemble:
-            raise TypeError(f"{self.member} is a family: forecast from its models instead")
-        frames = []
-        for symbol, rows in member_forecasts.groupby("symbol", sort=True):
-            self._require({str(symbol): rows})
-            wide = rows.set_index("model")
-            missing = sorted(set(self.members) - set(wide.index))
-            if missing:
-                raise KeyError(f"{self.member}: no forecast of members {missing} for {symbol}")
-            weights = self.symbols[str(symbol)].weights
-            w = np.array([weights.get(m, 0.0) for m in self.members])
-            f = wide.loc[list(self.members), "forecast"].to_numpy(dtype=float)
-            combined = float(np.exp(w @ np.log(f)) if self.space == "log" else w @ f)
-            quantiles = {
-                c: float(np.exp(w @ np.log(wide.loc[list(self.members), c].to_numpy(dtype=float))))
-                for c in QUANTILE_COLUMNS
-            }
-            frames.append({"symbol": symbol, "date": rows["date"].iloc[0], "forecast": combined, **quantiles})
-        return self._with_bounds(pd.DataFrame(frames))
+            rows = [
+                self.models[s].forecast(h).take(np.array([len(h) - 1])).to_frame()
+                for s, h in histories.items()
+            ]
+            return self._with_bounds(pd.concat(rows, ignore_index=True))
+        members = [self.member_sets[m].forecast(histories) for m in self.members]
+        out = members[0][["symbol", "date"]].copy()
+        weights = np.array(
+            [[self.symbols[str(s)].weights.get(m, 0.0) for m in self.members] for s in out["symbol"]]
+        )
+        f = np.column_stack([m["forecast"].to_numpy(dtype=float) for m in members])
+        out["forecast"] = (
+            np.exp((weights * np.log(f)).sum(1)) if self.space == "log" else (weights * f).sum(1)
+        )
+        for column in QUANTILE_COLUMNS:
+            q = np.column_stack([m[column].to_numpy(dtype=float) for m in members])
+            out[column] = np.exp((weights * np.log(q)).sum(1))
+        return self._with_bounds(out)
 
     def _require(self, histories: Mapping[str, Any]) -> None:
         unknown = sorted(set(histories) - set(self.symbols))
@@ -167,7 +163,6 @@ class FittedSet:
             "as_of": self.as_of.isoformat(),
             "levels": list(self.levels),
             "recent_qlike": self.recent_qlike,
-            "members": list(self.members),
             "symbols": {
                 s: asdict(state) | {"trained_through": state.trained_through.isoformat()}
                 for s, state in self.symbols.items()
@@ -178,6 +173,8 @@ class FittedSet:
             path = folder / MODELS_DIR / _safe(symbol) / MODEL_FILE
             path.parent.mkdir(parents=True, exist_ok=True)
             model.save(path)
+        for name, member in self.member_sets.items():
+            member.save(folder / MEMBERS_DIR / name)
 
     @classmethod
     def load(cls, folder: Path, runtime: Runtime | None = None) -> FittedSet:
@@ -197,7 +194,12 @@ class FittedSet:
             )
             for s, v in doc["symbols"].items()
         }
-        members = tuple(doc["members"])
+        members = doc["member"].startswith(ENSEMBLE_PREFIX)
+        member_sets = (
+            {p.name: cls.load(p, runtime) for p in sorted((folder / MEMBERS_DIR).iterdir())}
+            if members
+            else {}
+        )
         models = (
             {}
             if members
@@ -214,7 +216,7 @@ class FittedSet:
             recent_qlike=float(doc["recent_qlike"]),
             symbols=symbols,
             models=models,
-            members=members,
+            member_sets=member_sets,
             space=doc["space"],
         )
 

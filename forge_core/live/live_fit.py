@@ -11,7 +11,7 @@ members' over the days they all forecast, which gives both its calibration and i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,11 +80,11 @@ def fit_live(
             )
         except NotEnoughHistory as why:
             result.left_out[family] = str(why)
-    families = [s.member for s in result.sets]
+    families = {s.member: s for s in result.sets}
     for name in settings.combiners:
         model = ensemble_model(name)
         if len(families) < 2:
-            result.left_out[model] = f"needs two fitted families, has {families}"
+            result.left_out[model] = f"needs two fitted families, has {list(families)}"
             continue
         try:
             result.sets.append(_fit_ensemble(history, spec, name, families, settings, context))
@@ -145,11 +145,11 @@ def _fit_ensemble(
     history: pd.DataFrame,
     spec: TargetSpec,
     name: str,
-    families: Sequence[str],
+    families: Mapping[str, FittedSet],
     settings: LiveSettings,
     context: pd.DataFrame | None,
 ) -> FittedSet:
-    members = history[history["model"].isin(families)]
+    members = history[history["model"].isin(list(families))]
     first = members.groupby("model")["date"].min().max()  # the first day every member forecast
     end = settings.as_of + dt.timedelta(days=1)
     if pd.isna(first) or first.date() >= end:
@@ -162,7 +162,7 @@ def _fit_ensemble(
             spec.name,
             spec.horizon,
             [DateWindow(first.date(), end)],
-            families,
+            list(families),
             context=context,
         )
     except MissingMembers as error:
@@ -175,7 +175,7 @@ def _fit_ensemble(
     states = {}
     for symbol, rows in oos.groupby("symbol", sort=True):
         log_lower, log_upper = _thresholds(rows, spec.horizon, settings)
-        if log_lower is None or log_upper is None:
+        if log_lower is None or log_upper is None or any(symbol not in s.symbols for s in families.values()):
             continue
         mine = last_weights[last_weights["symbol"] == symbol]
         states[str(symbol)] = SymbolState(
@@ -197,7 +197,7 @@ def _fit_ensemble(
         method=settings.method,
         recent_qlike=_recent_qlike(oos[oos["symbol"].isin(list(states))], settings.recent_days),
         symbols=states,
-        members=tuple(families),
+        member_sets=dict(families),
         space=combiner.space,
     )
 

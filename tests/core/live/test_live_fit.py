@@ -79,15 +79,15 @@ def test_a_set_round_trips_and_forecasts_with_its_bounds(
     for level in family.levels:
         low, high = before[bound_column("lower", level)], before[bound_column("upper", level)]
         assert (low > 0).all() and (low < before["forecast"]).all() and (before["forecast"] < high).all()
-    members = pd.concat(
-        [s.forecast(histories).assign(model=s.member) for s in fit.sets if not s.is_ensemble],
-        ignore_index=True,
-    )
+    members = [s.forecast(histories) for s in fit.sets if not s.is_ensemble]
     stacking = next(s for s in fit.sets if s.member == "ensemble_stacking")
     stacking.save(tmp_path / "stacking")
-    combined = FittedSet.load(tmp_path / "stacking").combine(members)
-    low, high = members.groupby("symbol")["forecast"].min(), members.groupby("symbol")["forecast"].max()
-    assert combined["forecast"].between(low.to_numpy() - 1e-18, high.to_numpy() + 1e-18).all()
+    reloaded = FittedSet.load(tmp_path / "stacking")
+    assert reloaded.members == ("har", "log_har")
+    combined = reloaded.forecast(histories)
+    pd.testing.assert_frame_equal(combined, stacking.forecast(histories))
+    f = pd.concat([m["forecast"] for m in members], axis=1)
+    assert combined["forecast"].between(f.min(axis=1) * (1 - 1e-12), f.max(axis=1) * (1 + 1e-12)).all()
     with pytest.raises(KeyError, match=re.escape("no model for ['^XYZ']")):
         family.forecast({"^XYZ": histories["^GSPC"]})
 
