@@ -7,6 +7,7 @@ that ``forge_core.warehouse.sql_files`` expands from ``QUANTILE_LEVELS``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -19,6 +20,19 @@ def quantile_label(level: float) -> str:
 
 
 QUANTILE_COLUMNS: list[str] = [quantile_label(level) for level in QUANTILE_LEVELS]
+
+# Central coverages of the conformal intervals by default, and those the daily forecasts publish.
+INTERVAL_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+
+
+def bound_column(side: Literal["lower", "upper"], level: float) -> str:
+    """Column of an interval bound: ``lower_90`` for the lower bound of the 90% interval."""
+    return f"{side}_{100 * level:g}".replace(".", "_")
+
+
+BOUND_COLUMNS: list[str] = [
+    bound_column(side, level) for level in INTERVAL_LEVELS for side in ("lower", "upper")
+]
 
 
 def checked_levels(levels: Sequence[float]) -> np.ndarray:

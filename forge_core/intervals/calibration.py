@@ -12,9 +12,9 @@ from forge_core.intervals.calibrated_intervals import Intervals
 from forge_core.intervals.feedback import run_delayed
 from forge_core.intervals.interval_methods import method_class
 from forge_core.intervals.log_scores import ScoreSides
-from forge_core.quantiles import checked_levels
+from forge_core.quantiles import INTERVAL_LEVELS, checked_levels
 
-DEFAULT_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+DEFAULT_LEVELS: tuple[float, ...] = INTERVAL_LEVELS
 # Days before the first interval: one trading year of realised scores.
 DEFAULT_MIN_SCORES = 250
 

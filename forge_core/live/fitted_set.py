@@ -28,7 +28,7 @@ import pandas as pd
 
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
-from forge_core.quantiles import QUANTILE_COLUMNS
+from forge_core.quantiles import QUANTILE_COLUMNS, bound_column
 
 SET_FILE = "fitted_set.json"
 MODELS_DIR = "models"
@@ -36,11 +36,6 @@ MEMBERS_DIR = "members"
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
 ENSEMBLE_PREFIX = "ensemble_"
-
-
-def bound_column(side: Literal["lower", "upper"], level: float) -> str:
-    """Column of an interval bound: ``lower_90`` for the lower bound of the 90% interval."""
-    return f"{side}_{100 * level:g}".replace(".", "_")
 
 
 @dataclass(frozen=True)

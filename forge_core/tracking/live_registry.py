@@ -15,6 +15,7 @@ from pathlib import Path
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 
+from forge_core.live.daily_publication import PublishedSet, strongest_roles
 from forge_core.live.fitted_set import FittedSet
 from forge_core.models.base import Runtime
 from forge_core.tracking.config import TrackingConfig
@@ -199,3 +200,20 @@ def assign_roles(
     best = registered[0][1]
     point_alias(config, target, CHALLENGER if CHAMPION in now else CHAMPION, best)
     return aliases(config, target)
+
+
+def published_sets(config: TrackingConfig, target: str, runtime: Runtime | None = None) -> list[PublishedSet]:
+    """Every version an alias of ``target``'s live model points at, loaded once, with its strongest role (see
+    ``daily_publication``). ``MissingAlias`` when there is no champion."""
+    now = aliases(config, target)
+    if CHAMPION not in now:
+        raise MissingAlias(
+            f"{live_model_name(target)} has no 'champion' (its aliases: {now or 'none'}): run the retrain job for "
+            f"{target} first"
+        )
+    by_version = {version: alias for alias, version in sorted(now.items(), reverse=True)}
+    return [
+        PublishedSet(loaded.fitted, loaded.version, loaded.run_id, role)
+        for version, role in strongest_roles(now).items()
+        for loaded in [load_set(config, target, by_version[version], runtime)]
+    ]

@@ -7,6 +7,9 @@ Quantile columns are declared once, in ``forge_core.quantiles``; SQL files name 
 - ``/*quantile_columns_ddl*/``: ``q05 DOUBLE NOT NULL, q10 DOUBLE NOT NULL, ...``
 - ``/*quantile_sum*/``: ``q05 + q10 + ...`` (finite only when every quantile is)
 - ``/*quantiles_ascending*/``: ``q05 <= q10 AND q10 <= ...``
+
+and the published interval bounds (``forge_core.quantiles.BOUND_COLUMNS``: ``lower_50, upper_50, ...``) through
+``/*bound_columns*/`` and ``/*bound_columns_ddl*/``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import itertools
 from functools import cache
 from pathlib import Path
 
-from forge_core.quantiles import QUANTILE_COLUMNS
+from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 QUANTILE_MARKERS = {
@@ -23,6 +26,8 @@ QUANTILE_MARKERS = {
     "/*quantile_columns_ddl*/": ", ".join(f"{q} DOUBLE NOT NULL" for q in QUANTILE_COLUMNS),
     "/*quantile_sum*/": " + ".join(QUANTILE_COLUMNS),
     "/*quantiles_ascending*/": " AND ".join(f"{a} <= {b}" for a, b in itertools.pairwise(QUANTILE_COLUMNS)),
+    "/*bound_columns*/": ", ".join(BOUND_COLUMNS),
+    "/*bound_columns_ddl*/": ", ".join(f"{b} DOUBLE NOT NULL" for b in BOUND_COLUMNS),
 }
 
 

@@ -15,8 +15,9 @@ import pytest
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, fit_model, purged_training_rows
-from forge_core.live import FittedSet, LiveFit, LiveSettings, bound_column, fit_live
+from forge_core.live import FittedSet, LiveFit, LiveSettings, fit_live
 from forge_core.models.base import Runtime
+from forge_core.quantiles import bound_column
 from tests.core.live.conftest import AS_OF, SPEC
 
 SETTINGS = LiveSettings(AS_OF, ("har", "log_har", "garch"), ("equal", "stacking"))

@@ -1,0 +1,133 @@
+"""The daily forecasts of one day: what every live set of a target forecasts at that day's close.
+
+Every version the target's live model has an alias for publishes once, under its strongest role (``champion`` >
+``challenger`` > ``shadow``: previous champion and the ``shadow_<member>`` sets). Nothing is fitted: each set
+forecasts from its saved models and frozen calibration. A symbol with features that day but no model in the
+champion (it appeared after the last retraining) is skipped and named; it gets forecasts after the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from forge_core.forecasting.panel import load_panel
+from forge_core.live.fitted_set import FittedSet
+from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.partition_writes import replace_keyed
+
+CHAMPION_ROLE, CHALLENGER_ROLE, SHADOW_ROLE = "champion", "challenger", "shadow"
+ROLE_RANK = {CHAMPION_ROLE: 0, CHALLENGER_ROLE: 1, SHADOW_ROLE: 2}
+DAILY_FORECAST_COLUMNS = [
+    "symbol", "as_of", "target", "model", "role", "model_version", "run_id", "fitted_as_of", "forecast",
+    *QUANTILE_COLUMNS, *BOUND_COLUMNS, "created_at",
+]  # fmt: skip
+
+
+class NoFeatures(LookupError):
+    """A day without daily features for the target's symbols: nothing can be published for it."""
+
+
+@dataclass(frozen=True)
+class PublishedSet:
+    """A live set with the registry entry and role it publishes under."""
+
+    fitted: FittedSet
+    version: int
+    run_id: str
+    role: str
+
+
+def role_of(alias: str) -> str:
+    """The publishing role of an alias: champion, challenger, or shadow (every other alias)."""
+    return alias if alias in (CHAMPION_ROLE, CHALLENGER_ROLE) else SHADOW_ROLE
+
+
+def strongest_roles(aliases: dict[str, int]) -> dict[int, str]:
+    """Version -> the strongest role among its aliases."""
+    roles: dict[int, str] = {}
+    for alias, version in aliases.items():
+        role = role_of(alias)
+        if version not in roles or ROLE_RANK[role] < ROLE_RANK[roles[version]]:
+            roles[version] = role
+    return roles
+
+
+@dataclass
+class Publication:
+    """One day's rows of ``daily_forecasts`` for one target, and the symbols skipped (symbol -> why)."""
+
+    target: str
+    day: dt.date
+    rows: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def day_histories(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date) -> dict[str, pd.DataFrame]:
+    """Per symbol with a feature row dated ``day``, its feature rows up to ``day`` (oldest first). ``NoFeatures``
+    naming the day and the last day with features when no symbol has any that day."""
+    panel = load_panel(conn, spec, day + dt.timedelta(days=1))
+    present = set(panel.loc[panel["date"] == pd.Timestamp(day), "symbol"])
+    if not present:
+        last = panel["date"].max()
+        raise NoFeatures(
+            f"{spec.name}: no daily features on {day} (last day with features: "
+            f"{last.date() if pd.notna(last) else 'none'}); ingest that day and build its features first"
+        )
+    return {
+        str(symbol): rows.reset_index(drop=True)
+        for symbol, rows in panel[panel["symbol"].isin(present)].groupby("symbol", sort=True)
+    }
+
+
+def publish_day(
+    histories: dict[str, pd.DataFrame], spec: TargetSpec, day: dt.date, sets: list[PublishedSet]
+) -> Publication:
+    """The rows every set in ``sets`` (one of them the champion) publishes for ``day``."""
+    champion = [s for s in sets if s.role == CHAMPION_ROLE]
+    if len(champion) != 1:
+        raise ValueError(f"{spec.name}: publishing needs exactly one champion, got {len(champion)}")
+    known = champion[0].fitted.symbols
+    skipped = {
+        s: f"no model yet: not in the champion fitted {champion[0].fitted.as_of}; forecasts after the next retraining"
+        for s in histories
+        if s not in known
+    }
+    created_at = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    frames = []
+    for published in sorted(sets, key=lambda s: (ROLE_RANK[s.role], s.version)):
+        mine = {s: h for s, h in histories.items() if s in published.fitted.symbols and s not in skipped}
+        if not mine:
+            continue
+        frame = published.fitted.forecast(mine).rename(columns={"date": "as_of"})
+        frames.append(
+            frame.assign(
+                target=spec.name,
+                model=published.fitted.member,
+                role=published.role,
+                model_version=published.version,
+                run_id=published.run_id,
+                fitted_as_of=pd.Timestamp(published.fitted.as_of),
+                created_at=created_at,
+            )
+        )
+    rows = pd.concat(frames, ignore_index=True)[DAILY_FORECAST_COLUMNS]
+    stale = rows[rows["as_of"] != pd.Timestamp(day)]
+    if not stale.empty:
+        raise ValueError(f"{spec.name}: forecasts dated {stale['as_of'].iloc[0]} while publishing {day}")
+    return Publication(spec.name, day, rows, skipped)
+
+
+def write_day(conn: duckdb.DuckDBPyConnection, day: dt.date, publications: list[Publication]) -> int:
+    """Replace every row of ``daily_forecasts`` dated ``day`` by the publications' (every target of the day), in
+    one transaction: a failed run leaves the day as it was."""
+    if any(p.day != day for p in publications):
+        raise ValueError(f"publications of {sorted({p.day for p in publications})} written as {day}")
+    rows = pd.concat([p.rows for p in publications], ignore_index=True)
+    return replace_keyed(conn, {"as_of": day}, {"daily_forecasts": rows.assign(as_of=rows["as_of"].dt.date)})[
+        0
+    ]

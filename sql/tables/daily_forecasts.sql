@@ -1,0 +1,18 @@
+-- Forecasts published at the close of `as_of` for the mean variance over the next h trading days, by every live
+-- fitted set of the target (the registry version `model_version` of `volatilityforge-<target>`, logged in MLflow run
+-- `run_id`): the champion, the challenger and the shadows (`role`), with quantiles and the calibrated bounds of each
+-- central interval (lower_50 ... upper_95). A daily_forecasts partition (as_of) owns its rows for every target.
+CREATE TABLE IF NOT EXISTS daily_forecasts (
+    symbol        VARCHAR   NOT NULL,
+    as_of         DATE      NOT NULL,
+    target        VARCHAR   NOT NULL,
+    model         VARCHAR   NOT NULL,
+    role          VARCHAR   NOT NULL,
+    model_version INTEGER   NOT NULL,
+    run_id        VARCHAR   NOT NULL,
+    fitted_as_of  DATE      NOT NULL,
+    forecast      DOUBLE    NOT NULL,
+    /*quantile_columns_ddl*/,  -- q05 ... q95: forge_core.quantiles.QUANTILE_LEVELS
+    /*bound_columns_ddl*/,     -- lower_50, upper_50, ...: forge_core.quantiles.INTERVAL_LEVELS
+    created_at    TIMESTAMP NOT NULL
+);

@@ -1,0 +1,62 @@
+"""Daily publication: every aliased set forecasts the day once under its strongest role; re-running a day
+replaces its rows; a day without features or a symbol without a model is named, nothing guessed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.forecasting.panel import load_panel
+from forge_core.live import LiveSettings, fit_live
+from forge_core.live.daily_publication import NoFeatures, day_histories, publish_day, write_day
+from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
+from forge_core.tracking import default_tracking_config
+from forge_core.tracking.live_registry import assign_roles, published_sets, register_set
+from tests.core.live.conftest import AS_OF, SPEC
+
+DAY = dt.date(2018, 1, 3)
+
+
+def test_a_day_is_published_by_every_role_and_replaced_on_rerun(warehouse: duckdb.DuckDBPyConnection) -> None:
+    config = default_tracking_config()
+    end = AS_OF + dt.timedelta(days=1)
+    fit = fit_live(
+        load_panel(warehouse, SPEC, end),
+        load_member_history(warehouse, SPEC.name, end),
+        SPEC,
+        LiveSettings(AS_OF, ("har", "log_har"), ("equal",)),
+    )
+    for _ in range(2):  # two retrainings: a champion, then a challenger beside it
+        roles = assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
+    sets = published_sets(config, SPEC.name)
+    assert len(sets) == len(set(roles.values()))  # every aliased version once
+    assert sorted(s.role for s in sets).count("champion") == 1 and any(s.role == "challenger" for s in sets)
+
+    histories = day_histories(warehouse, SPEC, DAY)
+    publication = publish_day(histories, SPEC, DAY, sets)
+    rows = publication.rows
+    assert len(rows) == 2 * len(sets) and set(rows["symbol"]) == {"^GSPC", "^IXIC"}
+    assert (rows["as_of"].dt.date == DAY).all() and (rows["fitted_as_of"].dt.date == AS_OF).all()
+    assert rows[[*QUANTILE_COLUMNS, *BOUND_COLUMNS, "forecast"]].gt(0).all().all()
+    assert (rows["lower_95"] <= rows["lower_50"]).all() and (rows["upper_50"] <= rows["upper_95"]).all()
+    champion = rows[rows["role"] == "champion"]
+    assert champion["model_version"].nunique() == 1 and champion["model"].iloc[0] == fit.sets[0].member
+
+    for _ in range(2):
+        written = write_day(warehouse, DAY, [publication])
+    stored = warehouse.execute("SELECT count(*) FROM daily_forecasts WHERE as_of = ?", [DAY]).fetchone()
+    assert written == len(rows) and stored == (len(rows),)
+
+    newcomer = {**histories, "^NEW": histories["^GSPC"].assign(symbol="^NEW")}
+    skipped = publish_day(newcomer, SPEC, DAY, sets)
+    assert "^NEW" in skipped.skipped and "^NEW" not in set(skipped.rows["symbol"])
+
+
+def test_a_day_without_features_is_refused_with_the_last_one(warehouse: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(
+        NoFeatures, match=r"no daily features on 2018-01-06 \(last day with features: 2018-01-05\)"
+    ):
+        day_histories(warehouse, SPEC, dt.date(2018, 1, 6))
