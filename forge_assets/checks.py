@@ -56,6 +56,15 @@ DAILY_FEATURES_QUALITY = QualityCheck(
     "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
 )
 TARGETS_QUALITY = QualityCheck("targets", "Target values are finite and non-negative.")
+MARKET_CLOSE_QUALITY = QualityCheck(
+    "market_close",
+    "The day's bars, features and realised targets pass the checks of raw_prices, daily_features and targets.",
+)
+DAILY_FORECASTS_QUALITY = QualityCheck(
+    "daily_forecasts",
+    "Published forecasts, quantiles and bounds finite and positive, quantiles not crossing, each level's interval "
+    "inside the next wider one, every set once per symbol, no model fitted after the day, a champion per target.",
+)
 
 
 def forecasts_quality_check(family: str) -> QualityCheck:

@@ -31,6 +31,7 @@ from forge_assets.checks import (
 from forge_assets.partitions import market_years, partition_dates
 from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
 from forge_core.data.schema import DataProblem, MarketDataError
+from forge_core.data.validation import CheckedBars
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetConflict, build_targets, configured_targets
@@ -122,6 +123,30 @@ def plausibility_result(flagged: Sequence[DataProblem]) -> AssetCheckResult:
     )
 
 
+def validated_bars(
+    context: AssetExecutionContext, market_data: MarketDataResource, window: DateWindow
+) -> CheckedBars:
+    """The source's bars of ``window``, validated; a refusal naming the problem, or the source's span when it has
+    no bars there (nothing is written either way)."""
+    try:
+        checked = market_data.load(window)
+    except MarketDataError as error:
+        raise refuse(error) from None
+    if checked.flagged:
+        context.log.warning(f"{len(checked.flagged)} implausible bars stored (plausibility mode 'flag')")
+    if checked.bars.empty:
+        span = market_data.available_span()
+        held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
+        raise refuse(
+            ValueError(
+                f"the '{market_data.source}' source has no bars for {window.start} .. {window.end} (exclusive): "
+                f"{held}. Nothing was written; choose partitions inside that range."
+            )
+        ) from None
+    context.log.info(f"{len(checked.bars)} validated bars from source '{market_data.source}'")
+    return checked
+
+
 class IngestionConfig(Config):
     """How a delivery may change what is stored."""
 
@@ -150,26 +175,8 @@ def raw_prices(
     market_data: MarketDataResource,
     warehouse: WarehouseResource,
 ) -> MaterializeResult:
-    window = partition_dates(context)
-    try:
-        checked = market_data.load(window)
-    except MarketDataError as error:
-        raise refuse(error) from None
+    checked = validated_bars(context, market_data, partition_dates(context))
     bars = checked.bars
-    if checked.flagged:
-        context.log.warning(
-            f"raw_prices: {len(checked.flagged)} implausible bars stored (plausibility mode 'flag')"
-        )
-    if bars.empty:
-        span = market_data.available_span()
-        held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
-        raise refuse(
-            ValueError(
-                f"the '{market_data.source}' source has no bars for {window.start} .. {window.end} (exclusive): "
-                f"{held}. Nothing was written; choose partitions inside that range."
-            )
-        ) from None
-    context.log.info(f"raw_prices: {len(bars)} validated bars from source '{market_data.source}'")
     done: list[Ingestion] = []
 
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:

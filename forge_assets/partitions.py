@@ -11,6 +11,10 @@
   through the last month that FORGE_END_DATE completes (or the last complete month before today).
 - ``target_partitions``: one static partition per configured forecast target (FORGE_TARGETS).
 - ``model_partitions``: target x walk-forward window, for the models.
+- ``live_days``: one partition per weekday of the live path (daily forecasts, scores, drift reports), from
+  FORGE_LIVE_START_DATE (default: the first day of FORGE_END_DATE's month, or of this year when it is unset: set it
+  in production) through FORGE_END_DATE, or through today when unset (today's partition exists before its close,
+  for the evening schedule). A weekday without trading (a holiday) has no bars: its runs skip it.
 
 Partitions should span the data: the UI counts every partition, so partitions past the data's last day (or
 before its first) can never be filled and a fully built warehouse would not show 100%. With a source that ends
@@ -83,6 +87,33 @@ walk_forward_windows = walk_forward_partitions(
 target_partitions = StaticPartitionsDefinition([spec.name for spec in configured_targets()])
 
 model_partitions = MultiPartitionsDefinition({"target": target_partitions, "window": walk_forward_windows})
+
+
+def configured_live_start(end: dt.date | None) -> dt.date:
+    """FORGE_LIVE_START_DATE (``YYYY-MM-DD``), else the first day of ``end``'s month, else of this year."""
+    value = os.environ.get("FORGE_LIVE_START_DATE", "").strip()
+    if value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"FORGE_LIVE_START_DATE must be a date as YYYY-MM-DD, got {value!r}") from None
+    return end.replace(day=1) if end is not None else dt.date.today().replace(month=1, day=1)
+
+
+def live_days_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:
+    """Weekdays from ``start`` through ``end`` (inclusive), or through today when None."""
+    weekdays = {"cron_schedule": "0 0 * * 1-5", "start": start.isoformat(), "fmt": "%Y-%m-%d"}
+    if end is None:
+        return TimeWindowPartitionsDefinition(**weekdays, end_offset=1)
+    return TimeWindowPartitionsDefinition(**weekdays, end=(end + dt.timedelta(days=1)).isoformat())
+
+
+live_days = live_days_partitions(configured_live_start(configured_end()), configured_end())
+
+
+def partition_days(context: AssetExecutionContext) -> list[dt.date]:
+    """The weekdays of the run's live-day partitions, in order."""
+    return [dt.date.fromisoformat(key) for key in context.partition_keys]
 
 
 def partition_dates(context: AssetExecutionContext) -> DateWindow:

@@ -11,6 +11,7 @@ from forge_jobs.console_logger import forge_console_logger
 from forge_jobs.domains import (
     backtest_definitions,
     ensembles_definitions,
+    live_definitions,
     market_data_definitions,
     models_definitions,
     tuning_definitions,
@@ -29,6 +30,7 @@ def build_definitions() -> Definitions:
         tuning_definitions(families),
         ensembles_definitions([*ensembles, intervals]),
         backtest_definitions([*families.forecasts.values(), *ensembles], intervals),
+        live_definitions(families),
         Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
     )
 

@@ -9,13 +9,18 @@ from dagster import AssetsDefinition, Definitions
 
 from forge_assets import market_data
 from forge_assets.backtest_report import backtest_report_asset
+from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.live_models import live_models_asset
+from forge_assets.market_close import market_close
 from forge_assets.model_families import FamilyAssets
 from forge_jobs.jobs import (
     backtest_report_job,
     baselines_job,
+    daily_job,
     deep_models_job,
     ensembles_job,
     market_data_job,
+    retrain_job,
     tuning_job,
 )
 
@@ -46,3 +51,11 @@ def ensembles_definitions(ensembles: Sequence[AssetsDefinition]) -> Definitions:
 def backtest_definitions(forecasts: Sequence[AssetsDefinition], intervals: AssetsDefinition) -> Definitions:
     """The report over every family's and ensemble's forecasts and their intervals."""
     return Definitions(assets=[backtest_report_asset(forecasts, intervals)], jobs=[backtest_report_job])
+
+
+def live_definitions(families: FamilyAssets) -> Definitions:
+    """The live path: live models per target, and the day's close with its published forecasts."""
+    return Definitions(
+        assets=[live_models_asset(list(families.forecasts.values())), market_close, daily_forecasts],
+        jobs=[retrain_job, daily_job],
+    )

@@ -5,6 +5,7 @@ from dagster import AssetSelection, define_asset_job
 from forge_assets.backtest_report import GROUP as BACKTEST
 from forge_assets.ensemble_forecasts import GROUP as ENSEMBLES
 from forge_assets.hyperparameters import GROUP as TUNING
+from forge_assets.live_models import GROUP as LIVE
 from forge_assets.market_data import GROUP as MARKET_DATA
 from forge_assets.prediction_intervals import GROUP as INTERVALS
 
@@ -54,4 +55,22 @@ backtest_report_job = define_asset_job(
     name="backtest_report_job",
     selection=AssetSelection.groups(BACKTEST),
     description="Score every stored out-of-sample forecast against the realised targets.",
+)
+
+retrain_job = define_asset_job(
+    name="retrain_job",
+    selection=AssetSelection.assets("live_models"),
+    description=(
+        "Fit every family and ensemble of a target on all rows realised by the last close, register each as a "
+        "version of volatilityforge-<target> and give it its role (challenger, shadows; champion on the first run)."
+    ),
+)
+
+daily_job = define_asset_job(
+    name="daily_job",
+    selection=AssetSelection.groups(LIVE) - AssetSelection.assets("live_models"),
+    description=(
+        "The day's close: ingest its bars, build its features and realised targets, then publish every live set's "
+        "forecasts with intervals (one partition per weekday)."
+    ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,9 @@ from pathlib import Path
 import pandas as pd
 import psycopg2
 import pytest
+
+# Live-day partitions are fixed when forge_assets is imported; in tests they span the test markets (2016 on).
+os.environ.setdefault("FORGE_LIVE_START_DATE", "2016-01-04")
 
 from forge_core.data.bundled import BundledSource
 from forge_core.date_window import DateWindow

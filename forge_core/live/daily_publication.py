@@ -67,6 +67,15 @@ class Publication:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
+    """The last day with daily features; NoFeatures if there is none."""
+    found = conn.execute("SELECT max(date) FROM daily_features").fetchone()
+    if found is None or found[0] is None:
+        raise NoFeatures("daily_features is empty: ingest market data and build its features first")
+    day: dt.date = found[0]
+    return day
+
+
 def day_histories(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date) -> dict[str, pd.DataFrame]:
     """Per symbol with a feature row dated ``day``, its feature rows up to ``day`` (oldest first). ``NoFeatures``
     naming the day and the last day with features when no symbol has any that day."""

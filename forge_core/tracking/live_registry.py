@@ -9,6 +9,8 @@ recent QLIKE); every call rides out a restart of the store (``store_retry.retryi
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,6 +182,18 @@ def rollback(config: TrackingConfig, target: str) -> dict[str, int]:
     point_alias(config, target, CHAMPION, now[PREVIOUS_CHAMPION])
     point_alias(config, target, PREVIOUS_CHAMPION, now[CHAMPION])
     return aliases(config, target)
+
+
+@contextmanager
+def roles_kept_on_failure(config: TrackingConfig, target: str) -> Iterator[None]:
+    """If the block raises, every alias of ``target``'s live model is put back as it was before the block."""
+    before = aliases(config, target)
+    try:
+        yield
+    except BaseException:
+        for alias in set(aliases(config, target)) | set(before):
+            point_alias(config, target, alias, before.get(alias))
+        raise
 
 
 def assign_roles(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -79,3 +80,9 @@ def forecasts_quality(
         "skipped": list(skipped),
     }
     return QualityReport(_counts(conn, "checks/forecasts_quality.sql", params))
+
+
+def daily_forecasts_quality(conn: duckdb.DuckDBPyConnection, day: dt.date) -> dict[str, int]:
+    """One day of published forecasts: finite, positive, non-crossing, nested intervals, once per set, from models
+    fitted by the day, and a champion for every target published."""
+    return _counts(conn, "checks/daily_forecasts_quality.sql", {"day": day})

@@ -9,7 +9,8 @@ Quantile columns are declared once, in ``forge_core.quantiles``; SQL files name 
 - ``/*quantiles_ascending*/``: ``q05 <= q10 AND q10 <= ...``
 
 and the published interval bounds (``forge_core.quantiles.BOUND_COLUMNS``: ``lower_50, upper_50, ...``) through
-``/*bound_columns*/`` and ``/*bound_columns_ddl*/``.
+``/*bound_columns*/``, ``/*bound_columns_ddl*/``, ``/*bound_sum*/`` and ``/*bounds_nested*/`` (each level's
+interval inside the next wider one).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import itertools
 from functools import cache
 from pathlib import Path
 
-from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
+from forge_core.quantiles import BOUND_COLUMNS, INTERVAL_LEVELS, QUANTILE_COLUMNS, bound_column
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 QUANTILE_MARKERS = {
@@ -28,6 +29,14 @@ QUANTILE_MARKERS = {
     "/*quantiles_ascending*/": " AND ".join(f"{a} <= {b}" for a, b in itertools.pairwise(QUANTILE_COLUMNS)),
     "/*bound_columns*/": ", ".join(BOUND_COLUMNS),
     "/*bound_columns_ddl*/": ", ".join(f"{b} DOUBLE NOT NULL" for b in BOUND_COLUMNS),
+    "/*bound_sum*/": " + ".join(BOUND_COLUMNS),
+    "/*bounds_nested*/": " AND ".join(
+        f"{a} <= {b}"
+        for a, b in itertools.pairwise(
+            [bound_column("lower", v) for v in reversed(INTERVAL_LEVELS)]
+            + [bound_column("upper", v) for v in INTERVAL_LEVELS]
+        )
+    ),
 }
 
 

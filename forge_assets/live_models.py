@@ -1,0 +1,175 @@
+"""Live models, one partition per target: every family and ensemble fitted on all rows realised by the last day
+with features (or a configured day), registered as versions of ``volatilityforge-<target>`` and given their roles.
+
+Walk-forward partitions are whole past months; a retraining in the middle of a month belongs here. The fit reads
+what it needs from the warehouse, closes it, then fits (nothing holds the DuckDB file while training); the
+registrations and aliases of a failed retraining are undone, so the registry stays as it was.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetsDefinition, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
+
+from forge_assets.market_data import OWNERS, refuse, targets
+from forge_assets.partitions import target_partitions
+from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY
+from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX
+from forge_core.forecasting.forecast_store import load_context, load_member_history
+from forge_core.forecasting.panel import load_panel
+from forge_core.forecasting.walk_forward import TrainingScheme
+from forge_core.intervals.interval_methods import INTERVAL_METHODS
+from forge_core.live import LiveSettings, fit_live
+from forge_core.live.daily_publication import last_feature_day
+from forge_core.models import MODEL_REGISTRY
+from forge_core.targets import configured_targets
+from forge_core.tracking import code_version, discard_on_failure
+from forge_core.tracking.live_registry import (
+    assign_roles,
+    live_model_name,
+    register_set,
+    roles_kept_on_failure,
+)
+from forge_core.tuning.tuned_params import tuned_params_for
+from forge_resources import ComputeResource, MlflowResource, WarehouseResource
+
+GROUP = "live"
+
+
+class LiveConfig(Config):
+    """What a retraining fits, and on which day's data."""
+
+    families: list[str] = Field(
+        default_factory=list,
+        description="Families to fit; empty: every family with walk-forward forecasts in the store.",
+    )
+    combiners: list[str] = Field(
+        default_factory=lambda: list(COMBINER_REGISTRY),
+        description="Ensembles to fit over the fitted families (registered combiner names).",
+    )
+    as_of: str = Field(
+        default="", description="YYYY-MM-DD: fit on rows realised by this close; empty: last day."
+    )
+    method: str = Field(default="pid", description="Conformal method of the intervals: split, aci or pid.")
+    recent_days: int = Field(
+        default=250, description="Scored days of out-of-sample QLIKE that rank the members."
+    )
+    min_train_rows: int = Field(
+        default=250, description="Fewer realised rows than this: the symbol is skipped."
+    )
+
+
+def _settings(config: LiveConfig, as_of: dt.date, families: list[str]) -> LiveSettings:
+    unknown = sorted(set(config.families) - set(MODEL_REGISTRY)) + sorted(
+        set(config.combiners) - set(COMBINER_REGISTRY)
+    )
+    if unknown or config.method not in INTERVAL_METHODS:
+        raise refuse(
+            ValueError(
+                f"unknown {unknown or config.method!r}: families {sorted(MODEL_REGISTRY)}, combiners "
+                f"{sorted(COMBINER_REGISTRY)}, methods {sorted(INTERVAL_METHODS)}"
+            )
+        )
+    return LiveSettings(
+        as_of,
+        tuple(families),
+        tuple(config.combiners),
+        TrainingScheme(min_rows=config.min_train_rows),
+        method=config.method,
+        recent_days=config.recent_days,
+    )
+
+
+def materialize_live(
+    context: AssetExecutionContext,
+    config: LiveConfig,
+    warehouse: WarehouseResource,
+    tracking: MlflowResource,
+    compute: ComputeResource,
+) -> MaterializeResult:
+    spec = next(s for s in configured_targets() if s.name == context.partition_key)
+    with warehouse.open(read_only=True) as conn:
+        as_of = dt.date.fromisoformat(config.as_of) if config.as_of else last_feature_day(conn)
+        end = as_of + dt.timedelta(days=1)
+        panel, history = load_panel(conn, spec, end), load_member_history(conn, spec.name, end)
+        features = load_context(conn, CONTEXT_COLUMNS, end)
+        stored = sorted(m for m in history["model"].unique() if not str(m).startswith(ENSEMBLE_PREFIX))
+        families = config.families or stored
+        params = {f: tuned_params_for(conn, f, spec.name, end) for f in families}
+    settings = _settings(config, as_of, families)
+    context.log.info(
+        f"{spec.name}: fitting {', '.join(families)} and {len(settings.combiners)} ensembles, as of {as_of}"
+    )
+    try:
+        fit = fit_live(
+            panel,
+            history,
+            spec,
+            settings,
+            context=features,
+            runtime=compute.runtime(),
+            model_params={f: p for f, p in params.items() if p},
+        )
+    except ValueError as error:
+        raise refuse(error) from None
+    for member, why in fit.left_out.items():
+        context.log.warning(f"{spec.name}: {member} left out: {why}")
+    config_tracking = tracking.config()
+    with roles_kept_on_failure(config_tracking, spec.name), discard_on_failure():
+        registered = []
+        for fitted in fit.sets:
+            registered.append((fitted, register_set(config_tracking, fitted, code_version())))
+            context.log.info(f"{spec.name}: {fitted.member} registered as version {registered[-1][1]}")
+        roles = assign_roles(config_tracking, spec.name, registered)
+    table = pd.DataFrame(
+        [
+            {
+                "member": fitted.member,
+                "version": version,
+                "recent_qlike": round(fitted.recent_qlike, 4),
+                "symbols": len(fitted.symbols),
+                "aliases": ", ".join(sorted(a for a, n in roles.items() if n == version)),
+            }
+            for fitted, version in registered
+        ]
+    )
+    return MaterializeResult(
+        metadata={
+            "as_of": str(as_of),
+            "registered_model": live_model_name(spec.name),
+            "champion": roles.get("champion"),
+            "challenger": roles.get("challenger", "none"),
+            "sets": MetadataValue.md(table.to_markdown(index=False)),
+            "left_out": MetadataValue.json(fit.left_out),
+            "dagster/row_count": len(registered),
+        }
+    )
+
+
+def live_models_asset(forecasts: list[AssetsDefinition]) -> AssetsDefinition:
+    """The ``live_models`` asset, downstream of the targets and of every family's walk-forward forecasts."""
+
+    @asset(
+        name="live_models",
+        partitions_def=target_partitions,
+        deps=[targets, *forecasts],
+        group_name=GROUP,
+        owners=OWNERS,
+        kinds={"python", "mlflow"},
+        description=(
+            "Every family and ensemble of a target fitted on all rows realised by the last day with features, "
+            "calibrated on its own out-of-sample scores, registered as a version of volatilityforge-<target>: the "
+            "best recent out-of-sample QLIKE becomes challenger (champion on the first run), every set a shadow."
+        ),
+    )
+    def live_models(
+        context: AssetExecutionContext,
+        config: LiveConfig,
+        warehouse: WarehouseResource,
+        tracking: MlflowResource,
+        compute: ComputeResource,
+    ) -> MaterializeResult:
+        return materialize_live(context, config, warehouse, tracking, compute)
+
+    return live_models

@@ -1,0 +1,73 @@
+"""The market close of a live day: the day's bars ingested, its features and the targets it realises built.
+
+The history path owns market data by calendar year (``raw_prices -> daily_features -> targets``); the live path
+needs a day as its unit, and Dagster jobs cannot mix partition definitions, so the daily job starts here. It runs
+the very same forge_core builds over the day's window (each a transaction replacing only that window's rows), so
+the rows it writes are those a re-run of the year would write: the two paths never disagree.
+"""
+
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+
+from forge_assets.checks import MARKET_CLOSE_QUALITY
+from forge_assets.live_models import GROUP
+from forge_assets.market_data import OWNERS, IngestionConfig, refuse, validated_bars
+from forge_assets.partitions import live_days, partition_dates
+from forge_core.data.ingestion import IngestionRefused, ingest_bars
+from forge_core.features.daily import build_daily_features
+from forge_core.targets import TargetConflict, build_targets, configured_targets
+from forge_core.warehouse.quality import daily_features_quality, raw_prices_quality, targets_quality
+from forge_resources import MarketDataResource, WarehouseResource
+
+
+@asset(
+    partitions_def=live_days,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="warehouse",
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"duckdb", "sql"},
+    check_specs=[MARKET_CLOSE_QUALITY.spec()],
+    description=(
+        "The day's bars from the market data source, validated and ingested, its daily features and the targets "
+        "it realises: the rows the yearly market-data assets hold for that day, built the same way."
+    ),
+)
+def market_close(
+    context: AssetExecutionContext,
+    config: IngestionConfig,
+    market_data: MarketDataResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    window = partition_dates(context)
+    bars = validated_bars(context, market_data, window).bars
+    specs = configured_targets()
+    with warehouse.open() as conn:
+        try:
+            ingestion = ingest_bars(conn, bars, window, allow_shrink=config.allow_shrink)
+            features = build_daily_features(conn, window)
+            realised = build_targets(conn, window, specs)
+        except (IngestionRefused, TargetConflict) as error:
+            raise refuse(error) from None
+        defects = {
+            **{f"raw_prices_{k}": v for k, v in raw_prices_quality(conn, window).counts.items()},
+            **{f"daily_features_{k}": v for k, v in daily_features_quality(conn, window).counts.items()},
+            **{
+                f"targets_{k}": v
+                for k, v in targets_quality(conn, window, [(s.name, s.horizon) for s in specs]).counts.items()
+            },
+        }
+    context.log.info(f"market_close [{window.start}, {window.end}): {ingestion.describe()}")
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": features,
+            "window": f"[{window.start}, {window.end})",
+            "bars": len(bars),
+            "symbols": int(bars["symbol"].nunique()),
+            "last_day": str(bars["date"].max().date()),
+            "targets_realised": realised,
+            "ingestion": MetadataValue.json(
+                {name: getattr(ingestion, name) for name in ("added", "replaced", "removed", "kept")}
+            ),
+        },
+        check_results=[MARKET_CLOSE_QUALITY.result(defects)],
+    )

@@ -1,0 +1,81 @@
+"""The live path through real Dagster runs: baselines backfilled, live models fitted and registered with their
+roles, then a day's close ingested and every live set's forecasts published, checked and replaced on re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, instance_for_test, materialize
+
+from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.live_models import live_models_asset
+from forge_assets.market_close import market_close
+from forge_core.tracking import default_tracking_config
+from forge_core.tracking.live_registry import aliases
+from forge_core.warehouse.connection import open_warehouse
+from forge_resources import MarketDataResource
+from tests.assets.test_baselines import BY_NAME, check_results, resources, run
+
+FAMILIES = ("har", "log_har", "ewma")
+MEMBERS = [BY_NAME[f"{family}_forecasts"] for family in FAMILIES]
+LIVE = live_models_asset(MEMBERS)
+AS_OF, DAY = "2019-06-28", "2019-07-01"
+MARKET = MarketDataResource(
+    source="synthetic", synthetic_symbols=2, synthetic_seed=7, synthetic_start="2016-01-04"
+)
+
+
+def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
+    config = {"families": list(FAMILIES), "combiners": ["equal", "stacking"], "as_of": AS_OF}
+    return materialize(
+        [LIVE],
+        instance=instance,
+        resources=resources(warehouse),
+        partition_key=target,
+        run_config={"ops": {"live_models": {"config": config}}},
+        raise_on_error=False,
+    ).success
+
+
+def publish(instance: DagsterInstance, warehouse: Path, day: str = DAY):  # type: ignore[no-untyped-def]
+    return materialize(
+        [market_close, daily_forecasts],
+        instance=instance,
+        resources={**resources(warehouse), "market_data": MARKET},
+        partition_key=day,
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture
+def backfilled(market: Path) -> Path:
+    with instance_for_test() as instance:
+        assert run(instance, MEMBERS, market, "rv_1d|2018-01-01", "rv_22d|2019-06-01").success
+    return market
+
+
+def test_retrain_then_publish_a_day(backfilled: Path) -> None:
+    with instance_for_test() as instance:
+        failed = publish(instance, backfilled)
+        assert not failed.success  # no champion yet: nothing published
+        assert "run the retrain job for rv_1d first" in str(
+            failed.get_step_failure_events()[0].event_specific_data
+        )
+        for target in ("rv_1d", "rv_5d", "rv_22d"):
+            assert fit_live(instance, backfilled, target)
+            roles = aliases(default_tracking_config(), target)
+            assert "champion" in roles and {f"shadow_{f}" for f in FAMILIES} <= set(roles)
+        result = publish(instance, backfilled)
+        assert result.success and set(check_results(result).values()) == {True}
+        with open_warehouse(backfilled, read_only=True) as conn:
+            rows = conn.execute("SELECT * FROM daily_forecasts ORDER BY ALL").df()
+        assert set(rows["as_of"].astype(str)) == {DAY} and set(rows["target"]) == {"rv_1d", "rv_5d", "rv_22d"}
+        assert (
+            rows.groupby(["target", "symbol"])["role"].apply(lambda r: (r == "champion").sum()) == 1
+        ).all()
+        assert (rows["fitted_as_of"].astype(str) == AS_OF).all()
+        assert publish(instance, backfilled).success  # the same day again: replaced, never doubled
+        with open_warehouse(backfilled, read_only=True) as conn:
+            again = conn.execute("SELECT count(*) FROM daily_forecasts").fetchone()
+        assert again == (len(rows),)
