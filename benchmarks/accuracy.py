@@ -10,11 +10,11 @@ days (forge_core.backtest.report) and prints one table per target, the wall time
 
 ``--models`` may name ensembles beside the families (``ensemble_<combiner>``, e.g. ``ensemble_stacking``); an
 ensemble's members are the families listed. Ensembles and conformal intervals learn from the members' forecasts
-before the test period, so with ensembles the members are walked from ``--warmup-years`` before ``--test-start``
-(scores still cover the test period only). Every model (ensembles included) gets conformal intervals by every
-method; their coverage, mean log width and Winkler score join its metrics (``coverage_90%_aci``, ...), with the
-worst calendar year's coverage (``worst_year_coverage_90%_aci``). Ensembles also get the DM p-value against the
-best single model (``dm_p_vs_best_single``).
+before the test period, so with ensembles the members are walked (and the ensembles combined) from
+``--warmup-years`` before ``--test-start`` (scores still cover the test period only). Every model (ensembles
+included) gets conformal intervals by every method; their coverage, mean log width and Winkler score join its
+metrics (``coverage_90%_aci``, ...), with the worst calendar year's coverage (``worst_year_coverage_90%_aci``).
+Ensembles also get the DM p-value against the best single model (``dm_p_vs_best_single``).
 
 ``--members-cache DIR`` keeps each member's walked forecasts (and the seconds the walk took) in DIR, keyed by the
 run's data, windows and settings and by the code the members depend on (every ``forge_core`` module but the
@@ -31,7 +31,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
+import torch
 from tqdm import tqdm
 
 from forge_core.backtest.interval_report import IntervalReport, evaluate_intervals
@@ -65,6 +66,9 @@ TABLE_COLUMNS = ["model", "n", "qlike", "qlike_ratio", "mse_ratio", "dm_p_vs_har
                  "reducible_qlike", "coverage_80%", "coverage_90%"]  # fmt: skip
 HISTORY_START = dt.date(1990, 1, 1)
 T = TypeVar("T")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# Relative cost of a combiner on the recorded backtest: the costliest are started first on the workers.
+COMBINE_COST = {"meta": 5, "regime": 4, "best_recent": 4, "stacking": 2, "online": 1}
 # forge_core packages the members' forecasts do not depend on (left out of the members cache key)
 NOT_MEMBER_CODE = ("ensembles", "intervals", "backtest")
 
@@ -155,7 +159,6 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
     model's intervals; score all of them on the same days."""
     specs = tuple(TargetSpec(f"rv_{h}d", int(h), args.proxy) for h in args.horizons.split(","))
     make_windows = monthly_windows if args.refit == "monthly" else yearly_windows
-    windows = make_windows(args.test_start, args.test_end)
     families, combiners = split_models(args.models)
     first = (
         args.test_start.replace(year=args.test_start.year - args.warmup_years)
@@ -168,35 +171,56 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
         conn.execute(ddl)
     build_market_tables(conn, load_bars(args), specs)
     context = load_context(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
-    histories = {
-        spec: walk_members(args, conn, spec, families, make_windows(first, args.test_end), timings)
-        for spec in specs
-    }
-    with worker_pool(args.jobs) as pool:
-        started = time.perf_counter()
-        tasks = [(histories[s], name, s, windows, families, context) for s in specs for name in combiners]
-        combined = run_tasks(pool, ensemble_rows, tasks)
-        timings.combining = time.perf_counter() - started
-        every = {
-            spec: pd.concat(
-                [histories[spec], *combined[i * len(combiners) : (i + 1) * len(combiners)]], ignore_index=True
-            )
-            for i, spec in enumerate(specs)
-        }
-        started = time.perf_counter()
-        series = [
-            (rows, spec.name, spec.horizon, windows)
-            for spec in specs
-            for _, rows in every[spec].groupby("model")
-        ]
-        intervals = run_tasks(pool, window_intervals, series)
-        timings.calibrating = time.perf_counter() - started
+    member_windows = make_windows(first, args.test_end)
+    histories = {spec: walk_members(args, conn, spec, families, member_windows, timings) for spec in specs}
+    with worker_pool(
+        args.jobs
+    ) as pool:  # ensembles over the members' windows too: their intervals need history
+        every, intervals = combine_and_calibrate(
+            pool, histories, combiners, member_windows, families, context, timings
+        )
     scored = [every[s].assign(target=s.name, horizon=s.horizon, proxy=s.proxy) for s in specs]
     realised = pd.concat(scored, ignore_index=True)
     in_test = realised["date"].between(pd.Timestamp(args.test_start), pd.Timestamp(args.test_end))
     realised = realised[in_test & realised["realised"].notna()]
     truth = realised[["symbol", "date", "target", "realised"]].drop_duplicates(["symbol", "date", "target"])
     return evaluate_backtest(realised), evaluate_intervals(pd.concat(intervals), truth), realised, timings
+
+
+def combine_and_calibrate(
+    pool: Executor,
+    histories: dict[TargetSpec, pd.DataFrame],
+    combiners: list[str],
+    windows: list[DateWindow],
+    families: list[str],
+    context: pd.DataFrame,
+    timings: Timings,
+) -> tuple[dict[TargetSpec, pd.DataFrame], list[pd.DataFrame]]:
+    """Every target's ensembles and every model's intervals on ``pool``: the costliest combiners first, the
+    members' intervals beside them, each ensemble's intervals as soon as it is combined. ``timings`` gets the
+    wall time until the last ensemble (``combining``) and until the last interval (``calibrating``), both from the
+    same start."""
+    started = time.perf_counter()
+    combining = {
+        pool.submit(ensemble_rows, histories[spec], name, spec, windows, families, context): spec
+        for name in sorted(combiners, key=lambda n: COMBINE_COST.get(n, 0), reverse=True)
+        for spec in histories
+    }
+    calibrating = [
+        pool.submit(window_intervals, rows, spec.name, spec.horizon, windows)
+        for spec, history in histories.items()
+        for _, rows in history.groupby("model")
+    ]
+    combined: dict[TargetSpec, list[pd.DataFrame]] = {spec: [] for spec in histories}
+    for future in as_completed(combining):
+        spec, rows = combining[future], future.result()
+        combined[spec].append(rows)
+        calibrating.append(pool.submit(window_intervals, rows, spec.name, spec.horizon, windows))
+    timings.combining = time.perf_counter() - started
+    intervals = [future.result() for future in calibrating]
+    timings.calibrating = time.perf_counter() - started
+    every = {spec: pd.concat([histories[spec], *combined[spec]], ignore_index=True) for spec in histories}
+    return every, intervals
 
 
 def walk_members(
@@ -239,25 +263,39 @@ def walk_members(
     return pd.concat(members, ignore_index=True)
 
 
+class InlineExecutor(Executor):
+    """Runs each task when it is submitted, in this process (``--jobs 1``)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
 @contextmanager
-def worker_pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
-    """``jobs`` started and warmed-up worker processes (None for one job: work runs in this process)."""
+def worker_pool(jobs: int) -> Iterator[Executor]:
+    """``jobs`` started worker processes with one thread each, or this process for one job."""
     if jobs <= 1:
-        yield None
+        yield InlineExecutor()
         return
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-        # every worker started (importing this script's modules takes seconds) before the clock runs
-        list(pool.map(time.sleep, [0.5] * jobs))
-        yield pool
-
-
-def run_tasks(
-    pool: ProcessPoolExecutor | None, work: Callable[..., T], tasks: list[tuple[Any, ...]]
-) -> list[T]:
-    """``work(*task)`` of every task, in order, on the pool's workers or here."""
-    if pool is None:
-        return [work(*task) for task in tasks]
-    return [future.result() for future in [pool.submit(work, *task) for task in tasks]]
+    threads = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(
+        dict.fromkeys(THREAD_VARIABLES, "1")
+    )  # one thread per worker: jobs workers on jobs cores
+    spawn = get_context("spawn")
+    try:
+        with ProcessPoolExecutor(
+            jobs, mp_context=spawn, initializer=torch.set_num_threads, initargs=(1,)
+        ) as pool:
+            # every worker started (importing this script's modules takes seconds) before the clock runs
+            list(pool.map(time.sleep, [0.5] * jobs))
+            yield pool
+    finally:
+        for name, value in threads.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def members_key(args: argparse.Namespace, windows: list[DateWindow]) -> str:
@@ -351,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\nwall time: {wall:.1f} s for {len(realised):,} scored forecasts")
     print(
-        f"members walked in {timings.members:.1f} s; ensembles combined in {timings.combining:.1f} s; intervals "
-        f"calibrated in {timings.calibrating:.1f} s"
+        f"members walked in {timings.members:.1f} s; on {args.jobs} worker(s), from one start: ensembles combined "
+        f"after {timings.combining:.1f} s, every interval calibrated after {timings.calibrating:.1f} s"
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
