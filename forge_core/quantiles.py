@@ -52,3 +52,11 @@ def central_bands(levels: Sequence[float] = QUANTILE_LEVELS) -> dict[str, tuple[
         f"{100 * nominal:g}%": (quantile_label(low), quantile_label(high), nominal)
         for nominal, low, high in bands
     }
+
+
+def covered_column(level: float) -> str:
+    """Column saying whether the central interval at ``level`` covered the realisation: ``covered_90``."""
+    return f"covered_{100 * level:g}".replace(".", "_")
+
+
+COVERED_COLUMNS: list[str] = [covered_column(level) for level in INTERVAL_LEVELS]

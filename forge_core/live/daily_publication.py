@@ -23,7 +23,7 @@ from forge_core.warehouse.partition_writes import replace_keyed
 CHAMPION_ROLE, CHALLENGER_ROLE, SHADOW_ROLE = "champion", "challenger", "shadow"
 ROLE_RANK = {CHAMPION_ROLE: 0, CHALLENGER_ROLE: 1, SHADOW_ROLE: 2}
 DAILY_FORECAST_COLUMNS = [
-    "symbol", "as_of", "target", "model", "role", "model_version", "run_id", "fitted_as_of", "forecast",
+    "symbol", "as_of", "target", "model", "role", "model_version", "run_id", "fitted_as_of", "fitted_qlike", "forecast",
     *QUANTILE_COLUMNS, *BOUND_COLUMNS, "created_at",
 ]  # fmt: skip
 
@@ -121,6 +121,7 @@ def publish_day(
                 model_version=published.version,
                 run_id=published.run_id,
                 fitted_as_of=pd.Timestamp(published.fitted.as_of),
+                fitted_qlike=published.fitted.recent_qlike,
                 created_at=created_at,
             )
         )

@@ -10,7 +10,7 @@ Quantile columns are declared once, in ``forge_core.quantiles``; SQL files name 
 
 and the published interval bounds (``forge_core.quantiles.BOUND_COLUMNS``: ``lower_50, upper_50, ...``) through
 ``/*bound_columns*/``, ``/*bound_columns_ddl*/``, ``/*bound_sum*/`` and ``/*bounds_nested*/`` (each level's
-interval inside the next wider one).
+interval inside the next wider one); whether each interval covered, through ``/*covered_columns_ddl*/``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ import itertools
 from functools import cache
 from pathlib import Path
 
-from forge_core.quantiles import BOUND_COLUMNS, INTERVAL_LEVELS, QUANTILE_COLUMNS, bound_column
+from forge_core.quantiles import (
+    BOUND_COLUMNS,
+    COVERED_COLUMNS,
+    INTERVAL_LEVELS,
+    QUANTILE_COLUMNS,
+    bound_column,
+)
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 QUANTILE_MARKERS = {
@@ -30,6 +36,7 @@ QUANTILE_MARKERS = {
     "/*bound_columns*/": ", ".join(BOUND_COLUMNS),
     "/*bound_columns_ddl*/": ", ".join(f"{b} DOUBLE NOT NULL" for b in BOUND_COLUMNS),
     "/*bound_sum*/": " + ".join(BOUND_COLUMNS),
+    "/*covered_columns_ddl*/": ", ".join(f"{c} BOOLEAN NOT NULL" for c in COVERED_COLUMNS),
     "/*bounds_nested*/": " AND ".join(
         f"{a} <= {b}"
         for a, b in itertools.pairwise(

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS daily_forecasts (
     model_version INTEGER   NOT NULL,
     run_id        VARCHAR   NOT NULL,
     fitted_as_of  DATE      NOT NULL,
+    fitted_qlike  DOUBLE    NOT NULL,  -- the set's mean out-of-sample QLIKE when fitted: what it is held to
     forecast      DOUBLE    NOT NULL,
     /*quantile_columns_ddl*/,  -- q05 ... q95: forge_core.quantiles.QUANTILE_LEVELS
     /*bound_columns_ddl*/,     -- lower_50, upper_50, ...: forge_core.quantiles.INTERVAL_LEVELS
