@@ -10,6 +10,7 @@ from dagster import AssetsDefinition, Definitions
 from forge_assets import market_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.forecast_monitoring import forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.model_families import FamilyAssets
@@ -23,6 +24,7 @@ from forge_jobs.jobs import (
     retrain_job,
     tuning_job,
 )
+from forge_jobs.rollback import rollback_job
 
 
 def market_data_definitions() -> Definitions:
@@ -54,8 +56,15 @@ def backtest_definitions(forecasts: Sequence[AssetsDefinition], intervals: Asset
 
 
 def live_definitions(families: FamilyAssets) -> Definitions:
-    """The live path: live models per target, and the day's close with its published forecasts."""
+    """The live path: live models per target; the day's close, its published forecasts, their scores and the
+    promotion decisions; rollback."""
     return Definitions(
-        assets=[live_models_asset(list(families.forecasts.values())), market_close, daily_forecasts],
-        jobs=[retrain_job, daily_job],
+        assets=[
+            live_models_asset(list(families.forecasts.values())),
+            market_close,
+            daily_forecasts,
+            forecast_scores,
+            promotions,
+        ],
+        jobs=[retrain_job, daily_job, rollback_job],
     )

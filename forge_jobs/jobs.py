@@ -70,7 +70,7 @@ daily_job = define_asset_job(
     name="daily_job",
     selection=AssetSelection.groups(LIVE) - AssetSelection.assets("live_models"),
     description=(
-        "The day's close: ingest its bars, build its features and realised targets, then publish every live set's "
-        "forecasts with intervals (one partition per weekday)."
+        "The day's close: ingest its bars, build its features and realised targets, publish every live set's "
+        "forecasts with intervals, score those realised, decide promotions (one partition per weekday)."
     ),
 )

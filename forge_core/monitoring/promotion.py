@@ -71,15 +71,17 @@ class PromotionDecision:
         return row | {f"rule_{k}": v for k, v in asdict(self.rule).items()}
 
 
-def daily_losses(scores: pd.DataFrame, champion: str, challenger: str) -> pd.DataFrame:
-    """Per day, the mean QLIKE of ``champion`` and ``challenger`` (columns of the same names as
-    ``CHAMPION_COLUMN`` and ``CHALLENGER_COLUMN``) over the symbols both scored that day. ``scores`` has
-    ``date, symbol, model, qlike`` (one row per scored forecast)."""
-    wide = scores[scores["model"].isin([champion, challenger])].pivot_table(
-        index=["date", "symbol"], columns="model", values="qlike", aggfunc="first"
+def daily_losses(
+    scores: pd.DataFrame, champion: object, challenger: object, *, key: str = "model", day: str = "date"
+) -> pd.DataFrame:
+    """Per day, the mean QLIKE of ``champion`` and ``challenger`` (``CHAMPION_COLUMN`` and ``CHALLENGER_COLUMN``)
+    over the symbols both scored that day. ``scores`` has ``day, symbol, key, qlike`` (one row per scored
+    forecast); ``key`` names the models (a family name, or a registry version number)."""
+    wide = scores[scores[key].isin([champion, challenger])].pivot_table(
+        index=[day, "symbol"], columns=key, values="qlike", aggfunc="first"
     )
     both = wide.reindex(columns=[champion, challenger]).dropna()
-    means = both.groupby(level="date").mean()
+    means = both.groupby(level=day).mean()
     return means.set_axis([CHAMPION_COLUMN, CHALLENGER_COLUMN], axis=1).sort_index()
 
 

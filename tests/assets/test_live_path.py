@@ -9,11 +9,13 @@ import pytest
 from dagster import DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.forecast_monitoring import forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import aliases
+from forge_core.tracking.live_registry import aliases, promote
 from forge_core.warehouse.connection import open_warehouse
+from forge_jobs.rollback import rollback_job
 from forge_resources import MarketDataResource
 from tests.assets.test_baselines import BY_NAME, check_results, resources, run
 
@@ -38,12 +40,12 @@ def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
     ).success
 
 
-def publish(instance: DagsterInstance, warehouse: Path, day: str = DAY):  # type: ignore[no-untyped-def]
+def publish(instance: DagsterInstance, warehouse: Path, first: str = DAY, last: str = DAY):  # type: ignore[no-untyped-def]
     return materialize(
-        [market_close, daily_forecasts],
+        [market_close, daily_forecasts, forecast_scores, promotions],
         instance=instance,
         resources={**resources(warehouse), "market_data": MARKET},
-        partition_key=day,
+        tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
         raise_on_error=False,
     )
 
@@ -79,3 +81,43 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         with open_warehouse(backfilled, read_only=True) as conn:
             again = conn.execute("SELECT count(*) FROM daily_forecasts").fetchone()
         assert again == (len(rows),)
+
+        # a week of days with a challenger beside the champion: scores as targets realise, decisions recorded
+        assert fit_live(instance, backfilled, "rv_1d")
+        assert "challenger" in aliases(default_tracking_config(), "rv_1d")
+        week = publish(instance, backfilled, "2019-07-01", "2019-07-05")
+        assert week.success and set(check_results(week).values()) == {True}
+        with open_warehouse(backfilled, read_only=True) as conn:
+            scores = conn.execute("SELECT * FROM forecast_scores WHERE target = 'rv_1d'").df()
+            decisions = conn.execute("SELECT * FROM promotions").df()
+        assert set(scores["realised_on"].astype(str)) == {
+            "2019-07-02",
+            "2019-07-03",
+            "2019-07-04",
+            "2019-07-05",
+        }
+        assert (scores["qlike"] >= 0).all() and scores["covered_90"].mean() > 0.5
+        assert list(decisions["action"]) == ["kept"] and decisions["reason"].iloc[0].startswith(
+            "only 4 shadow days"
+        )
+
+        # rollback: refused without a previous champion, then restores it and is recorded
+        def roll_back() -> bool:
+            return rollback_job.execute_in_process(
+                run_config={"ops": {"roll_back_champion": {"config": {"target": "rv_1d"}}}},
+                instance=instance,
+                resources=resources(backfilled),
+                raise_on_error=False,
+            ).success
+
+        assert not roll_back()
+        first_champion = aliases(default_tracking_config(), "rv_1d")["champion"]
+        promote(default_tracking_config(), "rv_1d")
+        assert aliases(default_tracking_config(), "rv_1d")["champion"] != first_champion
+        assert roll_back()
+        assert aliases(default_tracking_config(), "rv_1d")["champion"] == first_champion
+        with open_warehouse(backfilled, read_only=True) as conn:
+            assert (
+                conn.execute("SELECT action FROM promotions ORDER BY created_at").df()["action"].iloc[-1]
+                == "rolled_back"
+            )

@@ -1,0 +1,228 @@
+"""Monitoring of the published forecasts, one partition per weekday: their scores as targets realise (with the
+champion's degradation as a warning check) and the champion/challenger decision on the shadow days scored so far.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import (
+    AllPartitionMapping,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetDep,
+    AssetExecutionContext,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.live_models import GROUP
+from forge_assets.market_data import OWNERS
+from forge_assets.partitions import live_days, partition_days
+from forge_core.monitoring.degradation import DegradationRule, check_degradation
+from forge_core.monitoring.promotion import PromotionRule, daily_losses, decide_promotion
+from forge_core.monitoring.promotion_log import already_decided, record
+from forge_core.monitoring.scoring import load_scores, score_day, write_scores
+from forge_core.targets import configured_targets
+from forge_core.tracking import CHALLENGER, CHAMPION
+from forge_core.tracking.live_registry import aliases, promote
+from forge_resources import MlflowResource, WarehouseResource
+
+DEGRADATION_CHECK = "champion_not_degraded"
+DEGRADED_TARGETS = "degraded_targets"  # metadata key the retraining sensor reads
+
+
+class DegradationConfig(Config):
+    """When the champion counts as degraded (see ``forge_core.monitoring.degradation``)."""
+
+    days: int = Field(default=60, description="The champion's last scored days judged.")
+    max_qlike_ratio: float = Field(
+        default=1.5, description="Live QLIKE over its out-of-sample QLIKE above this."
+    )
+    level: float = Field(default=0.9, description="Interval level whose coverage is tested.")
+    coverage_alpha: float = Field(default=0.01, description="Size of the one-sided binomial coverage test.")
+    min_days: int = Field(default=20, description="Fewer scored days than this: no verdict.")
+
+
+@asset(
+    partitions_def=live_days,
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=[AssetDep(daily_forecasts, partition_mapping=AllPartitionMapping())],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "duckdb"},
+    pool="warehouse",
+    check_specs=[
+        AssetCheckSpec(
+            DEGRADATION_CHECK,
+            asset="forecast_scores",
+            blocking=False,
+            description=(
+                "The champion of every target does not do clearly worse live than out of sample (QLIKE ratio) and "
+                "its intervals cover as often as promised (binomial test); fails with the figures."
+            ),
+        )
+    ],
+    description=(
+        "Every published forecast whose target realised at the day's close, scored (QLIKE, squared error, "
+        "coverage per level) into `forecast_scores`; the champion's degradation as a warning check."
+    ),
+)
+def forecast_scores(
+    context: AssetExecutionContext, config: DegradationConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    rule = DegradationRule(
+        config.days, config.max_qlike_ratio, config.level, config.coverage_alpha, config.min_days
+    )
+    days, written = partition_days(context), 0
+    for day in days:
+        with warehouse.open() as conn:
+            written += write_scores(conn, day, score_day(conn, day))
+    with warehouse.open(read_only=True) as conn:
+        scores = load_scores(conn, days[-1])
+    verdicts = [check_degradation(scores, spec.name, spec.horizon, rule) for spec in configured_targets()]
+    degraded = [v.target for v in verdicts if v.degraded]
+    table = pd.DataFrame(
+        [
+            {
+                "target": v.target,
+                "champion": f"{v.model} v{v.model_version}",
+                "days": v.days,
+                "qlike_ratio": round(v.qlike_ratio, 3),
+                "coverage": round(v.coverage, 3),
+                "why": "; ".join(v.reasons),
+            }
+            for v in verdicts
+        ]
+    )
+    context.log.info(
+        f"forecast_scores: {written} scores for {days[0]} .. {days[-1]}; degraded: {degraded or 'none'}"
+    )
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            DEGRADED_TARGETS: MetadataValue.json(degraded),
+            "champions": MetadataValue.md(table.to_markdown(index=False)),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name=DEGRADATION_CHECK,
+                passed=not degraded,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "degraded": MetadataValue.json({v.target: v.reasons for v in verdicts if v.degraded})
+                },
+            )
+        ],
+    )
+
+
+class PromotionConfig(Config):
+    """The promotion test (see ``forge_core.monitoring.promotion``)."""
+
+    days: int = Field(default=60, description="Last shadow days scored for both that are compared.")
+    alpha: float = Field(default=0.05, description="Diebold-Mariano p-value below which a win counts.")
+    mcs_size: float = Field(default=0.10, description="Size of the model confidence set of the two.")
+    min_days: int = Field(default=20, description="Fewer shadow days than this: no decision.")
+
+
+@asset(
+    partitions_def=live_days,
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=[forecast_scores],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "mlflow"},
+    pool="warehouse",
+    description=(
+        "Per target with a challenger: promoted to champion only on a lower QLIKE over the last scored shadow days "
+        "with a Diebold-Mariano p-value below alpha and inside the model confidence set of the two; every decision "
+        "appended to `promotions`."
+    ),
+)
+def promotions(
+    context: AssetExecutionContext,
+    config: PromotionConfig,
+    warehouse: WarehouseResource,
+    tracking: MlflowResource,
+) -> MaterializeResult:
+    rule = PromotionRule(config.days, config.alpha, config.mcs_size, min_days=config.min_days)
+    day = partition_days(context)[-1]
+    store = tracking.config()
+    with warehouse.open(read_only=True) as conn:
+        scores = load_scores(conn, day)
+    decisions = []
+    for spec in configured_targets():
+        roles = aliases(store, spec.name)
+        if CHALLENGER not in roles or CHAMPION not in roles:
+            continue
+        champion, challenger = roles[CHAMPION], roles[CHALLENGER]
+        mine = scores[scores["target"] == spec.name]
+        models = mine.groupby("model_version")["model"].first()
+        losses = daily_losses(mine, champion, challenger, key="model_version", day="realised_on")
+        decision = decide_promotion(
+            spec.name, spec.horizon, models.get(champion, "?"), models.get(challenger, "?"), losses, rule
+        )
+        with warehouse.open() as conn:
+            if already_decided(conn, day, spec.name, champion, challenger):
+                continue
+            if decision.promote:
+                promote(store, spec.name)
+            row = decision.as_row() | {
+                "decided_on": day,
+                "action": "promoted" if decision.promote else "kept",
+                "champion_version": champion,
+                "challenger_version": challenger,
+                "champion_model": decision.champion,
+                "challenger_model": decision.challenger,
+                "run_id": context.run_id,
+            }
+            record(conn, row)
+        context.log.info(f"promotions {spec.name} {day}: {row['action']} ({decision.reason})")
+        decisions.append(
+            {
+                k: row[k]
+                for k in (
+                    "target",
+                    "action",
+                    "champion_version",
+                    "challenger_version",
+                    "days",
+                    "dm_p_value",
+                    "reason",
+                )
+            }
+        )
+    return MaterializeResult(
+        metadata={
+            "decisions": MetadataValue.md(
+                pd.DataFrame(decisions).to_markdown(index=False) if decisions else "none"
+            ),
+            "promoted": MetadataValue.json([d["target"] for d in decisions if d["action"] == "promoted"]),
+            "decided_on": str(day),
+        }
+    )
+
+
+def record_rollback(
+    warehouse: WarehouseResource, target: str, before: dict[str, int], after: dict[str, int], run_id: str
+) -> None:
+    """Append a rollback to ``promotions``: the champion moved from ``before`` to ``after``."""
+    with warehouse.open() as conn:
+        record(
+            conn,
+            {
+                "decided_on": dt.date.today(),
+                "target": target,
+                "action": "rolled_back",
+                "champion_version": after.get(CHAMPION),
+                "challenger_version": before.get(CHAMPION),
+                "reason": f"champion rolled back from version {before.get(CHAMPION)} to {after.get(CHAMPION)}",
+                "run_id": run_id,
+            },
+        )
