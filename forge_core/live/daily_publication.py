@@ -69,10 +69,10 @@ class Publication:
 
 def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
     """The last day with daily features; NoFeatures if there is none."""
-    found = conn.execute("SELECT max(date) FROM daily_features").fetchone()
-    if found is None or found[0] is None:
+    found = conn.execute("SELECT max(date) FROM daily_features").fetchall()[0][0]
+    if found is None:
         raise NoFeatures("daily_features is empty: ingest market data and build its features first")
-    day: dt.date = found[0]
+    day: dt.date = found
     return day
 
 
