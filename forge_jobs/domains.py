@@ -14,6 +14,7 @@ from forge_assets.forecast_monitoring import forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.model_families import FamilyAssets
+from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
 from forge_jobs.jobs import (
     backtest_report_job,
     baselines_job,
@@ -67,4 +68,6 @@ def live_definitions(families: FamilyAssets) -> Definitions:
             promotions,
         ],
         jobs=[retrain_job, daily_job, rollback_job],
+        schedules=[daily_forecast_schedule],
+        sensors=[retrain_on_drift],
     )

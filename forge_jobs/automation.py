@@ -1,0 +1,149 @@
+"""What runs by itself under the daemon: the evening schedule of the daily job and the retraining sensor.
+
+Both start STOPPED (the embedded instance has no daemon); with ``dagster-daemon run`` (or ``dagster dev``) turn them
+on in the UI's Automation tab, or by ``dagster schedule start`` / ``dagster sensor start``.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    schedule,
+    sensor,
+)
+
+from forge_assets.forecast_monitoring import DEGRADED_TARGETS
+from forge_assets.partitions import live_days
+from forge_core.data.schema import VIX_SYMBOLS
+from forge_core.date_window import DateWindow
+from forge_jobs.jobs import daily_job, retrain_job
+from forge_resources import MarketDataResource
+
+EVENING = "30 17 * * 1-5"  # weekdays, after the US close
+NEW_YORK = "America/New_York"
+TRIGGERS = (AssetKey("forecast_scores"), AssetKey("drift_report"))
+TRIGGER_TAG = "forge/retrain_trigger"  # the report a retraining answers (asset, partition, targets)
+DAY_TAG = "forge/trigger_day"
+COOLDOWN_DAYS = 5  # a target is not retrained again within this many days of its last triggered retraining
+SHOWN = 5
+
+
+@schedule(
+    cron_schedule=EVENING,
+    job=daily_job,
+    execution_timezone=NEW_YORK,
+    default_status=DefaultScheduleStatus.STOPPED,
+    description="The day's close after 17:30 New York on weekdays: ingest, features, targets, forecasts, scores.",
+)
+def daily_forecast_schedule(
+    context: ScheduleEvaluationContext, market_data: MarketDataResource
+) -> RunRequest | SkipReason:
+    """Requests today's live-day partition once the source has a bar of a traded symbol dated today; skips
+    (saying why) otherwise, e.g. the bundled data, which ends on 2018-12-31, or a market holiday."""
+    day = context.scheduled_execution_time.date()  # in New York
+    key = day.isoformat()
+    if not live_days.has_partition_key(key):
+        last = live_days.get_last_partition_key()
+        return SkipReason(
+            f"{key} is not a live day (the last is {last}): see FORGE_LIVE_START_DATE, FORGE_END_DATE"
+        )
+    bars = market_data.load(DateWindow(day, day + dt.timedelta(days=1))).bars
+    if bars.empty or bars["symbol"].isin(VIX_SYMBOLS).all():
+        return SkipReason(f"no new bar for {key} in the '{market_data.source}' market data source")
+    return RunRequest(run_key=f"daily-{key}", partition_key=key)
+
+
+def _targets_to_retrain(metadata: dict[str, object]) -> list[str]:
+    """The targets a materialisation's metadata asks to retrain: degraded champions, or every target on drift."""
+    entry = metadata.get(DEGRADED_TARGETS)
+    value = getattr(entry, "value", entry)
+    return sorted(str(t) for t in value) if isinstance(value, list) else []
+
+
+def _attempt(context: SensorEvaluationContext, trigger: str) -> int | None:
+    """The attempt number for ``trigger``'s retraining: None while one is queued, running or done; else one more
+    than its failed runs (a failed retraining can be retried: Dagster never relaunches a run key)."""
+    runs = context.instance.get_runs(RunsFilter(tags={TRIGGER_TAG: trigger}))
+    if any(
+        run.status != DagsterRunStatus.FAILURE and run.status != DagsterRunStatus.CANCELED for run in runs
+    ):
+        return None
+    return len(runs) + 1
+
+
+def _cooling(context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int) -> bool:
+    """Whether ``target`` had a triggered retraining within ``cooldown`` days before ``day``."""
+    runs = context.instance.get_runs(
+        RunsFilter(job_name=retrain_job.name, tags={"dagster/partition": target}), limit=20
+    )
+    days = [dt.date.fromisoformat(run.tags[DAY_TAG]) for run in runs if DAY_TAG in run.tags]
+    return any(0 <= (day - earlier).days < cooldown for earlier in days)
+
+
+def retrain_requests(
+    context: SensorEvaluationContext, records: Sequence, cooldown: int = COOLDOWN_DAYS
+) -> tuple[list[RunRequest], list[str]]:
+    """The retraining runs the new report materialisations call for, and why others were skipped."""
+    requests, skipped = [], []
+    for record in records:
+        mat = record.asset_materialization
+        if mat is None or mat.partition is None:
+            continue
+        targets = _targets_to_retrain(dict(mat.metadata))
+        day = dt.date.fromisoformat(mat.partition)
+        for target in targets:
+            trigger = f"{mat.asset_key.to_user_string()}:{mat.partition}:{target}"
+            attempt = _attempt(context, trigger)
+            if attempt is None:
+                skipped.append(f"{trigger} already retrained")
+            elif _cooling(context, target, day, cooldown):
+                skipped.append(f"{target} retrained less than {cooldown} days before {day}")
+            else:
+                requests.append(
+                    RunRequest(
+                        run_key=f"{trigger}#{attempt}",
+                        partition_key=target,
+                        tags={TRIGGER_TAG: trigger, DAY_TAG: day.isoformat()},
+                    )
+                )
+        if not targets:
+            skipped.append(f"{mat.asset_key.to_user_string()} {mat.partition}: nothing degraded or drifted")
+    return requests, skipped
+
+
+@sensor(
+    job=retrain_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description=(
+        "Retrains a target when a new forecast_scores (or drift_report) materialisation says its champion degraded "
+        f"(or the features drifted); one retraining per report and target, a cooldown of {COOLDOWN_DAYS} days."
+    ),
+)
+def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+    after = int(context.cursor) if context.cursor else None
+    records = []
+    for key in TRIGGERS:
+        found = context.instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=100, ascending=True
+        )
+        records.extend(found.records)
+    if not records:
+        return SkipReason("no new forecast_scores or drift_report materialisation")
+    records.sort(key=lambda r: r.storage_id)
+    requests, skipped = retrain_requests(context, records)
+    cursor = str(records[-1].storage_id)
+    if not requests:
+        return SensorResult(skip_reason="; ".join(skipped[:SHOWN]) or "nothing to retrain", cursor=cursor)
+    return SensorResult(run_requests=requests, cursor=cursor)

@@ -1,0 +1,93 @@
+"""The evening schedule and the retraining sensor, in Dagster's own test style: a bar for the day or a clear
+skip; one retraining per report and target, retried after a failure, held back by the cooldown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    MaterializeResult,
+    MetadataValue,
+    RunRequest,
+    SensorResult,
+    SkipReason,
+    asset,
+    build_schedule_context,
+    build_sensor_context,
+    instance_for_test,
+    materialize,
+)
+from dagster._core.storage.dagster_run import DagsterRun
+
+from forge_assets.partitions import live_days
+from forge_jobs.automation import DAY_TAG, TRIGGER_TAG, daily_forecast_schedule, retrain_on_drift
+from forge_resources import MarketDataResource
+
+EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
+
+
+def evening(day: str, source: str = "bundled") -> RunRequest | SkipReason:
+    context = build_schedule_context(
+        scheduled_execution_time=dt.datetime.combine(dt.date.fromisoformat(day), EVENING),
+        resources={"market_data": MarketDataResource(source=source)},
+    )
+    return daily_forecast_schedule(context)  # type: ignore[no-any-return]
+
+
+def test_the_schedule_runs_a_day_with_a_bar_and_skips_one_without() -> None:
+    request = evening("2018-12-31")
+    assert isinstance(request, RunRequest) and request.partition_key == "2018-12-31"
+    skipped = evening("2019-01-02")
+    assert isinstance(skipped, SkipReason)
+    assert skipped.skip_message == "no new bar for 2019-01-02 in the 'bundled' market data source"
+    assert isinstance(
+        evening("2019-01-02", source="synthetic"), RunRequest
+    )  # the synthetic market has every day
+
+
+@asset(name="forecast_scores", partitions_def=live_days)
+def scores_report(context) -> MaterializeResult:  # type: ignore[no-untyped-def]
+    degraded = ["rv_1d"] if context.partition_key >= "2019-07-01" else []
+    return MaterializeResult(metadata={"degraded_targets": MetadataValue.json(degraded)})
+
+
+def report(instance: DagsterInstance, day: str) -> None:
+    assert materialize([scores_report], instance=instance, partition_key=day).success
+
+
+def past_run(instance: DagsterInstance, status: DagsterRunStatus, **tags: str) -> None:
+    run = DagsterRun(job_name="retrain_job", run_id=str(uuid.uuid4()), status=status, tags=tags)
+    instance.add_run(run)
+
+
+def test_one_retraining_per_report_retried_after_a_failure_and_cooled_down() -> None:
+    with instance_for_test() as instance:
+        report(instance, "2019-06-28")  # nothing degraded: no retraining
+        quiet = retrain_on_drift(build_sensor_context(instance=instance))
+        assert isinstance(quiet, SensorResult) and not quiet.run_requests
+        report(instance, "2019-07-01")
+        fired = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        assert isinstance(fired, SensorResult)
+        (request,) = fired.run_requests
+        assert request.partition_key == "rv_1d" and request.run_key == "forecast_scores:2019-07-01:rv_1d#1"
+        again = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        assert isinstance(again, SkipReason)  # the same report never fires twice
+
+        trigger = request.tags[TRIGGER_TAG]
+        past_run(instance, DagsterRunStatus.FAILURE, **{TRIGGER_TAG: trigger})
+        retried = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        assert isinstance(retried, SensorResult) and retried.run_requests[0].run_key.endswith("#2")
+        past_run(instance, DagsterRunStatus.SUCCESS, **{TRIGGER_TAG: trigger})
+        done = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        assert isinstance(done, SensorResult) and not done.run_requests
+        assert "already retrained" in str(done.skip_reason)
+
+        past_run(instance, DagsterRunStatus.SUCCESS, **{"dagster/partition": "rv_1d", DAY_TAG: "2019-07-01"})
+        report(instance, "2019-07-03")  # degraded again two days later: within the cooldown
+        cooled = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        assert isinstance(cooled, SensorResult) and not cooled.run_requests
+        assert "retrained less than 5 days before 2019-07-03" in str(cooled.skip_reason)
