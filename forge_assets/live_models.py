@@ -9,7 +9,17 @@ registrations and aliases of a failed retraining are undone, so the registry sta
 import datetime as dt
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetsDefinition, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    MultiToSingleDimensionPartitionMapping,
+    asset,
+)
 from pydantic import Field
 
 from forge_assets.market_data import OWNERS, refuse, targets
@@ -153,7 +163,13 @@ def live_models_asset(forecasts: list[AssetsDefinition]) -> AssetsDefinition:
     @asset(
         name="live_models",
         partitions_def=target_partitions,
-        deps=[targets, *forecasts],
+        deps=[
+            AssetDep(targets, partition_mapping=AllPartitionMapping()),
+            *(
+                AssetDep(f, partition_mapping=MultiToSingleDimensionPartitionMapping("target"))
+                for f in forecasts
+            ),
+        ],
         group_name=GROUP,
         owners=OWNERS,
         kinds={"python", "mlflow"},

@@ -27,7 +27,13 @@ from forge_assets.checks import (
     RAW_PRICES_QUALITY,
     TARGETS_QUALITY,
 )
-from forge_assets.partitions import market_years, model_partitions, walk_forward_windows
+from forge_assets.partitions import (
+    live_days,
+    market_years,
+    model_partitions,
+    target_partitions,
+    walk_forward_windows,
+)
 from forge_core.models import MODEL_REGISTRY, EwmaModel
 from forge_core.tuning import search_space
 from forge_jobs.definitions import build_definitions, defs
@@ -43,6 +49,7 @@ TUNABLE = ("ewma", *NETS)
 HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in TUNABLE)
 COMBINERS = ("equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "best_recent", "meta")
 ENSEMBLES = tuple(f"ensemble_{name}_forecasts" for name in COMBINERS)
+LIVE_DAILY = ("market_close", "daily_forecasts", "forecast_scores", "promotions")
 MODULE = "forge_jobs.definitions"
 
 
@@ -60,6 +67,8 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
         *ENSEMBLES,
         "prediction_intervals",
         "backtest_report",
+        "live_models",
+        *LIVE_DAILY,
     }
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
     job = defs.resolve_job_def("market_data_job")
@@ -81,6 +90,15 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     )
     tuning = defs.resolve_job_def("tuning_job")
     assert tuning.asset_layer.selected_asset_keys == {AssetKey(name) for name in HYPERPARAMETERS}
+    daily = defs.resolve_job_def("daily_job")
+    assert daily.asset_layer.selected_asset_keys == {AssetKey(name) for name in LIVE_DAILY}
+    assert daily.partitions_def == live_days
+    retrain = defs.resolve_job_def("retrain_job")
+    assert retrain.asset_layer.selected_asset_keys == {AssetKey("live_models")}
+    assert retrain.partitions_def == target_partitions
+    assert defs.resolve_job_def("rollback_job").name == "rollback_job"
+    assert defs.get_schedule_def("daily_forecast_schedule").execution_timezone == "America/New_York"
+    assert defs.get_sensor_def("retrain_on_drift").job_name == "retrain_job"
 
 
 @pytest.mark.parametrize("family", NETS)
