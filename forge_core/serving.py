@@ -1,0 +1,67 @@
+"""Serving: the forecast of any symbol at any day's close from a live set loaded once by alias (a notebook, the
+``forecast`` command, or a service), with its quantiles and calibrated intervals.
+
+    server = ForecastServer.load(default_tracking_config(), ["rv_1d", "rv_5d"])     # champions, seconds
+    with open_warehouse(path, read_only=True) as conn:
+        print(server.forecast(conn, ["^GSPC"], dt.date(2018, 12, 31)))             # milliseconds
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from forge_core.live.daily_publication import day_histories
+from forge_core.models.base import Runtime
+from forge_core.targets import TargetSpec, configured_targets
+from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.live_registry import LoadedSet, load_set
+from forge_core.tracking.model_registry import CHAMPION
+
+
+@dataclass(frozen=True)
+class ForecastServer:
+    """Live sets of some targets, loaded once (one alias for all)."""
+
+    specs: dict[str, TargetSpec]
+    sets: dict[str, LoadedSet]
+
+    @classmethod
+    def load(
+        cls,
+        config: TrackingConfig,
+        targets: Sequence[str] = (),
+        alias: str = CHAMPION,
+        runtime: Runtime | None = None,
+    ) -> ForecastServer:
+        """The ``alias`` set of every target in ``targets`` (default: every configured one). ``MissingAlias``
+        naming the target without it; ValueError naming an unknown target and the configured ones."""
+        configured = {spec.name: spec for spec in configured_targets()}
+        unknown = sorted(set(targets) - set(configured))
+        if unknown:
+            raise ValueError(f"unknown targets {unknown}; configured: {sorted(configured)}")
+        names = list(targets) or list(configured)
+        return cls({n: configured[n] for n in names}, {n: load_set(config, n, alias, runtime) for n in names})
+
+    def forecast_histories(self, target: str, histories: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        """Forecasts of ``target`` at the last row of each symbol's feature history (no warehouse read)."""
+        loaded = self.sets[target]
+        return loaded.fitted.forecast(histories).assign(
+            target=target, model=loaded.fitted.member, model_version=loaded.version, alias=loaded.alias
+        )
+
+    def forecast(self, conn: duckdb.DuckDBPyConnection, symbols: Sequence[str], day: dt.date) -> pd.DataFrame:
+        """Every loaded target's forecast of ``symbols`` made at the close of ``day``, read from the warehouse.
+        KeyError naming symbols without features that day (or without a model)."""
+        frames = []
+        for target, spec in self.specs.items():
+            histories = day_histories(conn, spec, day)
+            missing = sorted(set(symbols) - set(histories))
+            if missing:
+                raise KeyError(f"no daily features on {day} for {missing}")
+            frames.append(self.forecast_histories(target, {s: histories[s] for s in symbols}))
+        return pd.concat(frames, ignore_index=True)

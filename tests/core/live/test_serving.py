@@ -1,0 +1,52 @@
+"""Serving: champions loaded once by alias give each symbol's forecast at a day's close with its intervals; the
+command says plainly when there is nothing to serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.forecasting.panel import load_panel
+from forge_core.live import LiveSettings, fit_live
+from forge_core.live.daily_publication import NoFeatures
+from forge_core.serving import ForecastServer
+from forge_core.tracking import default_tracking_config
+from forge_core.tracking.live_registry import MissingAlias, assign_roles, register_set
+from forge_jobs.forecast import main
+from tests.core.live.conftest import AS_OF, SPEC
+
+
+def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnection) -> None:
+    config = default_tracking_config()
+    with pytest.raises(MissingAlias):
+        ForecastServer.load(config, ["rv_1d"])
+    with pytest.raises(ValueError, match=r"unknown targets \['rv_2d'\]"):
+        ForecastServer.load(config, ["rv_2d"])
+    end = AS_OF + dt.timedelta(days=1)
+    fit = fit_live(
+        load_panel(warehouse, SPEC, end),
+        load_member_history(warehouse, SPEC.name, end),
+        SPEC,
+        LiveSettings(AS_OF, ("har", "log_har")),
+    )
+    assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
+    server = ForecastServer.load(config, ["rv_1d"])
+    rows = server.forecast(warehouse, ["^GSPC"], dt.date(2018, 3, 1))
+    assert (
+        len(rows) == 1 and rows["model"].iloc[0] == fit.sets[0].member and rows["alias"].iloc[0] == "champion"
+    )
+    assert rows["lower_90"].iloc[0] < rows["forecast"].iloc[0] < rows["upper_90"].iloc[0]
+    with pytest.raises(KeyError, match=r"no daily features on 2018-03-01 for \['\^XYZ'\]"):
+        server.forecast(warehouse, ["^XYZ"], dt.date(2018, 3, 1))
+    with pytest.raises(
+        NoFeatures, match=r"no daily features on 2018-03-03 \(last day with features: 2018-03-02\)"
+    ):
+        server.forecast(warehouse, ["^GSPC"], dt.date(2018, 3, 3))
+
+
+def test_the_command_without_a_champion_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--symbol", "^GSPC", "--target", "rv_1d"]) == 2
+    assert "has no 'champion'" in capsys.readouterr().err
