@@ -22,19 +22,31 @@ from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import GROUP
-from forge_assets.market_data import OWNERS
+from forge_assets.market_data import OWNERS, refuse
 from forge_assets.partitions import live_days, partition_days
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
+from forge_core.monitoring.drift import (
+    DriftResult,
+    DriftSettings,
+    EmptyReference,
+    drift_frames,
+    earlier_shares,
+    evidently_drift,
+    persistent_alarm,
+    write_report,
+)
 from forge_core.monitoring.promotion import PromotionRule, daily_losses, decide_promotion
 from forge_core.monitoring.promotion_log import already_decided, record
 from forge_core.monitoring.scoring import load_scores, score_day, write_scores
+from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking import CHALLENGER, CHAMPION
 from forge_core.tracking.live_registry import aliases, promote
 from forge_resources import MlflowResource, WarehouseResource
 
 DEGRADATION_CHECK = "champion_not_degraded"
-DEGRADED_TARGETS = "degraded_targets"  # metadata key the retraining sensor reads
+RETRAIN_TARGETS = "retrain_targets"  # metadata key the retraining sensor reads: the targets to retrain
+DRIFT_CHECK = "drift_below_threshold"
 
 
 class DegradationConfig(Config):
@@ -106,7 +118,7 @@ def forecast_scores(
     return MaterializeResult(
         metadata={
             "dagster/row_count": written,
-            DEGRADED_TARGETS: MetadataValue.json(degraded),
+            RETRAIN_TARGETS: MetadataValue.json(degraded),
             "champions": MetadataValue.md(table.to_markdown(index=False)),
         },
         check_results=[
@@ -180,7 +192,7 @@ def promotions(
                 "challenger_version": challenger,
                 "champion_model": decision.champion,
                 "challenger_model": decision.challenger,
-                "run_id": context.run_id,
+                "run_id": context.run.run_id,
             }
             record(conn, row)
         context.log.info(f"promotions {spec.name} {day}: {row['action']} ({decision.reason})")
@@ -226,3 +238,100 @@ def record_rollback(
                 "run_id": run_id,
             },
         )
+
+
+class DriftConfig(Config):
+    """The drift report's windows and its alarm (see ``forge_core.monitoring.drift``)."""
+
+    current_days: int = Field(default=20, description="Trading days compared with the reference.")
+    reference_days: int = Field(default=500, description="Trading days up to the champion's fitting day.")
+    threshold: float = Field(default=0.5, description="Share of drifted columns above which a day counts.")
+    persistence: int = Field(
+        default=3, description="Consecutive report days above the threshold for the alarm."
+    )
+
+
+@asset(
+    partitions_def=live_days,
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=[daily_forecasts],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "evidently"},
+    pool="warehouse",
+    check_specs=[
+        AssetCheckSpec(
+            DRIFT_CHECK,
+            asset="drift_report",
+            blocking=False,
+            description="The share of drifted columns has not stayed above the threshold for `persistence` days.",
+        )
+    ],
+    description=(
+        "Evidently drift report of the last days' features and champion forecasts against the champion's "
+        "training window (HTML under FORGE_HOME/reports/drift/); the alarm needs drift on consecutive days."
+    ),
+)
+def drift_report(
+    context: AssetExecutionContext, config: DriftConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    settings = DriftSettings(config.current_days, config.reference_days, config.threshold, config.persistence)
+    results = []
+    for day in partition_days(context):
+        with warehouse.open(read_only=True) as conn:
+            champions = conn.execute(
+                "SELECT DISTINCT target, model, fitted_as_of FROM daily_forecasts "
+                "WHERE as_of = ? AND role = 'champion'",
+                [day],
+            ).df()
+            if champions.empty:
+                raise refuse(
+                    ValueError(f"no champion forecasts published on {day}: run daily_forecasts for it first")
+                )
+            try:
+                reference, current, skipped, ref_span, cur_span = drift_frames(
+                    conn,
+                    day,
+                    champions["fitted_as_of"].min().date(),
+                    dict(zip(champions["target"], champions["model"], strict=True)),
+                    settings,
+                )
+            except EmptyReference as error:
+                raise refuse(error) from None
+            before = earlier_shares(conn, day, settings.persistence - 1)
+        html = reports_dir() / "drift" / f"drift_{day}.html"
+        share, columns = evidently_drift(reference, current, html)
+        result = DriftResult(day, ref_span, cur_span, share, columns, html, skipped)
+        alarm = persistent_alarm([*before, share], settings.threshold, settings.persistence)
+        with warehouse.open() as conn:
+            write_report(conn, result, alarm)
+        context.log.info(f"drift_report {day}: drifted share {share:.2f}, alarm {'on' if alarm else 'off'}")
+        results.append((result, alarm))
+    last, alarm = results[-1]
+    drifted = {c: e for c, e in last.columns.items() if e["drifted"]}
+    table = pd.DataFrame([{"column": c, **e} for c, e in last.columns.items()])
+    retrain = [spec.name for spec in configured_targets()] if alarm else []
+    return MaterializeResult(
+        metadata={
+            "drift_share": last.drift_share,
+            "drifted_columns": MetadataValue.json(sorted(drifted)),
+            "columns": MetadataValue.md(table.to_markdown(index=False, floatfmt=".3g")),
+            "skipped_columns": MetadataValue.json(last.skipped_columns),
+            "reference": f"{last.reference[0]} .. {last.reference[1]}",
+            "current": f"{last.current[0]} .. {last.current[1]}",
+            "report": MetadataValue.path(str(last.html)),
+            "alarm": alarm,
+            RETRAIN_TARGETS: MetadataValue.json(retrain),
+        },
+        check_results=[
+            AssetCheckResult(
+                check_name=DRIFT_CHECK,
+                passed=not alarm,
+                severity=AssetCheckSeverity.WARN,
+                metadata={
+                    "drift_share": last.drift_share,
+                    "drifted_columns": MetadataValue.json(sorted(drifted)),
+                },
+            )
+        ],
+    )

@@ -23,7 +23,7 @@ from dagster import (
     sensor,
 )
 
-from forge_assets.forecast_monitoring import DEGRADED_TARGETS
+from forge_assets.forecast_monitoring import RETRAIN_TARGETS
 from forge_assets.partitions import live_days
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import DateWindow
@@ -66,7 +66,7 @@ def daily_forecast_schedule(
 
 def _targets_to_retrain(metadata: dict[str, object]) -> list[str]:
     """The targets a materialisation's metadata asks to retrain: degraded champions, or every target on drift."""
-    entry = metadata.get(DEGRADED_TARGETS)
+    entry = metadata.get(RETRAIN_TARGETS)
     value = getattr(entry, "value", entry)
     return sorted(str(t) for t in value) if isinstance(value, list) else []
 

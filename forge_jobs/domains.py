@@ -10,7 +10,7 @@ from dagster import AssetsDefinition, Definitions
 from forge_assets import market_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.forecast_monitoring import forecast_scores, promotions
+from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.model_families import FamilyAssets
@@ -66,6 +66,7 @@ def live_definitions(families: FamilyAssets) -> Definitions:
             daily_forecasts,
             forecast_scores,
             promotions,
+            drift_report,
         ],
         jobs=[retrain_job, daily_job, rollback_job],
         schedules=[daily_forecast_schedule],

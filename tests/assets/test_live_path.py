@@ -9,7 +9,7 @@ import pytest
 from dagster import DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.forecast_monitoring import forecast_scores, promotions
+from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_core.tracking import default_tracking_config
@@ -42,7 +42,7 @@ def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
 
 def publish(instance: DagsterInstance, warehouse: Path, first: str = DAY, last: str = DAY):  # type: ignore[no-untyped-def]
     return materialize(
-        [market_close, daily_forecasts, forecast_scores, promotions],
+        [market_close, daily_forecasts, forecast_scores, promotions, drift_report],
         instance=instance,
         resources={**resources(warehouse), "market_data": MARKET},
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
@@ -100,6 +100,12 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         assert list(decisions["action"]) == ["kept"] and decisions["reason"].iloc[0].startswith(
             "only 4 shadow days"
         )
+        with open_warehouse(backfilled, read_only=True) as conn:
+            drift = conn.execute("SELECT * FROM drift_reports ORDER BY day").df()
+        week = ["2019-07-01", "2019-07-02", "2019-07-03", "2019-07-04", "2019-07-05"]
+        assert list(drift["day"].astype(str)) == week and drift["drift_share"].between(0, 1).all()
+        assert all(Path(report).is_file() for report in drift["report"])
+        assert (drift["reference_end"].astype(str) == AS_OF).all()
 
         # rollback: refused without a previous champion, then restores it and is recorded
         def roll_back() -> bool:

@@ -52,7 +52,7 @@ def test_the_schedule_runs_a_day_with_a_bar_and_skips_one_without() -> None:
 @asset(name="forecast_scores", partitions_def=live_days)
 def scores_report(context) -> MaterializeResult:  # type: ignore[no-untyped-def]
     degraded = ["rv_1d"] if context.partition_key >= "2019-07-01" else []
-    return MaterializeResult(metadata={"degraded_targets": MetadataValue.json(degraded)})
+    return MaterializeResult(metadata={"retrain_targets": MetadataValue.json(degraded)})
 
 
 def report(instance: DagsterInstance, day: str) -> None:

@@ -1,0 +1,193 @@
+"""Drift of the features and of the champion's forecasts, with Evidently 0.7, and an alarm that survives their
+autocorrelation.
+
+Each day compares the last ``current_days`` trading days with a reference: the ``reference_days`` trading days up
+to the champion's fitting day (the most recent part of what it was trained on). Symbols differ in level, so every
+column is standardised per symbol with the reference's mean and standard deviation before the symbols are pooled.
+Columns: the model inputs in ``DRIFT_COLUMNS`` and, per target, the log of the champion's forecast (out-of-sample
+walk-forward forecasts of its member for the reference, the published ones for the current days).
+
+Evidently's per-column two-sample tests (its default choice per column) treat days as independent; daily
+volatility features are strongly autocorrelated, so 20 current days are never an independent sample and the
+drifted share jumps above any threshold in ordinary weeks. The alarm therefore needs persistence: the share of
+drifted columns above ``threshold`` on ``persistence`` consecutive report days (``persistent_alarm``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from forge_core.warehouse.partition_writes import replace_keyed
+
+DRIFT_COLUMNS = (
+    "log_parkinson_d", "log_parkinson_w", "log_parkinson_m", "log_return", "log_range", "neg_return_w",
+    "volume_z", "vix_level",
+)  # fmt: skip
+MIN_SCALE = 1e-12
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    current_days: int = 20
+    reference_days: int = 500
+    threshold: float = 0.5  # share of drifted columns
+    persistence: int = 3  # consecutive report days over the threshold before the alarm
+
+
+@dataclass
+class DriftResult:
+    """One day's report: the drifted share, each column's test (method, score, drifted), the report's HTML."""
+
+    day: dt.date
+    reference: tuple[dt.date, dt.date]
+    current: tuple[dt.date, dt.date]
+    drift_share: float
+    columns: dict[str, dict[str, Any]]
+    html: Path
+    skipped_columns: dict[str, str] = field(default_factory=dict)
+
+
+class EmptyReference(ValueError):
+    """No reference rows to compare with (the champion's training window holds no features)."""
+
+
+def _standardised(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both frames with each column standardised per symbol by the reference's mean and std, symbols pooled."""
+    stats = reference.groupby("symbol")[list(columns)].agg(["mean", "std"])
+    out = []
+    for frame in (reference, current):
+        scaled = pd.DataFrame(index=frame.index)
+        for column in columns:
+            mean = frame["symbol"].map(stats[(column, "mean")])
+            std = frame["symbol"].map(stats[(column, "std")]).clip(lower=MIN_SCALE)
+            scaled[column] = (frame[column] - mean) / std
+        out.append(scaled.astype(float))
+    return out[0], out[1]
+
+
+def drift_frames(
+    conn: duckdb.DuckDBPyConnection,
+    day: dt.date,
+    reference_end: dt.date,
+    champions: dict[str, str],
+    settings: DriftSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """Reference and current rows (standardised per symbol), columns skipped with why, and the two date spans.
+    ``champions``: target -> the champion's member (for its forecasts). ``EmptyReference`` without reference rows."""
+    features = conn.execute(
+        f"SELECT symbol, date, {', '.join(DRIFT_COLUMNS)} FROM daily_features WHERE date <= ? ORDER BY date",
+        [max(day, reference_end)],
+    ).df()
+    days = sorted(features["date"].unique())
+    ref_days = [d for d in days if d <= pd.Timestamp(reference_end)][-settings.reference_days :]
+    cur_days = [d for d in days if d <= pd.Timestamp(day)][-settings.current_days :]
+    if not ref_days:
+        raise EmptyReference(
+            f"no daily features up to {reference_end}, the champion's fitting day: nothing to compare with"
+        )
+    reference = features[features["date"].isin(ref_days)].copy()
+    current = features[features["date"].isin(cur_days)].copy()
+    skipped: dict[str, str] = {}
+    columns = [c for c in DRIFT_COLUMNS if reference[c].notna().any() and current[c].notna().any()]
+    skipped |= {c: "no values in one of the windows" for c in DRIFT_COLUMNS if c not in columns}
+    for target, member in champions.items():
+        column = f"log_forecast_{target}"
+        old = conn.execute(
+            "SELECT symbol, date, ln(forecast) AS value FROM forecasts WHERE target = ? AND model = ? "
+            "AND date >= ? AND date <= ?",
+            [target, member, ref_days[0], ref_days[-1]],
+        ).df()
+        new = conn.execute(
+            "SELECT symbol, as_of AS date, ln(forecast) AS value FROM daily_forecasts WHERE target = ? "
+            "AND role = 'champion' AND as_of >= ? AND as_of <= ?",
+            [target, cur_days[0], cur_days[-1]],
+        ).df()
+        if old.empty or new.empty:
+            skipped[column] = f"no {'walk-forward' if old.empty else 'published'} forecasts of {member}"
+            continue
+        reference = reference.merge(old.rename(columns={"value": column}), on=["symbol", "date"], how="left")
+        current = current.merge(new.rename(columns={"value": column}), on=["symbol", "date"], how="left")
+        columns.append(column)
+    ref, cur = _standardised(reference, current, columns)
+    spans = (pd.Timestamp(ref_days[0]).date(), pd.Timestamp(ref_days[-1]).date())
+    return ref, cur, skipped, spans, (pd.Timestamp(cur_days[0]).date(), pd.Timestamp(cur_days[-1]).date())
+
+
+def evidently_drift(
+    reference: pd.DataFrame, current: pd.DataFrame, html: Path
+) -> tuple[float, dict[str, dict[str, Any]]]:
+    """Evidently's DataDriftPreset (its default test per column) on the two frames: the share of drifted columns
+    and, per column, the method, score, threshold and whether it drifted (its test failed); the report as HTML."""
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+
+    snapshot = Report([DataDriftPreset()], include_tests=True).run(
+        current_data=current, reference_data=reference
+    )
+    html.parent.mkdir(parents=True, exist_ok=True)
+    snapshot.save_html(str(html))
+    doc = snapshot.dict()
+    status = {
+        t["metric_config"]["metric_id"]: t["status"] for t in doc.get("tests", []) if t.get("id") == "drift"
+    }
+    columns: dict[str, dict[str, Any]] = {}
+    share = float("nan")
+    for metric in doc["metrics"]:
+        config, value = metric["config"], metric["value"]
+        if config["type"].endswith("DriftedColumnsCount"):
+            share = float(value["share"])
+        elif config["type"].endswith("ValueDrift"):
+            columns[str(config["column"])] = {
+                "method": str(config.get("method")),
+                "threshold": config.get("threshold"),
+                "score": float(value),
+                "drifted": status.get(metric["id"]) == "FAIL",  # FAIL: the column's drift test rejected
+            }
+    return share, columns
+
+
+def persistent_alarm(shares: Sequence[float], threshold: float, persistence: int) -> bool:
+    """Whether the last ``persistence`` report days (oldest first in ``shares``) all drifted above
+    ``threshold``."""
+    recent = list(shares)[-persistence:]
+    return len(recent) == persistence and all(s > threshold for s in recent)
+
+
+def earlier_shares(conn: duckdb.DuckDBPyConnection, day: dt.date, count: int) -> list[float]:
+    """The drift shares of the last ``count`` reports before ``day``, oldest first."""
+    rows = conn.execute(
+        "SELECT drift_share FROM drift_reports WHERE day < ? ORDER BY day DESC LIMIT ?", [day, count]
+    ).fetchall()
+    return [float(r[0]) for r in reversed(rows)]
+
+
+def write_report(conn: duckdb.DuckDBPyConnection, result: DriftResult, alarm: bool) -> None:
+    """Replace the ``drift_reports`` row of the result's day."""
+    drifted = sorted(c for c, entry in result.columns.items() if entry["drifted"])
+    row = pd.DataFrame(
+        [
+            {
+                "day": result.day,
+                "drift_share": result.drift_share,
+                "drifted_columns": json.dumps(drifted),
+                "alarm": alarm,
+                "reference_start": result.reference[0],
+                "reference_end": result.reference[1],
+                "current_start": result.current[0],
+                "current_end": result.current[1],
+                "report": str(result.html),
+                "created_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+            }
+        ]
+    )
+    replace_keyed(conn, {"day": result.day}, {"drift_reports": row})
