@@ -11,9 +11,10 @@ import pytest
 
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import yearly_windows
-from forge_core.forecasting.forecast_store import write_window
+from forge_core.forecasting.forecast_store import load_member_history, write_window
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
+from forge_core.live import LiveFit, LiveSettings, fit_live
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
@@ -40,3 +41,18 @@ def warehouse(bundled_bars: pd.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]
             write_window(conn, result, scheme)
     yield conn
     conn.close()
+
+
+def live_fit(
+    conn: duckdb.DuckDBPyConnection,
+    families: tuple[str, ...] = ("har", "log_har"),
+    combiners: tuple[str, ...] = ("equal",),
+) -> LiveFit:
+    """The live sets of ``SPEC`` fitted at ``AS_OF`` from the warehouse's rows realised by then."""
+    end = AS_OF + dt.timedelta(days=1)
+    return fit_live(
+        load_panel(conn, SPEC, end),
+        load_member_history(conn, SPEC.name, end),
+        SPEC,
+        LiveSettings(AS_OF, families, combiners),
+    )

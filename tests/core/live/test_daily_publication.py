@@ -8,27 +8,18 @@ import datetime as dt
 import duckdb
 import pytest
 
-from forge_core.forecasting.forecast_store import load_member_history
-from forge_core.forecasting.panel import load_panel
-from forge_core.live import LiveSettings, fit_live
 from forge_core.live.daily_publication import NoFeatures, day_histories, publish_day, write_day
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import assign_roles, published_sets, register_set
-from tests.core.live.conftest import AS_OF, SPEC
+from tests.core.live.conftest import AS_OF, SPEC, live_fit
 
 DAY = dt.date(2018, 1, 3)
 
 
 def test_a_day_is_published_by_every_role_and_replaced_on_rerun(warehouse: duckdb.DuckDBPyConnection) -> None:
     config = default_tracking_config()
-    end = AS_OF + dt.timedelta(days=1)
-    fit = fit_live(
-        load_panel(warehouse, SPEC, end),
-        load_member_history(warehouse, SPEC.name, end),
-        SPEC,
-        LiveSettings(AS_OF, ("har", "log_har"), ("equal",)),
-    )
+    fit = live_fit(warehouse)
     for _ in range(2):  # two retrainings: a champion, then a challenger beside it
         roles = assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
     sets = published_sets(config, SPEC.name)

@@ -8,9 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.forecasting.panel import load_panel
-from forge_core.live import LiveSettings, fit_live
 from forge_core.tracking import default_tracking_config, tracking_client
 from forge_core.tracking.live_registry import (
     MissingAlias,
@@ -22,18 +20,12 @@ from forge_core.tracking.live_registry import (
     register_set,
     rollback,
 )
-from tests.core.live.conftest import AS_OF, SPEC
+from tests.core.live.conftest import AS_OF, SPEC, live_fit
 
 
 def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> None:
     config = default_tracking_config()
-    end = AS_OF + dt.timedelta(days=1)
-    fit = fit_live(
-        load_panel(warehouse, SPEC, end),
-        load_member_history(warehouse, SPEC.name, end),
-        SPEC,
-        LiveSettings(AS_OF, ("har", "log_har"), ("equal",)),
-    )
+    fit = live_fit(warehouse)
     with pytest.raises(MissingAlias, match=r"has no 'champion' .*run the retrain job for rv_1d first"):
         load_set(config, SPEC.name, "champion")
     first = [(s, register_set(config, s, "test")) for s in fit.sets]
@@ -43,7 +35,7 @@ def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> N
     assert {a for a in roles if a.startswith("shadow_")} == {f"shadow_{s.member}" for s, _ in first}
     loaded = load_set(config, SPEC.name, "champion")
     assert loaded.version == best[1] and loaded.fitted.member == best[0].member
-    panel = load_panel(warehouse, SPEC, end)
+    panel = load_panel(warehouse, SPEC, AS_OF + dt.timedelta(days=1))
     histories = {str(s): rows.reset_index(drop=True) for s, rows in panel.groupby("symbol")}
     if not loaded.fitted.is_ensemble:
         pd.testing.assert_frame_equal(loaded.fitted.forecast(histories), best[0].forecast(histories))

@@ -8,15 +8,12 @@ import datetime as dt
 import duckdb
 import pytest
 
-from forge_core.forecasting.forecast_store import load_member_history
-from forge_core.forecasting.panel import load_panel
-from forge_core.live import LiveSettings, fit_live
 from forge_core.live.daily_publication import NoFeatures
 from forge_core.serving import ForecastServer
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import MissingAlias, assign_roles, register_set
 from forge_jobs.forecast import main
-from tests.core.live.conftest import AS_OF, SPEC
+from tests.core.live.conftest import SPEC, live_fit
 
 
 def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -25,13 +22,7 @@ def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnec
         ForecastServer.load(config, ["rv_1d"])
     with pytest.raises(ValueError, match=r"unknown targets \['rv_2d'\]"):
         ForecastServer.load(config, ["rv_2d"])
-    end = AS_OF + dt.timedelta(days=1)
-    fit = fit_live(
-        load_panel(warehouse, SPEC, end),
-        load_member_history(warehouse, SPEC.name, end),
-        SPEC,
-        LiveSettings(AS_OF, ("har", "log_har")),
-    )
+    fit = live_fit(warehouse, combiners=())
     assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
     server = ForecastServer.load(config, ["rv_1d"])
     rows = server.forecast(warehouse, ["^GSPC"], dt.date(2018, 3, 1))
