@@ -114,10 +114,7 @@ class FittedSet:
         KeyError naming the symbols this set was not fitted for."""
         self._require(histories)
         if not self.is_ensemble:
-            rows = [
-                self.models[s].forecast(h).take(np.array([len(h) - 1])).to_frame()
-                for s, h in histories.items()
-            ]
+            rows = [self._last_row(self.models[s], h) for s, h in histories.items()]
             return self._with_bounds(pd.concat(rows, ignore_index=True))
         members = [self.member_sets[m].forecast(histories) for m in self.members]
         out = members[0][["symbol", "date"]].copy()
@@ -132,6 +129,13 @@ class FittedSet:
             q = np.column_stack([m[column].to_numpy(dtype=float) for m in members])
             out[column] = np.exp((weights * np.log(q)).sum(1))
         return self._with_bounds(out)
+
+    @staticmethod
+    def _last_row(model: VolatilityModel, history: pd.DataFrame) -> pd.DataFrame:
+        """The model's forecast of the last row of ``history``, reading only the rows it needs."""
+        needed = model.rows_needed()
+        rows = history if needed is None else history.tail(needed)
+        return model.forecast(rows).take(np.array([len(rows) - 1])).to_frame()
 
     def _require(self, histories: Mapping[str, Any]) -> None:
         unknown = sorted(set(histories) - set(self.symbols))

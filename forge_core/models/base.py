@@ -95,6 +95,8 @@ class VolatilityModel(ABC):
     - ``family`` (its name), ``description`` (one sentence for people), ``group`` (``baselines`` or
       ``deep_models``), ``kinds`` (what it runs on, shown as tags), ``pool`` (a concurrency pool its fits
       share, e.g. ``gpu``) and ``search_space`` (a function of an Optuna trial, or None when not tunable);
+    - optionally ``rows_needed`` (how many trailing rows the forecast of the last row reads; None, the default:
+      the whole history, as recursions need), which lets a live forecast skip the rest;
     - ``Params`` and ``State``: frozen dataclasses of its hyperparameters and of its fitted state;
     - ``_fit`` and ``_predict`` (and optionally ``_calibrate`` and ``_forecast``).
 
@@ -159,6 +161,10 @@ class VolatilityModel(ABC):
         """Quantiles of the predictive distribution (variance units), columns ``q05``, ``q50``, ..., indexed like
         ``features``; ``levels`` must be strictly increasing in (0, 1)."""
         return self.forecast(features, levels).quantiles.set_axis(features.index)
+
+    def rows_needed(self) -> int | None:
+        """How many trailing rows of ``features`` the forecast of the last row depends on; None: all of them."""
+        return None
 
     def forecast(self, features: pd.DataFrame, levels: Sequence[float] = QUANTILE_LEVELS) -> Forecast:
         """The point forecast and the quantiles at ``levels`` of every row, from one pass over ``features``."""

@@ -62,6 +62,10 @@ class HarModel(VolatilityModel):
         const, beta_d, beta_w, beta_m = map(float, beta)
         return HarState(const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=n)
 
+    def rows_needed(self) -> int:
+        """Its features hold their own averages: the last row alone."""
+        return 1
+
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         state: HarState = self.state
         forecast: np.ndarray = np.maximum(har_design(features, self.task.proxy) @ state.coef, state.floor)

@@ -43,6 +43,10 @@ class LogHarModel(VolatilityModel):
         const, beta_d, beta_w, beta_m = map(float, beta)
         return LogHarState(const, beta_d, beta_w, beta_m, resid_var=resid_var, n_obs=n)
 
+    def rows_needed(self) -> int:
+        """Its features hold their own averages: the last row alone."""
+        return 1
+
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         state: LogHarState = self.state
         fitted: np.ndarray = har_design(features, self.task.proxy, prefix="log_") @ state.coef

@@ -20,6 +20,10 @@ class RandomWalkModel(VolatilityModel):
     ) -> Empty:
         return Empty()
 
+    def rows_needed(self) -> int:
+        """The mean of the last h rows."""
+        return self.task.horizon
+
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         h = self.task.horizon
         mean: np.ndarray = (

@@ -17,7 +17,10 @@ from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, fit_model, purged_training_rows
 from forge_core.live import FittedSet, LiveFit, LiveSettings, fit_live
 from forge_core.models.base import Runtime
+from forge_core.pipeline import build_market_tables
 from forge_core.quantiles import bound_column
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.sql_files import table_ddl
 from tests.core.live.conftest import AS_OF, SPEC
 
 SETTINGS = LiveSettings(AS_OF, ("har", "log_har", "garch"), ("equal", "stacking"))
@@ -96,3 +99,25 @@ def test_a_set_round_trips_and_forecasts_with_its_bounds(
 def test_nothing_to_fit_names_every_member(warehouse: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(ValueError, match=r"no member could be fitted.*garch:.*ewma:"):
         live(warehouse, dt.date(2019, 1, 1), LiveSettings(AS_OF, ("garch", "ewma")))
+
+
+@pytest.mark.parametrize("family", ["har", "log_har", "random_walk", "ewma", "garch"])
+def test_a_live_forecast_reads_only_the_rows_its_family_needs(family: str) -> None:
+    from forge_core.data.synthetic import SyntheticSource
+    from forge_core.models import ForecastTask, create_model
+
+    bars = SyntheticSource(1, seed=3, start=dt.date(2015, 1, 5), today=dt.date(2018, 12, 31)).load(
+        dt.date(2015, 1, 5), dt.date(2018, 12, 31)
+    )
+    conn = duckdb.connect()
+    for ddl in table_ddl():
+        conn.execute(ddl)
+    spec = TargetSpec("rv_5d", 5, "parkinson")
+    build_market_tables(conn, bars, (spec,))
+    rows = load_panel(conn, spec, dt.date(2019, 1, 1))
+    rows = rows[rows["symbol"] != "^VIX"].reset_index(drop=True)
+    model = create_model(family, ForecastTask(5, "parkinson"), Runtime())
+    model.fit(rows.iloc[:600], rows["target_value"].iloc[:600])
+    full = model.forecast(rows).to_frame().iloc[-1]
+    tail = FittedSet._last_row(model, rows).iloc[0]
+    pd.testing.assert_series_equal(full.drop("date"), tail.drop("date"), check_names=False)
