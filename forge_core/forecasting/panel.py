@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -11,9 +12,13 @@ from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import read_sql
 
 
-def load_panel(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, end: dt.date) -> pd.DataFrame:
-    """Feature rows dated before ``end`` with ``target_value`` and ``realised_on`` of ``spec`` (NaN if unknown).
+def load_panel(
+    conn: duckdb.DuckDBPyConnection, spec: TargetSpec, end: dt.date, symbols: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Feature rows dated before ``end`` (of ``symbols`` only, if any are named) with ``target_value`` and
+    ``realised_on`` of ``spec`` (NaN if unknown).
 
     Whoever trains on it keeps only rows realised before its window (``walk_forward.purged_training_rows``)."""
-    frame = conn.execute(read_sql("forecasting/panel.sql"), {"target": spec.name, "end": end}).df()
+    params = {"target": spec.name, "end": end, "symbols": list(symbols)}
+    frame = conn.execute(read_sql("forecasting/panel.sql"), params).df()
     return frame.assign(date=pd.to_datetime(frame["date"]), realised_on=pd.to_datetime(frame["realised_on"]))

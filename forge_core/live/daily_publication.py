@@ -9,6 +9,7 @@ champion (it appeared after the last retraining) is skipped and named; it gets f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -76,15 +77,19 @@ def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
     return day
 
 
-def day_histories(conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date) -> dict[str, pd.DataFrame]:
-    """Per symbol with a feature row dated ``day``, its feature rows up to ``day`` (oldest first). ``NoFeatures``
-    naming the day and the last day with features when no symbol has any that day."""
-    panel = load_panel(conn, spec, day + dt.timedelta(days=1))
+def day_histories(
+    conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date, symbols: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Per symbol (of ``symbols``, if any are named) with a feature row dated ``day``, its feature rows up to
+    ``day`` (oldest first). ``NoFeatures`` naming the day and the last day with features when no symbol has any
+    that day."""
+    panel = load_panel(conn, spec, day + dt.timedelta(days=1), symbols)
     present = set(panel.loc[panel["date"] == pd.Timestamp(day), "symbol"])
     if not present:
         last = panel["date"].max()
+        which = f" for {sorted(symbols)}" if symbols else ""
         raise NoFeatures(
-            f"{spec.name}: no daily features on {day} (last day with features: "
+            f"{spec.name}: no daily features on {day}{which} (last day with features: "
             f"{last.date() if pd.notna(last) else 'none'}); ingest that day and build its features first"
         )
     return {

@@ -31,9 +31,11 @@ def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnec
     )
     assert rows["lower_90"].iloc[0] < rows["forecast"].iloc[0] < rows["upper_90"].iloc[0]
     with pytest.raises(KeyError, match=r"no daily features on 2018-03-01 for \['\^XYZ'\]"):
+        server.forecast(warehouse, ["^GSPC", "^XYZ"], dt.date(2018, 3, 1))
+    with pytest.raises(NoFeatures, match=r"on 2018-03-01 for \['\^XYZ'\] \(last day with features: none\)"):
         server.forecast(warehouse, ["^XYZ"], dt.date(2018, 3, 1))
     with pytest.raises(
-        NoFeatures, match=r"no daily features on 2018-03-03 \(last day with features: 2018-03-02\)"
+        NoFeatures, match=r"on 2018-03-03 for \['\^GSPC'\] \(last day with features: 2018-03-02\)"
     ):
         server.forecast(warehouse, ["^GSPC"], dt.date(2018, 3, 3))
 
