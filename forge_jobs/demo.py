@@ -1,8 +1,12 @@
-"""Run the main job once on the embedded defaults and say what was built: ``python -m forge_jobs.demo``.
+"""Run the whole loop once on the embedded defaults and say what was built: ``python -m forge_jobs.demo``.
 
 Materialises raw_prices -> daily_features -> targets for the years of ``--start`` .. ``--end`` as ONE run (the
 same single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
-otherwise), then prints the tables, their spans and how to open the Dagster UI on the same instance.
+otherwise). Then the live loop: the cheap baselines (``--nets`` adds the torch families) walked over the monthly
+windows of the last ``--live-months`` months (the out-of-sample history a champion is chosen and calibrated on),
+``retrain_job`` for every target on the rows realised by the last day, and ``daily_job`` for that day (its close,
+the forecasts of every live set with intervals, their scores, the promotion decision, the drift report). It prints
+the tables, the champion forecasts with their intervals and where to look in the Dagster UI.
 With ``--backtest`` it then backfills every baseline model over the monthly walk-forward windows of
 ``--backtest-start`` .. ``--backtest-end`` for every target (one run), then every ensemble and the conformal
 intervals over the same windows (one run), and materialises the backtest report.
@@ -23,12 +27,21 @@ from dagster import BetaWarning
 # still labels them beta, and the demo's output is for people.
 warnings.filterwarnings("ignore", category=BetaWarning)
 
+from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
 from forge_core.warehouse.connection import open_warehouse  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
 from forge_jobs.instance import dagster_instance  # noqa: E402
-from forge_jobs.jobs import backtest_report_job, baselines_job, ensembles_job, market_data_job  # noqa: E402
+from forge_jobs.jobs import (  # noqa: E402
+    backtest_report_job,
+    baselines_job,
+    daily_job,
+    deep_models_job,
+    ensembles_job,
+    market_data_job,
+    retrain_job,
+)
 from forge_jobs.launch import run_job  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -77,6 +90,43 @@ def run_backtest(start: dt.date, end: dt.date) -> bool:
     return report.success
 
 
+def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
+    """Walk the baselines (and the nets) over the last ``months`` months before ``end``, retrain every target on
+    the rows realised by ``end``, then run the daily job for ``end``."""
+    names = [spec.name for spec in configured_targets()]
+    start = (pd.Timestamp(end).to_period("M") - months + 1).to_timestamp().date()
+    window = "{}|{:%Y-%m}-01"
+    first, last = window.format(names[0], start), window.format(names[-1], end)
+    jobs = [baselines_job.name, *([deep_models_job.name] if nets else [])]
+    if not all(_run_range(job, first, last) for job in jobs):
+        return False
+    instance = dagster_instance()
+    for target in names:
+        run = run_job(
+            defs.resolve_job_def(retrain_job.name),
+            instance,
+            run_config=QUIET,
+            tags={"dagster/partition": target},
+            raise_on_error=False,
+        )
+        if not run.success:
+            return False
+    return _run_range(daily_job.name, str(end), str(end))
+
+
+def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
+    """The champions' forecasts published for ``day``, as annualised volatility with their 90% interval."""
+    with open_warehouse(path, read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT target, symbol, model, model_version, forecast, lower_90, upper_90 FROM daily_forecasts "
+            "WHERE as_of = ? AND role = 'champion' ORDER BY target, symbol",
+            [day],
+        ).df()
+    for column in ("forecast", "lower_90", "upper_90"):
+        rows[column] = (100 * (252 * rows[column]) ** 0.5).round(1)
+    return rows.rename(columns={"forecast": "vol_%", "lower_90": "low_90_%", "upper_90": "high_90_%"})
+
+
 def describe_warehouse(path: str) -> pd.DataFrame:
     """Rows, symbols and date span of every warehouse table (none before the first write)."""
     if not Path(path).exists():
@@ -87,7 +137,7 @@ def describe_warehouse(path: str) -> pd.DataFrame:
                 f"SELECT '{table}' AS table, count(*) AS rows, count(DISTINCT symbol) AS symbols, "
                 f"min(date) AS first_date, max(date) AS last_date FROM {table}"
             ).df()
-            for table in ("raw_prices", "daily_features", "targets")
+            for table in ("raw_prices", "daily_features", "targets", "forecasts")
         ]
     return pd.concat(frames, ignore_index=True)
 
@@ -107,6 +157,11 @@ def main() -> None:
     )
     parser.add_argument("--backtest-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
     parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
+    parser.add_argument(
+        "--live-months", type=int, default=18, help="months of walk-forward history behind the live models"
+    )
+    parser.add_argument("--nets", action="store_true", help="walk and retrain the torch families too")
+    parser.add_argument("--no-live", action="store_true", help="stop after the market data")
     args = parser.parse_args()
 
     try:
@@ -121,6 +176,20 @@ def main() -> None:
     print(f"Warehouse (DuckDB): {warehouse}")
     print(describe_warehouse(str(warehouse)).to_string(index=False))
     print(f"Dagster instance (SQLite): {os.environ['DAGSTER_HOME']}")
+    if ok and not args.no_live:
+        with open_warehouse(warehouse, read_only=True) as conn:
+            day = last_feature_day(conn)
+        ok = run_live_loop(day, args.live_months, args.nets)
+        print(f"\nlive loop (backtest of the last {args.live_months} months, retraining, daily job for {day}): "
+              f"{'succeeded' if ok else 'FAILED'}")  # fmt: skip
+        if ok:
+            print(f"Champion forecasts made at the close of {day} (annualised volatility, 90% interval):")
+            print(champion_forecasts(str(warehouse), day).to_string(index=False))
+            print(
+                "In the UI: group 'live' (live_models, daily_forecasts, forecast_scores, promotions, drift_report: "
+                "metadata, checks and the drift report's HTML), Automation (daily_forecast_schedule, "
+                "retrain_on_drift), Jobs (rollback_job)."
+            )
     if ok and args.backtest:
         ok = run_backtest(args.backtest_start, args.backtest_end)
         print(
