@@ -29,6 +29,7 @@ from forge_core.monitoring.drift import (
     DriftResult,
     DriftSettings,
     EmptyReference,
+    calibrated_drift,
     drift_frames,
     earlier_shares,
     evidently_drift,
@@ -249,6 +250,9 @@ class DriftConfig(Config):
     persistence: int = Field(
         default=3, description="Consecutive report days above the threshold for the alarm."
     )
+    quantile: float = Field(
+        default=0.99, description="A column drifts above this quantile of its own history."
+    )
 
 
 @asset(
@@ -275,7 +279,9 @@ class DriftConfig(Config):
 def drift_report(
     context: AssetExecutionContext, config: DriftConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    settings = DriftSettings(config.current_days, config.reference_days, config.threshold, config.persistence)
+    settings = DriftSettings(
+        config.current_days, config.reference_days, config.threshold, config.persistence, config.quantile
+    )
     results = []
     for day in partition_days(context):
         with warehouse.open(read_only=True) as conn:
@@ -300,8 +306,9 @@ def drift_report(
                 raise refuse(error) from None
             before = earlier_shares(conn, day, settings.persistence - 1)
         html = reports_dir() / "drift" / f"drift_{day}.html"
-        share, columns = evidently_drift(reference, current, html)
-        result = DriftResult(day, ref_span, cur_span, share, columns, html, skipped)
+        evidently_share, _ = evidently_drift(reference, current, html)
+        share, columns = calibrated_drift(reference, current, settings.quantile)
+        result = DriftResult(day, ref_span, cur_span, share, columns, evidently_share, html, skipped)
         alarm = persistent_alarm([*before, share], settings.threshold, settings.persistence)
         with warehouse.open() as conn:
             write_report(conn, result, alarm)
@@ -314,6 +321,7 @@ def drift_report(
     return MaterializeResult(
         metadata={
             "drift_share": last.drift_share,
+            "evidently_drift_share": last.evidently_share,
             "drifted_columns": MetadataValue.json(sorted(drifted)),
             "columns": MetadataValue.md(table.to_markdown(index=False, floatfmt=".3g")),
             "skipped_columns": MetadataValue.json(last.skipped_columns),
@@ -330,6 +338,7 @@ def drift_report(
                 severity=AssetCheckSeverity.WARN,
                 metadata={
                     "drift_share": last.drift_share,
+                    "evidently_drift_share": last.evidently_share,
                     "drifted_columns": MetadataValue.json(sorted(drifted)),
                 },
             )

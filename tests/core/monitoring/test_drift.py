@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forge_core.monitoring.drift import evidently_drift, persistent_alarm
+from forge_core.monitoring.drift import DATE, calibrated_drift, evidently_drift, persistent_alarm
 
 
 def test_a_shifted_column_drifts_and_a_steady_one_does_not(tmp_path: Path) -> None:
@@ -23,3 +23,28 @@ def test_the_alarm_needs_persistence() -> None:
     assert not persistent_alarm([0.9, 0.9], 0.5, 3)  # too few reports yet
     assert not persistent_alarm([0.9, 0.1, 0.9], 0.5, 3)
     assert persistent_alarm([0.1, 0.6, 0.7, 0.9], 0.5, 3)
+
+
+def ar1(rng: np.random.Generator, n: int, phi: float = 0.97, shift: float = 0.0) -> np.ndarray:
+    x = np.zeros(n)
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + rng.normal()
+    return x + shift
+
+
+def frame(values: np.ndarray, start: str) -> pd.DataFrame:
+    return pd.DataFrame({DATE: pd.bdate_range(start, periods=len(values)), "x": values})
+
+
+def test_history_calibrated_drift_ignores_autocorrelation_but_not_a_shift() -> None:
+    rng = np.random.default_rng(1)
+    series = ar1(rng, 2000)
+    reference = frame(series[:500], "2010-01-04")
+    steady = [
+        calibrated_drift(reference, frame(series[i : i + 20], "2012-01-02"), 0.99)[0]
+        for i in range(500, 2000, 20)
+    ]
+    assert np.mean(steady) < 0.1  # K-S p < 0.05 would flag most of these autocorrelated windows
+    shifted = frame(series[1980:2000] + 6 * series[:500].std(), "2012-01-02")
+    share, columns = calibrated_drift(reference, shifted, 0.99)
+    assert share == 1.0 and columns["x"]["statistic"] > columns["x"]["threshold"]
