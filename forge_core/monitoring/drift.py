@@ -9,7 +9,7 @@ walk-forward forecasts of its member for the reference, the published ones for t
 
 Evidently's per-column two-sample tests (its default choice per column, K-S p < 0.05 here) treat days as
 independent; daily volatility features are strongly autocorrelated, so 20 current days are never an independent
-sample, and on calm years of the bundled data Evidently's rule flags 71-89% of the days
+sample, and on calm years of the bundled data Evidently's rule flags 71-100% of the days
 (``benchmarks/drift.py``). The alarm therefore calibrates each column on its own history
 (``calibrated_drift``): the K-S statistic of the current days against the reference is compared with the
 ``quantile`` of the statistics of windows of the same length taken from the reference itself, which carry the
