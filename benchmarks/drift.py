@@ -1,6 +1,7 @@
 """False alarms of the drift alarm on calm years of the bundled data, beside Evidently's default rule.
 
-    python benchmarks/drift.py [--years 2012,2013,2014,2016,2017] [--json benchmarks/results/drift_calm_years.json]
+    python benchmarks/drift.py [--years 2012,2013,2014,2016,2017] [--quantile 0.99] [--threshold 0.5]
+        [--json benchmarks/results/drift_calm_years.json]
 
 For every trading day of each calm year, the drift report's comparison (``forge_core.monitoring.drift``: the last
 20 days of the model features, standardised per symbol, against the 500 trading days before the year, as if the
@@ -41,6 +42,7 @@ from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.sql_files import table_ddl
 
 KS_SIZE = 0.05
+EVIDENTLY_DATASET_DRIFT = 0.5  # Evidently's default: the dataset drifts when half its columns do
 CHECKED_DAYS = 3  # days per year compared with Evidently's own report
 
 
@@ -58,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--years", default="2012,2013,2014,2016,2017")
+    parser.add_argument(
+        "--quantile", type=float, default=DriftSettings.quantile, help="of a column's own history"
+    )
+    parser.add_argument(
+        "--threshold", type=float, default=DriftSettings.threshold, help="share of columns drifted"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     build_market_tables(
         conn, BundledSource().load(dt.date(1990, 1, 1), dt.date(2018, 12, 31)), DEFAULT_TARGETS
     )
-    settings = DriftSettings()
+    settings = DriftSettings(threshold=args.threshold, quantile=args.quantile)
     rows, agreement = [], []
     for year in map(int, args.years.split(",")):
         days = [
@@ -83,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         for i, day in enumerate(days):
             reference, current, _, _, _ = drift_frames(conn, day, reference_end[0][0], {}, settings)
             share, drifted = ks_share(reference, current)
-            default_alarms += share >= settings.threshold
+            default_alarms += share >= EVIDENTLY_DATASET_DRIFT
             calibrated, _ = calibrated_drift(reference, current, settings.quantile)
             shares.append(calibrated)
             calibrated_days += calibrated > settings.threshold
