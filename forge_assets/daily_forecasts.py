@@ -13,22 +13,22 @@ from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
-    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
 from forge_assets.checks import DAILY_FORECASTS_QUALITY
-from forge_assets.live_models import GROUP
+from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
-from forge_assets.market_data import OWNERS, refuse
-from forge_assets.partitions import live_days, partition_days
+from forge_assets.market_data import refuse
+from forge_assets.partitions import partition_days
+from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import (
     CHAMPION_ROLE,
     NoFeatures,
     Publication,
-    day_histories,
+    histories_on,
     last_feature_day,
     publish_day,
     write_day,
@@ -43,13 +43,9 @@ SHOWN_ROWS = 20
 
 
 @asset(
-    partitions_def=live_days,
-    backfill_policy=BackfillPolicy.single_run(),
+    **LIVE_DAY,
     deps=[market_close, AssetDep("live_models", partition_mapping=AllPartitionMapping())],
-    group_name=GROUP,
-    owners=OWNERS,
     kinds={"python", "duckdb", "mlflow"},
-    pool="warehouse",
     check_specs=[DAILY_FORECASTS_QUALITY.spec()],
     description=(
         "Forecasts made at the day's close for every symbol and target by the champion, the challenger and the "
@@ -69,14 +65,14 @@ def daily_forecasts(
     except MissingAlias as error:
         raise refuse(error) from None
     days = partition_days(context)
-    with warehouse.open(read_only=True) as conn:
+    with warehouse.open(read_only=True) as conn:  # every target's panel read once for all the run's days
         last = last_feature_day(conn)
+        panels = {spec.name: load_panel(conn, spec, days[-1] + dt.timedelta(days=1)) for spec in specs}
     published: dict[dt.date, list[Publication]] = {}
     holidays = []
     for day in days:
         try:
-            with warehouse.open(read_only=True) as conn:
-                histories = {spec.name: day_histories(conn, spec, day) for spec in specs}
+            histories = {spec.name: histories_on(panels[spec.name], spec, day) for spec in specs}
         except NoFeatures as error:
             if day < last:
                 holidays.append(str(day))

@@ -12,7 +12,6 @@ from dagster import (
     AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
-    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -21,9 +20,9 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.live_models import GROUP
-from forge_assets.market_data import OWNERS, refuse
-from forge_assets.partitions import live_days, partition_days
+from forge_assets.live_models import LIVE_DAY
+from forge_assets.market_data import refuse
+from forge_assets.partitions import partition_days
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
 from forge_core.monitoring.drift import (
     DriftResult,
@@ -63,13 +62,9 @@ class DegradationConfig(Config):
 
 
 @asset(
-    partitions_def=live_days,
-    backfill_policy=BackfillPolicy.single_run(),
+    **LIVE_DAY,
     deps=[AssetDep(daily_forecasts, partition_mapping=AllPartitionMapping())],
-    group_name=GROUP,
-    owners=OWNERS,
     kinds={"python", "duckdb"},
-    pool="warehouse",
     check_specs=[
         AssetCheckSpec(
             DEGRADATION_CHECK,
@@ -145,13 +140,9 @@ class PromotionConfig(Config):
 
 
 @asset(
-    partitions_def=live_days,
-    backfill_policy=BackfillPolicy.single_run(),
+    **LIVE_DAY,
     deps=[forecast_scores],
-    group_name=GROUP,
-    owners=OWNERS,
     kinds={"python", "mlflow"},
-    pool="warehouse",
     description=(
         "Per target with a challenger: promoted to champion only on a lower QLIKE over the last scored shadow days "
         "with a Diebold-Mariano p-value below alpha and inside the model confidence set of the two; every decision "
@@ -167,34 +158,37 @@ def promotions(
     rule = PromotionRule(config.days, config.alpha, config.mcs_size, min_days=config.min_days)
     day = partition_days(context)[-1]
     store = tracking.config()
-    with warehouse.open(read_only=True) as conn:
-        scores = load_scores(conn, day)
-    decisions = []
+    pairs = {}
     for spec in configured_targets():
         roles = aliases(store, spec.name)
-        if CHALLENGER not in roles or CHAMPION not in roles:
-            continue
-        champion, challenger = roles[CHAMPION], roles[CHALLENGER]
+        if CHALLENGER in roles and CHAMPION in roles:
+            pairs[spec] = (roles[CHAMPION], roles[CHALLENGER])
+    # a day already decided between the same versions is not tested again
+    with warehouse.open(read_only=True) as conn:
+        scores = load_scores(conn, day)
+        pending = {
+            spec: pair for spec, pair in pairs.items() if not already_decided(conn, day, spec.name, *pair)
+        }
+    decisions = []
+    for spec, (champion, challenger) in pending.items():
         mine = scores[scores["target"] == spec.name]
         models = mine.groupby("model_version")["model"].first()
         losses = daily_losses(mine, champion, challenger, key="model_version", day="realised_on")
         decision = decide_promotion(
             spec.name, spec.horizon, models.get(champion, "?"), models.get(challenger, "?"), losses, rule
         )
+        if decision.promote:
+            promote(store, spec.name)
+        row = decision.as_row() | {
+            "decided_on": day,
+            "action": "promoted" if decision.promote else "kept",
+            "champion_version": champion,
+            "challenger_version": challenger,
+            "champion_model": decision.champion,
+            "challenger_model": decision.challenger,
+            "run_id": context.run.run_id,
+        }
         with warehouse.open() as conn:
-            if already_decided(conn, day, spec.name, champion, challenger):
-                continue
-            if decision.promote:
-                promote(store, spec.name)
-            row = decision.as_row() | {
-                "decided_on": day,
-                "action": "promoted" if decision.promote else "kept",
-                "champion_version": champion,
-                "challenger_version": challenger,
-                "champion_model": decision.champion,
-                "challenger_model": decision.challenger,
-                "run_id": context.run.run_id,
-            }
             record(conn, row)
         context.log.info(f"promotions {spec.name} {day}: {row['action']} ({decision.reason})")
         decisions.append(
@@ -256,13 +250,9 @@ class DriftConfig(Config):
 
 
 @asset(
-    partitions_def=live_days,
-    backfill_policy=BackfillPolicy.single_run(),
+    **LIVE_DAY,
     deps=[daily_forecasts],
-    group_name=GROUP,
-    owners=OWNERS,
     kinds={"python", "evidently"},
-    pool="warehouse",
     check_specs=[
         AssetCheckSpec(
             DRIFT_CHECK,

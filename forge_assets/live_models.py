@@ -14,6 +14,7 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
+    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -23,7 +24,7 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.market_data import OWNERS, refuse, targets
-from forge_assets.partitions import target_partitions
+from forge_assets.partitions import live_days, target_partitions
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX
 from forge_core.forecasting.forecast_store import load_context, load_member_history
@@ -45,6 +46,14 @@ from forge_core.tuning.tuned_params import tuned_params_for
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
 GROUP = "live"
+# What every asset of the daily job shares: a partition per weekday, a range backfilled in one run, one writer.
+LIVE_DAY = {
+    "partitions_def": live_days,
+    "backfill_policy": BackfillPolicy.single_run(),
+    "group_name": GROUP,
+    "owners": OWNERS,
+    "pool": "warehouse",
+}
 
 
 class LiveConfig(Config):
@@ -70,7 +79,8 @@ class LiveConfig(Config):
     )
 
 
-def _settings(config: LiveConfig, as_of: dt.date, families: list[str]) -> LiveSettings:
+def _refuse_unknown(config: LiveConfig) -> None:
+    """A refusal naming any family, combiner or method the config names that does not exist (before any work)."""
     unknown = sorted(set(config.families) - set(MODEL_REGISTRY)) + sorted(
         set(config.combiners) - set(COMBINER_REGISTRY)
     )
@@ -81,6 +91,9 @@ def _settings(config: LiveConfig, as_of: dt.date, families: list[str]) -> LiveSe
                 f"{sorted(COMBINER_REGISTRY)}, methods {sorted(INTERVAL_METHODS)}"
             )
         )
+
+
+def _settings(config: LiveConfig, as_of: dt.date, families: list[str]) -> LiveSettings:
     return LiveSettings(
         as_of,
         tuple(families),
@@ -99,6 +112,7 @@ def materialize_live(
     compute: ComputeResource,
 ) -> MaterializeResult:
     spec = next(s for s in configured_targets() if s.name == context.partition_key)
+    _refuse_unknown(config)
     with warehouse.open(read_only=True) as conn:
         as_of = dt.date.fromisoformat(config.as_of) if config.as_of else last_feature_day(conn)
         end = as_of + dt.timedelta(days=1)

@@ -6,12 +6,12 @@ the very same forge_core builds over the day's window (each a transaction replac
 the rows it writes are those a re-run of the year would write: the two paths never disagree.
 """
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from forge_assets.checks import MARKET_CLOSE_QUALITY
-from forge_assets.live_models import GROUP
-from forge_assets.market_data import OWNERS, IngestionConfig, refuse, validated_bars
-from forge_assets.partitions import live_days, partition_dates
+from forge_assets.live_models import LIVE_DAY
+from forge_assets.market_data import IngestionConfig, refuse, validated_bars
+from forge_assets.partitions import partition_dates
 from forge_core.data.ingestion import IngestionRefused, ingest_bars
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetConflict, build_targets, configured_targets
@@ -20,11 +20,7 @@ from forge_resources import MarketDataResource, WarehouseResource
 
 
 @asset(
-    partitions_def=live_days,
-    backfill_policy=BackfillPolicy.single_run(),
-    pool="warehouse",
-    group_name=GROUP,
-    owners=OWNERS,
+    **LIVE_DAY,
     kinds={"duckdb", "sql"},
     check_specs=[MARKET_CLOSE_QUALITY.spec()],
     description=(

@@ -27,6 +27,7 @@ from dagster import BetaWarning
 # still labels them beta, and the demo's output is for people.
 warnings.filterwarnings("ignore", category=BetaWarning)
 
+from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
@@ -123,7 +124,7 @@ def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
             [day],
         ).df()
     for column in ("forecast", "lower_90", "upper_90"):
-        rows[column] = (100 * (252 * rows[column]) ** 0.5).round(1)
+        rows[column] = annualised_vol(rows[column]).round(1)
     return rows.rename(columns={"forecast": "vol_%", "lower_90": "low_90_%", "upper_90": "high_90_%"})
 
 

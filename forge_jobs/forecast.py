@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from forge_core.backtest.plots import annualised_vol
 from forge_core.live.daily_publication import last_feature_day
 from forge_core.quantiles import INTERVAL_LEVELS, bound_column
 from forge_core.serving import ForecastServer
@@ -25,12 +26,10 @@ from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.resources import resources_from_env
 from forge_resources import MlflowResource, WarehouseResource
 
-TRADING_DAYS = 252
-
 
 def annualised(variance: float) -> str:
-    """A daily variance as annualised volatility in percent."""
-    return f"{100 * np.sqrt(TRADING_DAYS * variance):.1f}%"
+    """A daily variance as annualised volatility in percent, for people."""
+    return f"{float(annualised_vol(np.array([variance]))[0]):.1f}%"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,10 +80,17 @@ def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
 def day_histories(
     conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date, symbols: Sequence[str] = ()
 ) -> dict[str, pd.DataFrame]:
-    """Per symbol (of ``symbols``, if any are named) with a feature row dated ``day``, its feature rows up to
-    ``day`` (oldest first). ``NoFeatures`` naming the day and the last day with features when no symbol has any
-    that day."""
-    panel = load_panel(conn, spec, day + dt.timedelta(days=1), symbols)
+    """``histories_on`` the panel read up to ``day`` (of ``symbols`` only, if any are named)."""
+    return histories_on(load_panel(conn, spec, day + dt.timedelta(days=1), symbols), spec, day, symbols)
+
+
+def histories_on(
+    panel: pd.DataFrame, spec: TargetSpec, day: dt.date, symbols: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Per symbol of ``panel`` (``load_panel`` rows, any end) with a feature row dated ``day``, its rows up to
+    ``day`` (oldest first). ``NoFeatures`` naming the day (and ``symbols``, if named) and the last day with features
+    before it when no symbol has any that day."""
+    panel = panel[panel["date"] <= pd.Timestamp(day)]
     present = set(panel.loc[panel["date"] == pd.Timestamp(day), "symbol"])
     if not present:
         last = panel["date"].max()

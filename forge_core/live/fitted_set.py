@@ -26,6 +26,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from forge_core.ensembles.ensemble_windows import ENSEMBLE_PREFIX
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
 from forge_core.quantiles import QUANTILE_COLUMNS, bound_column
@@ -35,7 +36,6 @@ MODELS_DIR = "models"
 MEMBERS_DIR = "members"
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
-ENSEMBLE_PREFIX = "ensemble_"
 
 
 @dataclass(frozen=True)
