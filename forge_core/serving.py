@@ -59,7 +59,7 @@ class ForecastServer:
         KeyError naming symbols without features that day (or without a model)."""
         frames = []
         for target, spec in self.specs.items():
-            histories = day_histories(conn, spec, day, symbols)
+            histories = day_histories(conn, spec, day, symbols, self.sets[target].fitted.rows_needed())
             missing = sorted(set(symbols) - set(histories))
             if missing:
                 raise KeyError(f"no daily features on {day} for {missing}")

@@ -12,6 +12,7 @@ FORGE_FILES_PATH             market_data.files_path            ""               
 FORGE_SYNTHETIC_SYMBOLS      market_data.synthetic_symbols     5                                 EnvVar.int
 FORGE_SYNTHETIC_SEED         market_data.synthetic_seed        7                                 EnvVar.int
 FORGE_SYNTHETIC_START        market_data.synthetic_start       2000-01-03                        EnvVar
+FORGE_SYNTHETIC_SHIFT        market_data.synthetic_shift       "" = no regime shift              EnvVar
 FORGE_PLAUSIBILITY           market_data.plausibility          refuse (or flag)                  plain value
 FORGE_DEVICE                 compute.device                    "" = cuda if present, else cpu    EnvVar
 FORGE_PRECISION              compute.precision                 "" = bf16 on cuda, fp32 on cpu    EnvVar
@@ -66,6 +67,7 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
             synthetic_symbols=env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5),
             synthetic_seed=env_or_default("FORGE_SYNTHETIC_SEED", 7),
             synthetic_start=env_or_default("FORGE_SYNTHETIC_START", "2000-01-03"),
+            synthetic_shift=env_or_default("FORGE_SYNTHETIC_SHIFT", ""),
             plausibility=os.environ.get("FORGE_PLAUSIBILITY") or "refuse",
         ),
         "compute": ComputeResource(

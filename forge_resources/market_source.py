@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 
 from forge_core.data.files import FileSource
 from forge_core.data.sources import MarketDataSource, make_source
+from forge_core.data.synthetic import RegimeShift
 from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, CheckedBars
 from forge_core.date_window import DateWindow
 
@@ -21,7 +22,8 @@ class MarketDataResource(ConfigurableResource):
     The resource reads no environment variable itself. ``forge_jobs.resources.resources_from_env`` fills
     ``source`` from FORGE_SOURCE (a plain value: a choice), ``files_path`` from FORGE_FILES_PATH,
     ``synthetic_symbols``/``synthetic_seed`` from FORGE_SYNTHETIC_SYMBOLS/FORGE_SYNTHETIC_SEED (``EnvVar.int``) and
-    ``synthetic_start`` from FORGE_SYNTHETIC_START (``EnvVar``), each only when set."""
+    ``synthetic_start`` and ``synthetic_shift`` from FORGE_SYNTHETIC_START and FORGE_SYNTHETIC_SHIFT (``EnvVar``),
+    each only when set."""
 
     source: Literal["bundled", "files", "synthetic"] = Field(default="bundled")
     files_path: str = Field(default="", description="Folder of CSV/Parquet files (source 'files').")
@@ -29,6 +31,13 @@ class MarketDataResource(ConfigurableResource):
     synthetic_seed: int = Field(default=7, description="Seed of the synthetic market.")
     synthetic_start: str = Field(
         default="2000-01-03", description="First trading day of the synthetic market."
+    )
+    synthetic_shift: str = Field(
+        default="",
+        description=(
+            "A volatility regime shift of the synthetic market: YYYY-MM-DD (volatility doubles from that day) or "
+            "YYYY-MM-DD*ratio; empty: none."
+        ),
     )
     max_abs_log_return: float = Field(
         default=DEFAULT_MAX_ABS_LOG_RETURN,
@@ -64,6 +73,7 @@ class MarketDataResource(ConfigurableResource):
             synthetic_symbols=self.synthetic_symbols,
             synthetic_seed=self.synthetic_seed,
             synthetic_start=dt.date.fromisoformat(self.synthetic_start),
+            synthetic_shift=RegimeShift.parse(self.synthetic_shift) if self.synthetic_shift else None,
             max_abs_log_return=self.max_abs_log_return or None,
             price_range=(self.min_price, self.max_price),
             plausibility_mode=self.plausibility,

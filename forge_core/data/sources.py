@@ -9,7 +9,7 @@ import pandas as pd
 
 from forge_core.data.bundled import BundledSource
 from forge_core.data.files import FileSource
-from forge_core.data.synthetic import SyntheticSource
+from forge_core.data.synthetic import RegimeShift, SyntheticSource
 from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, PlausibilityMode
 
 SOURCE_KINDS = ("bundled", "files", "synthetic")
@@ -30,6 +30,7 @@ def make_source(
     synthetic_symbols: int = 5,
     synthetic_seed: int = 7,
     synthetic_start: dt.date = dt.date(2000, 1, 3),
+    synthetic_shift: RegimeShift | None = None,
     max_abs_log_return: float | None = DEFAULT_MAX_ABS_LOG_RETURN,
     price_range: tuple[float, float] | None = DEFAULT_PRICE_RANGE,
     plausibility_mode: PlausibilityMode = "refuse",
@@ -51,5 +52,7 @@ def make_source(
             plausibility_mode=plausibility_mode,
         )
     if kind == "synthetic":
-        return SyntheticSource(synthetic_symbols, seed=synthetic_seed, start=synthetic_start)
+        return SyntheticSource(
+            synthetic_symbols, seed=synthetic_seed, start=synthetic_start, shift=synthetic_shift
+        )
     raise ValueError(f"unknown market data source {kind!r}; choose one of {SOURCE_KINDS}")

@@ -25,6 +25,10 @@ High and low are the extremes of a Brownian bridge from 0 to ``c`` with variance
 Log-volume is ``base + y_t`` with ``y_t = psi y_{t-1} + noise xi_t + k (|r_t| / exp(mu / 2) - sqrt(2 / pi))``.
 ``^VIX`` is ``100 * premium * sqrt(252 * mean_{k=1..22} E[exp(h^m_{t+k}) | h^m_t] + 252 lambda E[J^2])``.
 
+A regime shift (``RegimeShift``, off by default) raises the long-run log-variance of every asset and of the market
+by ``delta`` from day ``on``: ``mu_t = mu + delta 1{t >= on}``, so the variance jumps by ``exp(delta)`` that day and
+stays there (the deviations ``h - mu`` carry on; volume reacts through ``|r_t|``, the VIX through ``mu_t``).
+
 Every state starts at its long-run level on ``start``. Random numbers are drawn in blocks per (seed, symbol,
 calendar year), so a row depends on the seed, start, params, symbol and date only, never on the requested
 range or the number of symbols.
@@ -106,6 +110,32 @@ class SyntheticMarketParams:
             raise ValueError("invalid SyntheticMarketParams: " + "; ".join(failed))
 
 
+@dataclass(frozen=True)
+class RegimeShift:
+    """From day ``on`` the long-run volatility of every asset and the market is ``volatility_ratio`` times what it
+    was: ``delta = 2 log(volatility_ratio)`` on the log-variance."""
+
+    on: datetime.date
+    volatility_ratio: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not self.volatility_ratio > 0.0:
+            raise ValueError(f"a regime shift's volatility_ratio must be > 0, got {self.volatility_ratio}")
+
+    @property
+    def log_variance(self) -> float:
+        return 2.0 * math.log(self.volatility_ratio)
+
+    @classmethod
+    def parse(cls, text: str) -> RegimeShift:
+        """``YYYY-MM-DD`` (volatility doubles that day) or ``YYYY-MM-DD*ratio``; ValueError naming the text."""
+        day, _, ratio = text.partition("*")
+        try:
+            return cls(datetime.date.fromisoformat(day.strip()), float(ratio) if ratio else 2.0)
+        except ValueError as error:
+            raise ValueError(f"regime shift {text!r}: expected YYYY-MM-DD or YYYY-MM-DD*ratio ({error})") from None
+
+
 def trading_days(start: datetime.date, end: datetime.date) -> pd.DatetimeIndex:
     """The weekdays (Monday to Friday) from ``start`` to ``end`` inclusive."""
     return pd.bdate_range(start, end, freq="B").astype("datetime64[ns]")
@@ -180,6 +210,7 @@ class SyntheticSource:
         params: SyntheticMarketParams | None = None,
         include_vix: bool = True,
         today: datetime.date | None = None,
+        shift: RegimeShift | None = None,
     ) -> None:
         if n_symbols < 0 or seed < 0:
             raise ValueError("n_symbols and seed must be >= 0")
@@ -189,6 +220,7 @@ class SyntheticSource:
         self.params = params or SyntheticMarketParams()
         self.include_vix = include_vix
         self.today = today
+        self.shift = shift
         self._loading, self._log_start_price, self._log_volume_base = self._symbol_constants()
 
     @property
@@ -210,13 +242,21 @@ class SyntheticSource:
             days = trading_days(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
             lo = days.searchsorted(pd.Timestamp(max(self.start, datetime.date(year, 1, 1))))
             hi = days.searchsorted(pd.Timestamp(stop), side="right")
-            block, state = self._simulate(self._shocks(year, len(days)).rows(lo, hi), state)
+            mu = self._mean_log_variance(days[lo:hi])
+            block, state = self._simulate(self._shocks(year, len(days)).rows(lo, hi), state, mu)
             blocks.append(block)
             dates.append(days.values[lo:hi])
         all_dates = np.concatenate(dates)
         first = all_dates.searchsorted(np.datetime64(pd.Timestamp(start), "ns"))
         joined = _Block(*(np.concatenate(parts)[first:] for parts in zip(*blocks, strict=True)))
         return self._frame(all_dates[first:], joined)
+
+    def _mean_log_variance(self, days: pd.DatetimeIndex) -> np.ndarray:
+        """The long-run log-variance ``mu_t`` of each day (the params' level, shifted from the shift's day)."""
+        mu = np.full(len(days), self.params.mean_log_variance)
+        if self.shift is not None:
+            mu[days >= pd.Timestamp(self.shift.on)] += self.shift.log_variance
+        return mu
 
     def _symbol_constants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each symbol's market loading, log start price and log base volume."""
@@ -251,8 +291,9 @@ class SyntheticSource:
         count = np.stack(counts, axis=-1).reshape(n_days, self.n_symbols)
         return _Shocks(z, x, e, v, a, jump_size, xi, u_high, u_low, count)
 
-    def _simulate(self, s: _Shocks, state: _State) -> tuple[_Block, _State]:
-        """Run the model over the days of ``s`` from ``state``; returns the block and the state after it."""
+    def _simulate(self, s: _Shocks, state: _State, mu: np.ndarray) -> tuple[_Block, _State]:
+        """Run the model over the days of ``s`` (long-run log-variance ``mu`` per day) from ``state``; returns the
+        block and the state after it."""
         p = self.params
         if len(s.z) == 0:
             return _Block(*(np.empty((0, self.n_symbols)),) * 5, np.empty(0)), state
@@ -263,7 +304,7 @@ class SyntheticSource:
         market_h = _ar1(state.market_h, p.persistence, p.vol_of_vol * w)
         h = _ar1(state.h, p.persistence, p.vol_of_vol * (b * w[:, np.newaxis] + idio * u))
         eps = b * s.z[:, np.newaxis] + idio * s.e
-        sd = np.exp((p.mean_log_variance + h) / 2.0)
+        sd = np.exp((mu[:, np.newaxis] + h) / 2.0)
         drift = p.annual_drift / TRADING_DAYS_PER_YEAR
         jump = s.jump_count * p.jump_mean + np.sqrt(s.jump_count) * p.jump_sd * s.jump_size
         eps_on = math.sqrt(share) * eps + math.sqrt(1.0 - share) * s.a
@@ -280,16 +321,17 @@ class SyntheticSource:
         innovations = p.volume_noise * s.xi + p.volume_return_loading * surprise
         volume = _ar1(state.volume, p.volume_persistence, innovations)
         log_volume = self._log_volume_base + volume
-        block = _Block(log_open, log_high, log_low, log_close, log_volume, self._vix(market_h))
+        block = _Block(log_open, log_high, log_low, log_close, log_volume, self._vix(market_h, mu))
         return block, _State(market_h[-1], h[-1], s.z[-1], s.e[-1], volume[-1], log_close[-1])
 
-    def _vix(self, market_h: np.ndarray) -> np.ndarray:
-        """VIX level from the market log-variance deviations ``h^m - mu`` (see the module docstring)."""
+    def _vix(self, market_h: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """VIX level from the market log-variance deviations ``h^m - mu`` and the long-run level ``mu`` of each
+        day (see the module docstring)."""
         p = self.params
         expected = np.zeros_like(market_h)
         for k in range(1, VIX_HORIZON_DAYS + 1):
             spread = p.vol_of_vol**2 * (1.0 - p.persistence ** (2 * k)) / (1.0 - p.persistence**2)
-            expected += np.exp(p.mean_log_variance + spread / 2.0 + p.persistence**k * market_h)
+            expected += np.exp(mu + spread / 2.0 + p.persistence**k * market_h)
         jumps = p.jump_intensity * (p.jump_mean**2 + p.jump_sd**2)
         daily = expected / VIX_HORIZON_DAYS + jumps
         return 100.0 * p.vix_premium * np.sqrt(TRADING_DAYS_PER_YEAR * daily)

@@ -78,10 +78,24 @@ def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
 
 
 def day_histories(
-    conn: duckdb.DuckDBPyConnection, spec: TargetSpec, day: dt.date, symbols: Sequence[str] = ()
+    conn: duckdb.DuckDBPyConnection,
+    spec: TargetSpec,
+    day: dt.date,
+    symbols: Sequence[str] = (),
+    rows: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """``histories_on`` the panel read up to ``day`` (of ``symbols`` only, if any are named)."""
-    return histories_on(load_panel(conn, spec, day + dt.timedelta(days=1), symbols), spec, day, symbols)
+    """``histories_on`` the panel read up to ``day`` (of ``symbols`` only, if any are named). With ``rows`` (a
+    set's ``rows_needed``), each history needs only its last ``rows`` rows: the read starts ``2 rows + 14``
+    calendar days before ``day``, and a symbol that leaves short (a gap in its data) is read whole."""
+    end = day + dt.timedelta(days=1)
+    if rows is None:
+        return histories_on(load_panel(conn, spec, end, symbols), spec, day, symbols)
+    start = day - dt.timedelta(days=2 * rows + 14)
+    histories = histories_on(load_panel(conn, spec, end, symbols, start), spec, day, symbols)
+    short = [s for s, history in histories.items() if len(history) < rows]
+    if short:
+        histories |= histories_on(load_panel(conn, spec, end, short), spec, day, short)
+    return histories
 
 
 def histories_on(

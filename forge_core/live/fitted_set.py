@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from forge_core.ensembles.ensemble_windows import ENSEMBLE_PREFIX
+from forge_core.forecasting.result import Forecast
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
-from forge_core.quantiles import QUANTILE_COLUMNS, bound_column
+from forge_core.quantiles import QUANTILE_COLUMNS, QUANTILE_LEVELS, bound_column
 
 SET_FILE = "fitted_set.json"
 MODELS_DIR = "models"
@@ -108,14 +109,21 @@ class FittedSet:
         """The families an ensemble combines, in order (empty for a family)."""
         return tuple(self.member_sets)
 
+    def rows_needed(self) -> int | None:
+        """How many feature rows up to a day its forecast of that day reads: the most any of its models needs
+        (None: the whole history)."""
+        needs = [m.rows_needed() for m in self.models.values()]
+        needs += [member.rows_needed() for member in self.member_sets.values()]
+        known = [n for n in needs if n is not None]
+        return max(known, default=1) if len(known) == len(needs) else None
+
     def forecast(self, histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         """The forecast made at the last row of each symbol's history (feature rows up to the day, oldest first),
         with quantiles and calibrated bounds: columns ``symbol, date, forecast, q.., lower_.., upper_..``.
         KeyError naming the symbols this set was not fitted for."""
         self._require(histories)
         if not self.is_ensemble:
-            rows = [self._last_row(self.models[s], h) for s, h in histories.items()]
-            return self._with_bounds(pd.concat(rows, ignore_index=True))
+            return self._with_bounds(self._last_rows(histories).to_frame())
         members = [self.member_sets[m].forecast(histories) for m in self.members]
         out = members[0][["symbol", "date"]].copy()
         weights = np.array(
@@ -130,12 +138,22 @@ class FittedSet:
             out[column] = np.exp((weights * np.log(q)).sum(1))
         return self._with_bounds(out)
 
-    @staticmethod
-    def _last_row(model: VolatilityModel, history: pd.DataFrame) -> pd.DataFrame:
-        """The model's forecast of the last row of ``history``, reading only the rows it needs."""
-        needed = model.rows_needed()
-        rows = history if needed is None else history.tail(needed)
-        return model.forecast(rows).take(np.array([len(rows) - 1])).to_frame()
+    def _last_rows(self, histories: Mapping[str, pd.DataFrame]) -> Forecast:
+        """Each symbol's model's forecast of the last row of its history, reading only the rows the model needs,
+        assembled into one result (a market of symbols costs one frame, not one per symbol)."""
+        points, values, last = [], [], []
+        for symbol, history in histories.items():
+            model = self.models[symbol]
+            needed = model.rows_needed()
+            rows = history if needed is None else history.tail(needed)
+            point, quantiles = model.forecast_values(rows)
+            points.append(point[-1])
+            values.append(quantiles[-1])
+            last.append(rows["date"].iloc[-1])
+        keys = pd.DataFrame({"symbol": list(histories), "date": pd.to_datetime(last)})
+        return Forecast.for_rows(
+            keys, np.array(points), QUANTILE_LEVELS, np.array(values).reshape(len(keys), len(QUANTILE_LEVELS))
+        )
 
     def _require(self, histories: Mapping[str, Any]) -> None:
         unknown = sorted(set(histories) - set(self.symbols))

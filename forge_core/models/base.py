@@ -168,12 +168,19 @@ class VolatilityModel(ABC):
 
     def forecast(self, features: pd.DataFrame, levels: Sequence[float] = QUANTILE_LEVELS) -> Forecast:
         """The point forecast and the quantiles at ``levels`` of every row, from one pass over ``features``."""
+        point, values = self.forecast_values(features, levels)
+        return Forecast.for_rows(features, point, tuple(map(float, levels)), values)
+
+    def forecast_values(
+        self, features: pd.DataFrame, levels: Sequence[float] = QUANTILE_LEVELS
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``forecast``'s arrays alone: point forecasts (rows,) and quantile values (rows x levels), for callers
+        that assemble one result from many models (serving a market: one symbol per model)."""
         lv = checked_levels(levels)
         self._check_rows(features)
         if self.state is None:
             raise RuntimeError(f"{self.family}: fit or load the model before predicting")
-        point, values = self._forecast(features, lv)
-        return Forecast.for_rows(features, point, tuple(map(float, lv)), values)
+        return self._forecast(features, lv)
 
     def _forecast(self, features: pd.DataFrame, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Point forecasts and quantile values (rows x levels): the point forecast times the empirical quantiles

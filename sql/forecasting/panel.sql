@@ -1,8 +1,10 @@
--- Feature rows of the traded symbols (of $symbols only, unless it is empty) dated before $end, with one target's
--- value and the day it was realised (NULL while t+h has not happened yet). Whoever trains on this must keep only
--- rows realised before its window.
+-- Feature rows of the traded symbols (of $symbols only, unless it is empty) dated from $start (unless NULL) and
+-- before $end, with one target's value and the day it was realised (NULL while t+h has not happened yet). Whoever
+-- trains on this must keep only rows realised before its window.
 SELECT f.*, t.value AS target_value, t.realised_on
 FROM daily_features AS f
 LEFT JOIN targets AS t ON t.symbol = f.symbol AND t.date = f.date AND t.target = $target
-WHERE f.date < $end AND (len($symbols::VARCHAR[]) = 0 OR list_contains($symbols::VARCHAR[], f.symbol))
+WHERE f.date < $end
+  AND ($start::DATE IS NULL OR f.date >= $start::DATE)
+  AND (len($symbols::VARCHAR[]) = 0 OR list_contains($symbols::VARCHAR[], f.symbol))
 ORDER BY f.symbol, f.date

@@ -10,7 +10,13 @@ import pandas.testing as pdt
 import pytest
 
 from forge_core.data.schema import CANONICAL_COLUMNS, VIX_SYMBOLS
-from forge_core.data.synthetic import VIX_SYMBOL, SyntheticMarketParams, SyntheticSource, trading_days
+from forge_core.data.synthetic import (
+    VIX_SYMBOL,
+    RegimeShift,
+    SyntheticMarketParams,
+    SyntheticSource,
+    trading_days,
+)
 
 FAR_FUTURE = datetime.date(2100, 1, 1)
 
@@ -181,3 +187,27 @@ def test_vix_tracks_realised_volatility_and_volume_rises_with_it(long_sample: pd
     traded = long_sample[long_sample["symbol"] != VIX_SYMBOL]
     volume = np.log(traded.pivot(index="date", columns="symbol", values="volume")).iloc[1:]
     assert np.mean([np.corrcoef(volume[c], returns[c].abs())[0, 1] for c in returns]) > 0.2
+
+
+def test_a_regime_shift_changes_nothing_before_it_and_scales_volatility_after() -> None:
+    on = datetime.date(2010, 1, 4)
+    plain = SyntheticSource(5, seed=3, start=datetime.date(2000, 1, 3), today=FAR_FUTURE)
+    shifted = SyntheticSource(
+        5, seed=3, start=datetime.date(2000, 1, 3), today=FAR_FUTURE, shift=RegimeShift(on, 2.0)
+    )
+    span = (datetime.date(2000, 1, 3), datetime.date(2019, 12, 31))
+    a, b = plain.load(*span), shifted.load(*span)
+    before = a["date"] < pd.Timestamp(on)
+    pdt.assert_frame_equal(a[before], b[before], check_exact=True)
+
+    ratio = _close_returns(b[~before]).std() / _close_returns(a[~before]).std()
+    assert ratio.between(1.7, 2.3).all(), ratio  # jumps are not scaled: a little under 2
+    vix = [f.loc[(f["symbol"] == VIX_SYMBOL) & ~before, "close"].mean() for f in (a, b)]
+    assert 1.7 < vix[1] / vix[0] < 2.3
+
+
+@pytest.mark.parametrize("text", ["2019-13-01", "2019-03-26*x", "2019-03-26*-2"])
+def test_a_malformed_regime_shift_is_named(text: str) -> None:
+    with pytest.raises(ValueError, match="regime shift"):
+        RegimeShift.parse(text)
+    assert RegimeShift.parse("2019-03-26*1.5") == RegimeShift(datetime.date(2019, 3, 26), 1.5)

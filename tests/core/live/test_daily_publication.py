@@ -51,3 +51,14 @@ def test_a_day_without_features_is_refused_with_the_last_one(warehouse: duckdb.D
         NoFeatures, match=r"no daily features on 2018-01-06 \(last day with features: 2018-01-05\)"
     ):
         day_histories(warehouse, SPEC, dt.date(2018, 1, 6))
+
+
+def test_a_bounded_read_forecasts_as_the_whole_history(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """A set that needs a few rows reads only a margin before the day, and forecasts exactly as from all rows."""
+    for fitted in live_fit(warehouse).sets:
+        rows = fitted.rows_needed()
+        whole = day_histories(warehouse, SPEC, DAY)
+        bounded = day_histories(warehouse, SPEC, DAY, rows=rows)
+        if rows is not None:
+            assert all(rows <= len(h) < len(whole[s]) for s, h in bounded.items())
+        assert fitted.forecast(bounded).equals(fitted.forecast(whole))
