@@ -123,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     retrains: list[dict[str, Any]] = []
     started = time.perf_counter()
     for index, day in enumerate(tqdm(days, desc="simulated days", unit="day"), start=1):
-        context = build_schedule_context(
+        with build_schedule_context(
             scheduled_execution_time=dt.datetime.combine(day, EVENING), resources={"market_data": market}
-        )
-        request = daily_forecast_schedule(context)
+        ) as context:
+            request = daily_forecast_schedule(context)
         ok = isinstance(request, RunRequest) and run(
             daily_job.name, daily_config, **{"dagster/partition": str(request.partition_key)}
         )
