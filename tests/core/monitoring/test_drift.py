@@ -1,13 +1,29 @@
-"""Drift: Evidently finds a shifted column and not a steady one; the alarm needs drift on consecutive days."""
+"""Drift: Evidently finds a shifted column and not a steady one; the alarm needs drift on consecutive days; an empty
+reference window is refused, naming the day."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
-from forge_core.monitoring.drift import DATE, calibrated_drift, evidently_drift, persistent_alarm
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.monitoring.drift import (
+    DATE,
+    DriftSettings,
+    EmptyReference,
+    calibrated_drift,
+    drift_frames,
+    evidently_drift,
+    persistent_alarm,
+)
+from forge_core.pipeline import build_market_tables
+from forge_core.targets import TargetSpec
+from forge_core.warehouse.sql_files import table_ddl
 
 
 def test_a_shifted_column_drifts_and_a_steady_one_does_not(tmp_path: Path) -> None:
@@ -48,3 +64,20 @@ def test_history_calibrated_drift_ignores_autocorrelation_but_not_a_shift() -> N
     shifted = frame(series[1980:2000] + 6 * series[:500].std(), "2012-01-02")
     share, columns = calibrated_drift(reference, shifted, 0.99)
     assert share == 1.0 and columns["x"]["statistic"] > columns["x"]["threshold"]
+
+
+def test_a_reference_window_without_features_is_refused_naming_the_day() -> None:
+    first = dt.date(2018, 1, 2)
+    bars = SyntheticSource(1, start=first, today=dt.date(2018, 3, 30)).load(first, dt.date(2018, 3, 30))
+    conn = duckdb.connect()
+    for ddl in table_ddl():
+        conn.execute(ddl)
+    build_market_tables(conn, bars, (TargetSpec("rv_1d", 1, "parkinson"),))
+    with pytest.raises(
+        EmptyReference, match=r"no daily features up to 2017-12-29, the champion's fitting day"
+    ):
+        drift_frames(conn, dt.date(2018, 3, 30), dt.date(2017, 12, 29), {}, DriftSettings())
+    reference, current, *_ = drift_frames(
+        conn, dt.date(2018, 3, 30), dt.date(2018, 2, 28), {}, DriftSettings()
+    )
+    assert not reference.empty and not current.empty
