@@ -1,7 +1,7 @@
 """False alarms of the drift alarm on calm years of the bundled data, beside Evidently's default rule.
 
     python benchmarks/drift.py [--years 2012,2013,2014,2016,2017] [--quantile 0.99] [--threshold 0.5]
-        [--json benchmarks/results/drift_calm_years.json]
+        [--current-days 20] [--json benchmarks/results/drift_calm_years.json]
 
 For every trading day of each calm year, the drift report's comparison (``forge_core.monitoring.drift``: the last
 20 days of the model features, standardised per symbol, against the 500 trading days before the year, as if the
@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threshold", type=float, default=DriftSettings.threshold, help="share of columns drifted"
     )
+    parser.add_argument(
+        "--current-days",
+        type=int,
+        default=DriftSettings.current_days,
+        help="days compared with the reference",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -75,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     build_market_tables(
         conn, BundledSource().load(dt.date(1990, 1, 1), dt.date(2018, 12, 31)), DEFAULT_TARGETS
     )
-    settings = DriftSettings(threshold=args.threshold, quantile=args.quantile)
+    settings = DriftSettings(current_days=args.current_days, threshold=args.threshold, quantile=args.quantile)
     rows, agreement = [], []
     for year in map(int, args.years.split(",")):
         days = [

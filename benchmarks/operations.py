@@ -45,7 +45,10 @@ LIVE_START = dt.date(2019, 1, 1)
 WALK_FROM, WALK_TO = "2017-07-01", "2018-12-01"
 EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
 ROLLING = 20
-SHOWN_DECISION = ("decided_on", "target", "action", "days", "dm_p_value", "challenger_mcs_p_value")
+SHOWN_DECISION = (
+    "decided_on", "target", "action", "champion_model", "challenger_model", "days", "champion_qlike",
+    "challenger_qlike", "dm_p_value", "challenger_mcs_p_value",
+)  # fmt: skip
 
 
 def simulated_days(days: int) -> list[dt.date]:
@@ -67,6 +70,7 @@ def configure(home: str, args: argparse.Namespace, shift_on: dt.date, last: dt.d
         FORGE_END_DATE=last.isoformat(),
         FORGE_WALK_FORWARD_START="2015-01-01",
         FORGE_LIVE_START_DATE=LIVE_START.isoformat(),
+        FORGE_RETRAIN_COOLDOWN_DAYS=str(args.cooldown),
         MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false",
     )
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -82,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shift-day", type=int, default=60, help="1-based simulated day the shift starts")
     parser.add_argument("--ratio", type=float, default=2.0, help="volatility multiplier from the shift on")
     parser.add_argument("--promotion-days", type=int, default=20)
+    parser.add_argument(
+        "--cooldown",
+        type=int,
+        help="FORGE_RETRAIN_COOLDOWN_DAYS; default: --promotion-days + 22, the trial of a 22-day target's challenger",
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--png", type=Path)
     args = parser.parse_args(argv)
+    if args.cooldown is None:
+        args.cooldown = args.promotion_days + 22
     days = simulated_days(args.days)
     shift_on = days[args.shift_day - 1]
     home = tempfile.mkdtemp(prefix="forge_operations_")
@@ -175,12 +186,18 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
-def phase_of(day: pd.Timestamp, shift_on: dt.date, retrained_on: dt.date | None) -> str:
-    if day < pd.Timestamp(shift_on):
-        return "1 before shift"
-    if retrained_on is None or day <= pd.Timestamp(retrained_on):
-        return "2 shift .. retraining"
-    return "3 after retraining"
+def phase_of(
+    as_of: pd.Timestamp, realised_on: pd.Timestamp, shift_on: dt.date, promoted: dt.date | None
+) -> str:
+    """Where a scored forecast stands: its target realised before the shift, its window straddling the shift,
+    made after the shift (by the first champion), or made after the first promotion."""
+    if realised_on < pd.Timestamp(shift_on):
+        return "1 before the shift"
+    if as_of < pd.Timestamp(shift_on):
+        return "2 straddles the shift"
+    if promoted is None or as_of <= pd.Timestamp(promoted):
+        return "3 after the shift"
+    return "4 after the promotion"
 
 
 def read_back(
@@ -201,19 +218,23 @@ def read_back(
         drift = conn.execute("SELECT day, drift_share, alarm FROM drift_reports ORDER BY day").df()
         promotions = conn.execute("SELECT * FROM promotions ORDER BY decided_on, target").df()
         scores = conn.execute(
-            "SELECT target, realised_on, as_of, qlike, fitted_qlike, covered_90 FROM forecast_scores "
+            "SELECT target, model, realised_on, as_of, qlike, fitted_qlike, covered_90 FROM forecast_scores "
             "WHERE role = 'champion'"
         ).df()
     shift_index = days.index(shift_on)
     alarms = [pd.Timestamp(d).date() for d in drift.loc[drift["alarm"], "day"]]
     after = [d for d in alarms if d >= shift_on]
     first_alarm = after[0] if after else None
-    retrained_on = dt.date.fromisoformat(retrains[0]["day"]) if retrains else None
-    scores["phase"] = [phase_of(pd.Timestamp(d), shift_on, retrained_on) for d in scores["as_of"]]
+    won = promotions[promotions["action"] == "promoted"] if not promotions.empty else promotions
+    promoted = pd.Timestamp(won["decided_on"].min()).date() if not won.empty else None
+    scores["phase"] = [
+        phase_of(pd.Timestamp(a), pd.Timestamp(r), shift_on, promoted)
+        for a, r in zip(scores["as_of"], scores["realised_on"], strict=True)
+    ]
     phases = (
         scores.groupby(["target", "phase"])
-        .agg(days=("as_of", "nunique"), qlike=("qlike", "mean"), fitted_qlike=("fitted_qlike", "mean"),
-             coverage_90=("covered_90", "mean"))
+        .agg(days=("as_of", "nunique"), champion=("model", lambda m: ",".join(sorted(set(m)))),
+             qlike=("qlike", "mean"), fitted_qlike=("fitted_qlike", "mean"), coverage_90=("covered_90", "mean"))
         .reset_index()
     )  # fmt: skip
     phases["qlike_ratio"] = phases["qlike"] / phases["fitted_qlike"]
@@ -228,7 +249,8 @@ def read_back(
         "drift_share_by_day": dict(zip(drift["day"].astype(str), drift["drift_share"].round(3), strict=True)),
         "retrainings": retrains,
         "promotion_decisions": decisions.drop(columns=["created_at"], errors="ignore").to_dict("records"),
-        "promotions": int((promotions["action"] == "promoted").sum()) if not promotions.empty else 0,
+        "promotions": len(won),
+        "first_promotion_on": promoted.isoformat() if promoted else None,
         "champion_qlike_by_phase": phases.round(4).to_dict("records"),
     }
 
@@ -246,9 +268,14 @@ def report(summary: dict[str, Any]) -> None:
         print(
             f"retraining {retrain['run_key']} on {retrain['day']}: {'succeeded' if retrain['success'] else 'FAILED'}"
         )
-    for decision in summary["promotion_decisions"]:
-        shown = {k: decision.get(k) for k in SHOWN_DECISION if k in decision}
-        print(f"promotion decision: {shown}")
+    judged = [
+        d
+        for d in summary["promotion_decisions"]
+        if d["action"] != "kept" or d["days"] >= summary["promotion_days"]
+    ]
+    print(f"promotion decisions: {len(summary['promotion_decisions'])}, {len(judged)} on a full trial:")
+    for decision in judged:
+        print({k: decision.get(k) for k in SHOWN_DECISION if k in decision})
     print("\nchampion QLIKE by phase (ratio: to the QLIKE it was fitted with)")
     print(pd.DataFrame(summary["champion_qlike_by_phase"]).to_string(index=False))
     print(

@@ -238,7 +238,9 @@ def record_rollback(
 class DriftConfig(Config):
     """The drift report's windows and its alarm (see ``forge_core.monitoring.drift``)."""
 
-    current_days: int = Field(default=20, description="Trading days compared with the reference.")
+    current_days: int = Field(
+        default=DriftSettings.current_days, description="Trading days compared with the reference."
+    )
     reference_days: int = Field(default=500, description="Trading days up to the champion's fitting day.")
     threshold: float = Field(default=0.5, description="Share of drifted columns above which a day counts.")
     persistence: int = Field(

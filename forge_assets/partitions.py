@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import numpy as np
 from dagster import (
     AssetExecutionContext,
     MonthlyPartitionsDefinition,
@@ -101,11 +102,14 @@ def configured_live_start(end: dt.date | None) -> dt.date:
 
 
 def live_days_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:
-    """Weekdays from ``start`` through ``end`` (inclusive), or through today when None."""
+    """Weekdays from ``start`` through ``end`` (inclusive), or through today when None. A weekday's window runs to
+    the next weekday (a Friday's to Monday), and Dagster keeps the windows that end by ``end``: so the bound given
+    is the weekday after the last weekday up to ``end``."""
     weekdays = {"cron_schedule": "0 0 * * 1-5", "start": start.isoformat(), "fmt": "%Y-%m-%d"}
     if end is None:
         return TimeWindowPartitionsDefinition(**weekdays, end_offset=1)
-    return TimeWindowPartitionsDefinition(**weekdays, end=(end + dt.timedelta(days=1)).isoformat())
+    after = np.busday_offset(np.datetime64(end, "D"), 1, roll="backward")
+    return TimeWindowPartitionsDefinition(**weekdays, end=str(after))
 
 
 live_days = live_days_partitions(configured_live_start(configured_end()), configured_end())

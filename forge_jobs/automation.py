@@ -2,11 +2,19 @@
 
 Both start STOPPED (the embedded instance has no daemon); with ``dagster-daemon run`` (or ``dagster dev``) turn them
 on in the UI's Automation tab, or by ``dagster schedule start`` / ``dagster sensor start``.
+
+A retraining registers a challenger; the champion (whose training days the drift report compares with, and whose
+fitted QLIKE the degradation check compares with) changes only when the challenger wins its shadow days. So a drift
+or a degradation keeps being reported until then, and retraining again would replace the challenger before it is
+judged. The cooldown (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default 60: the promotion's shadow days) gives each
+triggered challenger its trial.
 """
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 
+import numpy as np
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
@@ -35,7 +43,7 @@ NEW_YORK = "America/New_York"
 TRIGGERS = (AssetKey("forecast_scores"), AssetKey("drift_report"))
 TRIGGER_TAG = "forge/retrain_trigger"  # the report a retraining answers (asset, partition, targets)
 DAY_TAG = "forge/trigger_day"
-COOLDOWN_DAYS = 5  # a target is not retrained again within this many days of its last triggered retraining
+COOLDOWN_DAYS = 60  # weekdays after a triggered retraining during which its target is not retrained again
 SHOWN = 5
 
 
@@ -82,20 +90,36 @@ def _attempt(context: SensorEvaluationContext, trigger: str) -> int | None:
     return len(runs) + 1
 
 
-def _cooling(context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int) -> bool:
-    """Whether ``target`` had a triggered retraining within ``cooldown`` days before ``day``."""
+def cooldown_days() -> int:
+    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays, >= 0), default ``COOLDOWN_DAYS``."""
+    value = os.environ.get("FORGE_RETRAIN_COOLDOWN_DAYS", "").strip()
+    if not value:
+        return COOLDOWN_DAYS
+    if not value.isdigit():
+        raise ValueError(f"FORGE_RETRAIN_COOLDOWN_DAYS must be a number of weekdays >= 0, got {value!r}")
+    return int(value)
+
+
+def _last_retraining(
+    context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int
+) -> str | None:
+    """The day of ``target``'s last triggered retraining if it was fewer than ``cooldown`` weekdays before
+    ``day``; None otherwise."""
     runs = context.instance.get_runs(
         RunsFilter(job_name=retrain_job.name, tags={"dagster/partition": target}), limit=20
     )
     days = [dt.date.fromisoformat(run.tags[DAY_TAG]) for run in runs if DAY_TAG in run.tags]
-    return any(0 <= (day - earlier).days < cooldown for earlier in days)
+    recent = [d for d in days if d <= day and np.busday_count(d, day) < cooldown]
+    return str(max(recent)) if recent else None
 
 
 def retrain_requests(
     context: SensorEvaluationContext, records: Sequence, cooldown: int = COOLDOWN_DAYS
 ) -> tuple[list[RunRequest], list[str]]:
-    """The retraining runs the new report materialisations call for, and why others were skipped."""
+    """The retraining runs the new report materialisations call for (one per target, from the first report that
+    asks for it), and why others were skipped."""
     requests, skipped = [], []
+    requested: dict[str, str] = {}  # target -> the trigger already answered in this evaluation
     for record in records:
         mat = record.asset_materialization
         if mat is None or mat.partition is None:
@@ -105,11 +129,18 @@ def retrain_requests(
         for target in targets:
             trigger = f"{mat.asset_key.to_user_string()}:{mat.partition}:{target}"
             attempt = _attempt(context, trigger)
+            last = _last_retraining(context, target, day, cooldown)
             if attempt is None:
                 skipped.append(f"{trigger} already retrained")
-            elif _cooling(context, target, day, cooldown):
-                skipped.append(f"{target} retrained less than {cooldown} days before {day}")
+            elif target in requested:
+                skipped.append(f"{trigger}: {target} is retrained for {requested[target]}")
+            elif last is not None:
+                skipped.append(
+                    f"{target} retrained on {last}, fewer than {cooldown} weekdays before {day}: its challenger "
+                    "is on trial"
+                )
             else:
+                requested[target] = trigger
                 requests.append(
                     RunRequest(
                         run_key=f"{trigger}#{attempt}",
@@ -128,7 +159,8 @@ def retrain_requests(
     default_status=DefaultSensorStatus.STOPPED,
     description=(
         "Retrains a target when a new forecast_scores (or drift_report) materialisation says its champion degraded "
-        f"(or the features drifted); one retraining per report and target, a cooldown of {COOLDOWN_DAYS} days."
+        "(or the features drifted); one retraining per report and target, then none for that target during its "
+        f"challenger's trial (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default {COOLDOWN_DAYS})."
     ),
 )
 def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipReason:
@@ -142,7 +174,7 @@ def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipRea
     if not records:
         return SkipReason("no new forecast_scores or drift_report materialisation")
     records.sort(key=lambda r: r.storage_id)
-    requests, skipped = retrain_requests(context, records)
+    requests, skipped = retrain_requests(context, records, cooldown_days())
     cursor = str(records[-1].storage_id)
     if not requests:
         return SensorResult(skip_reason="; ".join(skipped[:SHOWN]) or "nothing to retrain", cursor=cursor)

@@ -8,13 +8,18 @@ Columns: the model inputs in ``DRIFT_COLUMNS`` and, per target, the log of the c
 walk-forward forecasts of its member for the reference, the published ones for the current days).
 
 Evidently's per-column two-sample tests (its default choice per column, K-S p < 0.05 here) treat days as
-independent; daily volatility features are strongly autocorrelated, so 20 current days are never an independent
-sample, and on calm years of the bundled data Evidently's rule flags 71-100% of the days
+independent; daily volatility features are strongly autocorrelated, so a few current days are never an independent
+sample, and on calm years of the bundled data Evidently's rule flags 55-100% of the days
 (``benchmarks/drift.py``). The alarm therefore calibrates each column on its own history
 (``calibrated_drift``): the K-S statistic of the current days against the reference is compared with the
 ``quantile`` of the statistics of windows of the same length taken from the reference itself, which carry the
 same autocorrelation; and the share of columns drifted so must stay above ``threshold`` on ``persistence``
 consecutive report days (``persistent_alarm``). Evidently's report (HTML, its own tests) is kept beside it.
+
+The current window is 5 days: on the synthetic market whose volatility doubles (``benchmarks/operations.py``'s
+shift) the alarm rises 6 trading days after the shift with 5 days, 11 with 20; on the calm years both raise it on
+0-2% of days (5 days: 3 days of 2014; 20 days: 5 days of 2016), and a long crisis (2008) on 21% of days with 5
+and 42% with 20 (``benchmarks/results/drift_*``).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ NULL_STEP = 5  # days between the starts of the reference windows that calibrate
 
 @dataclass(frozen=True)
 class DriftSettings:
-    current_days: int = 20
+    current_days: int = 5
     reference_days: int = 500
     threshold: float = 0.5  # share of drifted columns
     persistence: int = 3  # consecutive report days over the threshold before the alarm

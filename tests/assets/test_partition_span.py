@@ -15,12 +15,23 @@ from dagster import PartitionKeyRange
 from forge_assets.partitions import (
     configured_end,
     configured_start,
+    live_days_partitions,
     market_years_partitions,
     walk_forward_partitions,
 )
 from forge_jobs.demo import BUNDLED_SPAN
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("end", "last"),
+    [("2019-01-04", "2019-01-04"), ("2019-01-05", "2019-01-04"), ("2019-01-07", "2019-01-07"),
+     ("2019-01-03", "2019-01-03")],
+)  # fmt: skip
+def test_live_days_end_on_the_last_weekday_up_to_the_end(end: str, last: str) -> None:
+    days = live_days_partitions(dt.date(2019, 1, 1), dt.date.fromisoformat(end))
+    assert days.get_first_partition_key() == "2019-01-01" and days.get_last_partition_key() == last
 
 
 def test_market_years_span_the_configured_days() -> None:

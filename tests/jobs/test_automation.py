@@ -90,4 +90,26 @@ def test_one_retraining_per_report_retried_after_a_failure_and_cooled_down() -> 
         report(instance, "2019-07-03")  # degraded again two days later: within the cooldown
         cooled = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(cooled, SensorResult) and not cooled.run_requests
-        assert "retrained less than 5 days before 2019-07-03" in str(cooled.skip_reason)
+        assert "rv_1d retrained on 2019-07-01, fewer than 60 weekdays before 2019-07-03" in str(cooled.skip_reason)
+        report(instance, "2019-09-20")  # 59 weekdays after: still on trial; 60 after: retrained
+        assert "on trial" in str(retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor)))
+        report(instance, "2019-09-23")
+        later = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        assert isinstance(later, SensorResult) and [r.partition_key for r in later.run_requests] == ["rv_1d"]
+
+
+@asset(name="drift_report", partitions_def=live_days)
+def drift_alarm(context) -> MaterializeResult:  # type: ignore[no-untyped-def]
+    return MaterializeResult(metadata={"retrain_targets": MetadataValue.json(["rv_1d", "rv_5d"])})
+
+
+def test_a_drift_and_a_degradation_of_the_same_day_retrain_a_target_once() -> None:
+    with instance_for_test() as instance:
+        report(instance, "2019-07-01")
+        assert materialize([drift_alarm], instance=instance, partition_key="2019-07-01").success
+        result = retrain_on_drift(build_sensor_context(instance=instance))
+        assert isinstance(result, SensorResult)
+        assert sorted(r.run_key for r in result.run_requests) == [
+            "drift_report:2019-07-01:rv_5d#1",
+            "forecast_scores:2019-07-01:rv_1d#1",
+        ]
