@@ -4,13 +4,13 @@
         [--current-days 20] [--json benchmarks/results/drift_calm_years.json]
 
 For every trading day of each calm year, the drift report's comparison (``forge_core.monitoring.drift``: the last
-20 days of the model features, standardised per symbol, against the 500 trading days before the year, as if the
-champion had been fitted on the last day of the previous year) is run with the per-column test Evidently chooses
-for these sizes (two-sample Kolmogorov-Smirnov, p < 0.05; checked against Evidently itself on a sample of days).
-It counts the days on which Evidently's default rule (half the columns drifted) would alarm, the days on which
-half the columns drift against their own history (``calibrated_drift``: the K-S statistic above the 99% quantile
-of 20-day windows inside the reference) and those on which the platform's alarm (that, on 3 consecutive days)
-does. The champion's forecasts are left out here (they
+``--current-days`` days (default 5) of the model features, standardised per symbol, against the 500 trading days
+before the year, as if the champion had been fitted on the last day of the previous year) is run with the
+per-column test Evidently chooses for these sizes (two-sample Kolmogorov-Smirnov, p < 0.05; checked against
+Evidently itself on a sample of days). It counts the days on which Evidently's default rule (half the columns
+drifted) would alarm, the days on which half the columns drift against their own history (``calibrated_drift``:
+the K-S statistic above the 99% quantile of windows of as many days inside the reference) and those on which the
+platform's alarm (that, on 3 consecutive days) does. The champion's forecasts are left out here (they
 need a champion per year); the features are what drifts first.
 """
 

@@ -1,7 +1,7 @@
 """A simulation of operation: the live loop run day by day, by its own schedule and sensor, through a regime shift.
 
-    python benchmarks/operations.py [--symbols 5] [--days 120] [--shift-day 60] [--ratio 2.0]
-                                    [--promotion-days 20] [--json PATH] [--png PATH]
+    python benchmarks/operations.py [--symbols 5] [--seed 7] [--days 120] [--shift-day 60] [--ratio 2.0]
+                                    [--promotion-days 20] [--cooldown N] [--json PATH] [--png PATH]
 
 In a temporary FORGE_HOME, on the synthetic market (from 2014) whose volatility is multiplied by ``--ratio`` from
 the ``--shift-day``-th simulated trading day on (the source's FORGE_SYNTHETIC_SHIFT), it
@@ -18,9 +18,11 @@ the ``--shift-day``-th simulated trading day on (the source's FORGE_SYNTHETIC_SH
    the champion's QLIKE (mean per phase, and as a 20-day rolling mean) before the shift, after it, and after the
    retraining.
 
-Promotion compares ``--promotion-days`` shadow days (default 20: the issue's 60 do not fit in the days after a
-shift at day 60; the rule is the production one otherwise). Prints the timeline and the phase table, writes JSON
-with ``--json`` and a timeline PNG (drift share, champion rolling QLIKE per target, events) with ``--png``.
+Promotion compares ``--promotion-days`` shadow days (default 20: the production default, 60, does not fit in the
+60 days after a shift at day 60; the rule is the production one otherwise), and the sensor's cooldown
+(FORGE_RETRAIN_COOLDOWN_DAYS, plus each target's horizon) is as many weekdays unless ``--cooldown`` says otherwise.
+Prints the timeline and the phase table, writes JSON with ``--json`` and a timeline PNG (drift share, champion
+rolling QLIKE per target, events) with ``--png``.
 """
 
 from __future__ import annotations
@@ -89,13 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cooldown",
         type=int,
-        help="FORGE_RETRAIN_COOLDOWN_DAYS; default: --promotion-days + 22, the trial of a 22-day target's challenger",
+        help="FORGE_RETRAIN_COOLDOWN_DAYS (the sensor adds each target's horizon); default: --promotion-days",
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--png", type=Path)
     args = parser.parse_args(argv)
     if args.cooldown is None:
-        args.cooldown = args.promotion_days + 22
+        args.cooldown = args.promotion_days
     days = simulated_days(args.days)
     shift_on = days[args.shift_day - 1]
     home = tempfile.mkdtemp(prefix="forge_operations_")
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from dagster import RunRequest, SensorResult, build_schedule_context, build_sensor_context
 
+    from forge_core.monitoring.drift import DriftSettings
     from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
     from forge_jobs.definitions import defs
     from forge_jobs.instance import dagster_instance
@@ -167,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         shift_on=shift_on.isoformat(),
         volatility_ratio=args.ratio,
         promotion_days=args.promotion_days,
+        cooldown_days=args.cooldown,
+        drift_current_days=DriftSettings.current_days,
         setup_s=round(setup_s, 1),
         loop_s=round(loop_s, 1),
         seconds_per_day=round(loop_s / len(days), 2),

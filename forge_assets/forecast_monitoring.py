@@ -241,13 +241,18 @@ class DriftConfig(Config):
     current_days: int = Field(
         default=DriftSettings.current_days, description="Trading days compared with the reference."
     )
-    reference_days: int = Field(default=500, description="Trading days up to the champion's fitting day.")
-    threshold: float = Field(default=0.5, description="Share of drifted columns above which a day counts.")
+    reference_days: int = Field(
+        default=DriftSettings.reference_days, description="Trading days up to the champion's fitting day."
+    )
+    threshold: float = Field(
+        default=DriftSettings.threshold, description="Share of drifted columns above which a day counts."
+    )
     persistence: int = Field(
-        default=3, description="Consecutive report days above the threshold for the alarm."
+        default=DriftSettings.persistence,
+        description="Consecutive report days above the threshold for the alarm.",
     )
     quantile: float = Field(
-        default=0.99, description="A column drifts above this quantile of its own history."
+        default=DriftSettings.quantile, description="A column drifts above this quantile of its own history."
     )
 
 

@@ -6,8 +6,9 @@ on in the UI's Automation tab, or by ``dagster schedule start`` / ``dagster sens
 A retraining registers a challenger; the champion (whose training days the drift report compares with, and whose
 fitted QLIKE the degradation check compares with) changes only when the challenger wins its shadow days. So a drift
 or a degradation keeps being reported until then, and retraining again would replace the challenger before it is
-judged. The cooldown (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default 60: the promotion's shadow days) gives each
-triggered challenger its trial.
+judged. The cooldown gives each triggered challenger its trial: FORGE_RETRAIN_COOLDOWN_DAYS weekdays (default 60,
+the promotion's shadow days) plus the target's horizon (a shadow forecast is scored h days after it is made).
+A failed retraining registered nothing, so it holds nothing back.
 """
 
 import datetime as dt
@@ -35,6 +36,7 @@ from forge_assets.forecast_monitoring import RETRAIN_TARGETS
 from forge_assets.partitions import live_days
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import DateWindow
+from forge_core.targets import configured_targets
 from forge_jobs.jobs import daily_job, retrain_job
 from forge_resources import MarketDataResource
 
@@ -43,7 +45,8 @@ NEW_YORK = "America/New_York"
 TRIGGERS = (AssetKey("forecast_scores"), AssetKey("drift_report"))
 TRIGGER_TAG = "forge/retrain_trigger"  # the report a retraining answers (asset, partition, targets)
 DAY_TAG = "forge/trigger_day"
-COOLDOWN_DAYS = 60  # weekdays after a triggered retraining during which its target is not retrained again
+COOLDOWN_DAYS = 60  # shadow days of a triggered challenger's trial, in weekdays (plus the target's horizon)
+FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 SHOWN = 5
 
 
@@ -83,32 +86,32 @@ def _attempt(context: SensorEvaluationContext, trigger: str) -> int | None:
     """The attempt number for ``trigger``'s retraining: None while one is queued, running or done; else one more
     than its failed runs (a failed retraining can be retried: Dagster never relaunches a run key)."""
     runs = context.instance.get_runs(RunsFilter(tags={TRIGGER_TAG: trigger}))
-    if any(
-        run.status != DagsterRunStatus.FAILURE and run.status != DagsterRunStatus.CANCELED for run in runs
-    ):
+    if any(run.status not in FAILED for run in runs):
         return None
     return len(runs) + 1
 
 
 def cooldown_days() -> int:
-    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays, >= 0), default ``COOLDOWN_DAYS``."""
+    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays >= 0), default ``COOLDOWN_DAYS``; ValueError naming a bad value."""
     value = os.environ.get("FORGE_RETRAIN_COOLDOWN_DAYS", "").strip()
-    if not value:
-        return COOLDOWN_DAYS
-    if not value.isdigit():
+    try:
+        days = int(value) if value else COOLDOWN_DAYS
+    except ValueError:
+        days = -1
+    if days < 0:
         raise ValueError(f"FORGE_RETRAIN_COOLDOWN_DAYS must be a number of weekdays >= 0, got {value!r}")
-    return int(value)
+    return days
 
 
-def _last_retraining(
-    context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int
-) -> str | None:
-    """The day of ``target``'s last triggered retraining if it was fewer than ``cooldown`` weekdays before
-    ``day``; None otherwise."""
+def _on_trial(context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int) -> str | None:
+    """The day of ``target``'s last triggered retraining that did not fail, when it was fewer than ``cooldown``
+    weekdays before ``day``; None otherwise."""
     runs = context.instance.get_runs(
         RunsFilter(job_name=retrain_job.name, tags={"dagster/partition": target}), limit=20
     )
-    days = [dt.date.fromisoformat(run.tags[DAY_TAG]) for run in runs if DAY_TAG in run.tags]
+    days = [
+        dt.date.fromisoformat(r.tags[DAY_TAG]) for r in runs if DAY_TAG in r.tags and r.status not in FAILED
+    ]
     recent = [d for d in days if d <= day and np.busday_count(d, day) < cooldown]
     return str(max(recent)) if recent else None
 
@@ -117,7 +120,8 @@ def retrain_requests(
     context: SensorEvaluationContext, records: Sequence, cooldown: int = COOLDOWN_DAYS
 ) -> tuple[list[RunRequest], list[str]]:
     """The retraining runs the new report materialisations call for (one per target, from the first report that
-    asks for it), and why others were skipped."""
+    asks for it; none during a target's trial, ``cooldown`` + its horizon weekdays), and why others were skipped."""
+    horizons = {spec.name: spec.horizon for spec in configured_targets()}
     requests, skipped = [], []
     requested: dict[str, str] = {}  # target -> the trigger already answered in this evaluation
     for record in records:
@@ -128,15 +132,15 @@ def retrain_requests(
         day = dt.date.fromisoformat(mat.partition)
         for target in targets:
             trigger = f"{mat.asset_key.to_user_string()}:{mat.partition}:{target}"
+            trial = cooldown + horizons.get(target, 0)
             attempt = _attempt(context, trigger)
-            last = _last_retraining(context, target, day, cooldown)
             if attempt is None:
                 skipped.append(f"{trigger} already retrained")
             elif target in requested:
                 skipped.append(f"{trigger}: {target} is retrained for {requested[target]}")
-            elif last is not None:
+            elif (last := _on_trial(context, target, day, trial)) is not None:
                 skipped.append(
-                    f"{target} retrained on {last}, fewer than {cooldown} weekdays before {day}: its challenger "
+                    f"{target} retrained on {last}, fewer than {trial} weekdays before {day}: its challenger "
                     "is on trial"
                 )
             else:
@@ -159,8 +163,8 @@ def retrain_requests(
     default_status=DefaultSensorStatus.STOPPED,
     description=(
         "Retrains a target when a new forecast_scores (or drift_report) materialisation says its champion degraded "
-        "(or the features drifted); one retraining per report and target, then none for that target during its "
-        f"challenger's trial (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default {COOLDOWN_DAYS})."
+        "(or the features drifted): one retraining per target and evaluation, then none for that target during its "
+        f"challenger's trial (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default {COOLDOWN_DAYS}, plus its horizon)."
     ),
 )
 def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipReason:

@@ -27,10 +27,11 @@ Log-volume is ``base + y_t`` with ``y_t = psi y_{t-1} + noise xi_t + k (|r_t| / 
 
 A regime shift (``RegimeShift``, off by default) raises the long-run log-variance of every asset and of the market
 by ``delta`` from day ``on``: ``mu_t = mu + delta 1{t >= on}``, so the variance jumps by ``exp(delta)`` that day and
-stays there (the deviations ``h - mu`` carry on; volume reacts through ``|r_t|``, the VIX through ``mu_t``).
+stays there (the deviations ``h - mu`` carry on; the VIX follows ``mu_t``; log-volume reacts to ``|r_t|`` scaled by
+the unshifted level, so its level rises with the shift and stays higher).
 
 Every state starts at its long-run level on ``start``. Random numbers are drawn in blocks per (seed, symbol,
-calendar year), so a row depends on the seed, start, params, symbol and date only, never on the requested
+calendar year), so a row depends on the seed, start, params, shift, symbol and date only, never on the requested
 range or the number of symbols.
 """
 
@@ -119,8 +120,10 @@ class RegimeShift:
     volatility_ratio: float = 2.0
 
     def __post_init__(self) -> None:
-        if not self.volatility_ratio > 0.0:
-            raise ValueError(f"a regime shift's volatility_ratio must be > 0, got {self.volatility_ratio}")
+        if not (math.isfinite(self.volatility_ratio) and self.volatility_ratio > 0.0):
+            raise ValueError(
+                f"a regime shift's volatility_ratio must be finite and > 0, got {self.volatility_ratio}"
+            )
 
     @property
     def log_variance(self) -> float:
@@ -129,11 +132,13 @@ class RegimeShift:
     @classmethod
     def parse(cls, text: str) -> RegimeShift:
         """``YYYY-MM-DD`` (volatility doubles that day) or ``YYYY-MM-DD*ratio``; ValueError naming the text."""
-        day, _, ratio = text.partition("*")
+        day, star, ratio = text.partition("*")
         try:
-            return cls(datetime.date.fromisoformat(day.strip()), float(ratio) if ratio else 2.0)
+            return cls(datetime.date.fromisoformat(day.strip()), float(ratio) if star else 2.0)
         except ValueError as error:
-            raise ValueError(f"regime shift {text!r}: expected YYYY-MM-DD or YYYY-MM-DD*ratio ({error})") from None
+            raise ValueError(
+                f"regime shift {text!r}: expected YYYY-MM-DD or YYYY-MM-DD*ratio ({error})"
+            ) from None
 
 
 def trading_days(start: datetime.date, end: datetime.date) -> pd.DatetimeIndex:

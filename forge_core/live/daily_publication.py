@@ -91,7 +91,10 @@ def day_histories(
     if rows is None:
         return histories_on(load_panel(conn, spec, end, symbols), spec, day, symbols)
     start = day - dt.timedelta(days=2 * rows + 14)
-    histories = histories_on(load_panel(conn, spec, end, symbols, start), spec, day, symbols)
+    try:
+        histories = histories_on(load_panel(conn, spec, end, symbols, start), spec, day, symbols)
+    except NoFeatures:  # named with the last day that has features, from the whole history
+        return histories_on(load_panel(conn, spec, end, symbols), spec, day, symbols)
     short = [s for s, history in histories.items() if len(history) < rows]
     if short:
         histories |= histories_on(load_panel(conn, spec, end, short), spec, day, short)

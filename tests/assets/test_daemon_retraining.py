@@ -78,41 +78,40 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
         env = environment(home, market, database)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        instance = DagsterInstance.get()
-        instance.report_runless_asset_event(
-            AssetMaterialization(
-                "drift_report", partition=DAY, metadata={RETRAIN_TARGETS: MetadataValue.json(["rv_1d"])}
+        with DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(
+                AssetMaterialization(
+                    "drift_report", partition=DAY, metadata={RETRAIN_TARGETS: MetadataValue.json(["rv_1d"])}
+                )
             )
-        )
-        started = subprocess.run(
-            [BIN / "dagster", "sensor", "start", "retrain_on_drift", "-w", "workspace.yaml"],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
-        assert started.returncode == 0, started.stderr[-2000:]
-        daemon = subprocess.Popen(
-            [BIN / "dagster-daemon", "run", "-w", "workspace.yaml"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            runs = []
-            deadline = time.monotonic() + WAIT_S
-            while time.monotonic() < deadline and daemon.poll() is None:
-                runs = instance.get_runs(RunsFilter(job_name="retrain_job"))
-                if runs and runs[0].is_finished:
-                    break
-                time.sleep(3)
-            ticks = sensor_ticks(instance)
-        finally:
-            os.killpg(daemon.pid, signal.SIGTERM)
-            _, errors = daemon.communicate(timeout=60)
-        assert daemon.returncode is not None
-        assert len(runs) == 1, f"retraining runs: {runs}; daemon stderr: {errors[-3000:]}"
-        (retraining,) = runs
-        assert retraining.status == DagsterRunStatus.SUCCESS, errors[-3000:]
-        assert retraining.tags["dagster/partition"] == "rv_1d"
-        assert retraining.tags[TRIGGER_TAG] == f"drift_report:{DAY}:rv_1d"
-        assert retraining.tags["dagster/run_key"] == f"drift_report:{DAY}:rv_1d#1"
-        assert any(t.status == TickStatus.SUCCESS and retraining.run_id in t.run_ids for t in ticks)
-        assert "champion" in aliases(default_tracking_config(), "rv_1d")
-        instance.dispose()
+            started = subprocess.run(
+                [BIN / "dagster", "sensor", "start", "retrain_on_drift", "-w", "workspace.yaml"],
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+            )  # fmt: skip
+            assert started.returncode == 0, started.stderr[-2000:]
+            daemon = subprocess.Popen(
+                [BIN / "dagster-daemon", "run", "-w", "workspace.yaml"],
+                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                start_new_session=True,
+            )  # fmt: skip
+            try:
+                runs = []
+                deadline = time.monotonic() + WAIT_S
+                while time.monotonic() < deadline and daemon.poll() is None:
+                    runs = instance.get_runs(RunsFilter(job_name="retrain_job"))
+                    if runs and runs[0].is_finished:
+                        break
+                    time.sleep(3)
+                ticks = sensor_ticks(instance)
+            finally:
+                os.killpg(daemon.pid, signal.SIGTERM)
+                _, errors = daemon.communicate(timeout=60)
+            assert daemon.returncode is not None
+            assert len(runs) == 1, f"retraining runs: {runs}; daemon stderr: {errors[-3000:]}"
+            (retraining,) = runs
+            assert retraining.status == DagsterRunStatus.SUCCESS, errors[-3000:]
+            assert retraining.tags["dagster/partition"] == "rv_1d"
+            assert retraining.tags[TRIGGER_TAG] == f"drift_report:{DAY}:rv_1d"
+            assert retraining.tags["dagster/run_key"] == f"drift_report:{DAY}:rv_1d#1"
+            assert any(t.status == TickStatus.SUCCESS and retraining.run_id in t.run_ids for t in ticks)
+            assert "champion" in aliases(default_tracking_config(), "rv_1d")

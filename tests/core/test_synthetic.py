@@ -206,7 +206,9 @@ def test_a_regime_shift_changes_nothing_before_it_and_scales_volatility_after() 
     assert 1.7 < vix[1] / vix[0] < 2.3
 
 
-@pytest.mark.parametrize("text", ["2019-13-01", "2019-03-26*x", "2019-03-26*-2"])
+@pytest.mark.parametrize(
+    "text", ["2019-13-01", "2019-03-26*x", "2019-03-26*-2", "2019-03-26*", "2019-03-26*inf"]
+)
 def test_a_malformed_regime_shift_is_named(text: str) -> None:
     with pytest.raises(ValueError, match="regime shift"):
         RegimeShift.parse(text)

@@ -78,7 +78,8 @@ def test_one_retraining_per_report_retried_after_a_failure_and_cooled_down() -> 
         assert isinstance(again, SkipReason)  # the same report never fires twice
 
         trigger = request.tags[TRIGGER_TAG]
-        past_run(instance, DagsterRunStatus.FAILURE, **{TRIGGER_TAG: trigger})
+        failed = {TRIGGER_TAG: trigger, "dagster/partition": "rv_1d", DAY_TAG: "2019-07-01"}
+        past_run(instance, DagsterRunStatus.FAILURE, **failed)  # registered nothing: no trial holds it back
         retried = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
         assert isinstance(retried, SensorResult) and retried.run_requests[0].run_key.endswith("#2")
         past_run(instance, DagsterRunStatus.SUCCESS, **{TRIGGER_TAG: trigger})
@@ -90,10 +91,14 @@ def test_one_retraining_per_report_retried_after_a_failure_and_cooled_down() -> 
         report(instance, "2019-07-03")  # degraded again two days later: within the cooldown
         cooled = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(cooled, SensorResult) and not cooled.run_requests
-        assert "rv_1d retrained on 2019-07-01, fewer than 60 weekdays before 2019-07-03" in str(cooled.skip_reason)
-        report(instance, "2019-09-20")  # 59 weekdays after: still on trial; 60 after: retrained
-        assert "on trial" in str(retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor)))
-        report(instance, "2019-09-23")
+        assert "rv_1d retrained on 2019-07-01, fewer than 61 weekdays before 2019-07-03" in str(
+            cooled.skip_reason
+        )
+        report(instance, "2019-09-23")  # the trial: 60 shadow days + h = 1; 60 weekdays after, still on trial
+        assert "on trial" in str(
+            retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        )
+        report(instance, "2019-09-24")
         later = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(later, SensorResult) and [r.partition_key for r in later.run_requests] == ["rv_1d"]
 
