@@ -1,0 +1,94 @@
+"""Volatility targeting: hold the asset with an exposure that aims at a constant annualised volatility.
+
+At the close of day :math:`t` the exposure for day :math:`t+1` is set from that close's one-day variance forecast
+:math:`f_t` (return scale :math:`k^2`, see ``value_at_risk``),
+
+.. math:: w_t = \\min\\Bigl(\\frac{\\sigma^*}{\\sqrt{252\\, k^2 f_t}},\\; L\\Bigr), \\qquad
+    R_{t+1} = w_t\\, r_{t+1},
+
+with target :math:`\\sigma^*` (default 10%) and leverage cap :math:`L`; :math:`r` are simple close-to-close
+returns. Nothing of day :math:`t+1` enters :math:`w_t`.
+
+Scores (252 trading days a year): annualised return :math:`252\\,\\bar R`, volatility :math:`\\sqrt{252}\\,s_R`,
+Sharpe (their ratio, no risk-free rate), maximum drawdown of the equity curve :math:`\\prod(1 + R)`, tracking error
+of the realised volatility (root mean square of the 22-day rolling annualised volatility minus :math:`\\sigma^*`)
+and turnover (mean :math:`|w_t - w_{t-1}|`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+YEAR = 252
+ROLLING_DAYS = 22
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """One strategy's daily exposures and returns (indexed by the day the return is earned) and its scores."""
+
+    name: str
+    exposure: pd.Series
+    returns: pd.Series
+
+    @property
+    def equity(self) -> pd.Series:
+        """The equity curve, starting at 1."""
+        return (1.0 + self.returns).cumprod()
+
+    def scores(self, target: float) -> dict[str, float]:
+        """Annualised return and volatility, Sharpe, maximum drawdown, volatility tracking error against
+        ``target`` and turnover."""
+        r = self.returns.to_numpy(dtype=float)
+        annual_return = YEAR * float(r.mean())
+        annual_vol = math.sqrt(YEAR) * float(r.std(ddof=1))
+        equity = self.equity.to_numpy()
+        drawdown = float((1.0 - equity / np.maximum.accumulate(equity)).max())
+        rolling = self.returns.rolling(ROLLING_DAYS).std().dropna().to_numpy() * math.sqrt(YEAR)
+        return {
+            "annual_return": annual_return,
+            "annual_volatility": annual_vol,
+            "sharpe": annual_return / annual_vol if annual_vol > 0 else math.nan,
+            "max_drawdown": drawdown,
+            "vol_tracking_error": float(np.sqrt(np.mean((rolling - target) ** 2)))
+            if rolling.size
+            else math.nan,
+            "turnover": float(np.abs(np.diff(self.exposure.to_numpy())).mean())
+            if len(self.exposure) > 1
+            else 0.0,
+        }
+
+
+def vol_target(
+    returns: pd.Series,
+    variance: pd.Series,
+    name: str,
+    *,
+    scale2: float = 1.0,
+    target: float = 0.10,
+    cap: float = 2.0,
+) -> StrategyResult:
+    """The strategy of ``variance`` (one-day forecasts made at each close, indexed by that day) on ``returns``
+    (simple returns indexed by the day they are earned). ValueError naming the first day whose forecast is not
+    positive, or a cap or target that is not."""
+    if not (target > 0 and cap > 0):
+        raise ValueError(f"{name}: target and cap must be > 0, got {target} and {cap}")
+    f = variance.dropna()
+    bad = f[~(np.isfinite(f) & (f > 0))]
+    if not bad.empty:
+        raise ValueError(f"{name}: the variance forecast of {bad.index[0]} is {bad.iloc[0]}, not > 0")
+    exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
+    days = returns.index
+    earned = pd.Series(exposure.to_numpy(), index=f.index).reindex(days).shift(1)  # set at t, earned on t + 1
+    known = earned.notna()
+    return StrategyResult(name, earned[known], earned[known] * returns[known])
+
+
+def buy_and_hold(returns: pd.Series, days: pd.Index) -> StrategyResult:
+    """Full exposure on ``days`` (those a targeting strategy trades, for a like-for-like comparison)."""
+    held = returns.reindex(days)
+    return StrategyResult("buy_and_hold", pd.Series(1.0, index=days), held)
