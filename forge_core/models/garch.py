@@ -117,21 +117,34 @@ class GarchModel(VolatilityModel):
         fitted = {"omega": s.omega, "alpha": s.alpha, "gamma": s.gamma, "beta": s.beta}
         return s.scale * self._mean_variance(percent_returns(features), fitted, s.backcast)
 
-    def _mean_variance(self, r: np.ndarray, fitted: Mapping[str, float], backcast: float) -> np.ndarray:
-        """(1/h) * sum_{k=1..h} E_t[sigma2_{t+k}] in return units^2 for every row t, recursion seeded at
-        ``backcast``. sigma2_{t+1} is arch's one-step forecast; with persistence p = alpha + gamma / 2 + beta
-        (symmetric z), E_t[sigma2_{t+1+k}] = omega * sum_{j<k} p^j + p^k * sigma2_{t+1}, which is arch's
-        analytic multi-step forecast in closed form (arch loops over rows and steps in Python)."""
+    def one_step_variance(self, features: pd.DataFrame) -> np.ndarray:
+        """sigma2_{t+1} of every row (percent^2, before the level factor): where a simulation of the next days
+        starts."""
+        s: GarchState = self.state
+        fitted = {"omega": s.omega, "alpha": s.alpha, "gamma": s.gamma, "beta": s.beta}
+        return self._one_step(percent_returns(features), fitted, s.backcast)
+
+    def _one_step(self, r: np.ndarray, fitted: Mapping[str, float], backcast: float) -> np.ndarray:
+        """arch's one-step forecast sigma2_{t+1} (percent^2) of every row, recursion seeded at ``backcast``."""
         vol_names = [k for k in self._names if k != "nu"]
         bounds = np.column_stack([np.zeros_like(r), np.full_like(r, np.inf)])  # no clipping: row t sees <= t
         fc = GARCH(p=1, o=self.asymmetry, q=1).forecast(
             np.array([fitted[k] for k in vol_names]), r, backcast, bounds, start=0, horizon=1
         )
         assert fc.forecasts is not None
+        one: np.ndarray = fc.forecasts[:, 0]
+        return one
+
+    def _mean_variance(self, r: np.ndarray, fitted: Mapping[str, float], backcast: float) -> np.ndarray:
+        """(1/h) * sum_{k=1..h} E_t[sigma2_{t+k}] in return units^2 for every row t, recursion seeded at
+        ``backcast``. sigma2_{t+1} is arch's one-step forecast; with persistence p = alpha + gamma / 2 + beta
+        (symmetric z), E_t[sigma2_{t+1+k}] = omega * sum_{j<k} p^j + p^k * sigma2_{t+1}, which is arch's
+        analytic multi-step forecast in closed form (arch loops over rows and steps in Python)."""
         persistence = fitted["alpha"] + 0.5 * fitted.get("gamma", 0.0) + fitted["beta"]
         weight = persistence ** np.arange(self.task.horizon)  # of sigma2_{t+1} in step k+1
         intercept = fitted["omega"] * (np.cumsum(weight) - weight)
-        mean: np.ndarray = (intercept.mean() + weight.mean() * fc.forecasts[:, 0]) / PERCENT**2
+        one = self._one_step(r, fitted, backcast)
+        mean: np.ndarray = (intercept.mean() + weight.mean() * one) / PERCENT**2
         return mean
 
 

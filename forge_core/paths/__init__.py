@@ -1,0 +1,5 @@
+"""Monte Carlo paths of returns and variance for the days after a close, and their fans."""
+
+from forge_core.paths.simulated_paths import Paths, garch_mean_variance, garch_paths
+
+__all__ = ["Paths", "garch_mean_variance", "garch_paths"]
