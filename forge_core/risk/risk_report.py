@@ -1,0 +1,79 @@
+"""The risk backtest of walk-forward forecasts: one-day VaR and ES of every model, per calendar year and overall.
+
+The one-day forecast :math:`f_t` made at the close of day :math:`t` is the variance of day :math:`t+1`'s return
+:math:`r_{t+1}` (``log_return``). For each year, each model's return distribution (``value_at_risk``: scale and
+Student-t or FHS) is calibrated on the last ``calibration_days`` pairs :math:`(f_t, r_{t+1})` whose return had
+happened before the year began, so nothing of the year enters its own VaR; then every day of the year is scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from forge_core.risk.value_at_risk import Method, fit_return_distribution
+from forge_core.risk.var_backtests import es_backtest, var_backtest
+
+TAILS = (0.01, 0.025, 0.05)
+METHODS: tuple[Method, ...] = ("t", "fhs")
+CALIBRATION_DAYS = 500
+RISK_COLUMNS = [
+    "symbol", "model", "method", "tail", "period", "days", "violations", "expected", "p_pof", "p_ind", "p_cc",
+    "es_violations", "es_mean_residual", "es_p_value",
+]  # fmt: skip
+
+
+def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    """Each one-day forecast (``symbol, date, model, forecast``) beside the return of the next trading day of its
+    symbol (``returns``: ``symbol, date, log_return``) as ``next_return`` and that day as ``return_date``."""
+    nxt = returns.sort_values(["symbol", "date"]).copy()
+    nxt["return_date"] = nxt.groupby("symbol")["date"].shift(-1)
+    nxt["next_return"] = nxt.groupby("symbol")["log_return"].shift(-1)
+    return forecasts.merge(nxt[["symbol", "date", "return_date", "next_return"]], on=["symbol", "date"])
+
+
+def risk_backtest(
+    pairs: pd.DataFrame,
+    years: Sequence[int],
+    tails: Sequence[float] = TAILS,
+    methods: Sequence[Method] = METHODS,
+    calibration_days: int = CALIBRATION_DAYS,
+) -> pd.DataFrame:
+    """``RISK_COLUMNS`` rows per symbol, model, method and tail: each of ``years`` and ``all`` of them, from
+    ``paired_returns`` rows. ValueError naming the model, symbol and year that cannot be calibrated."""
+    rows = []
+    for (symbol, model), series in pairs.dropna(subset=["next_return"]).groupby(
+        ["symbol", "model"], sort=True
+    ):
+        series = series.sort_values("date")
+        day = series["return_date"]
+        for method in methods:
+            scored = []
+            for year in years:
+                start = pd.Timestamp(year, 1, 1)
+                past = series[day < start].tail(calibration_days)
+                now = series[(day >= start) & (day < pd.Timestamp(year + 1, 1, 1))]
+                if now.empty:
+                    continue
+                name = f"{model} {symbol} {year}"
+                distribution = fit_return_distribution(
+                    past["next_return"].to_numpy(), past["forecast"].to_numpy(), method, name
+                )
+                var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails)
+                scale = np.sqrt(distribution.scale2 * now["forecast"].to_numpy())
+                scored.append((str(year), now["next_return"].to_numpy(), var, es, scale))
+            if scored:
+                joined = tuple(np.concatenate([s[i] for s in scored]) for i in range(1, 5))
+                scored.append(("all", *joined))
+            for period, r, var, es, scale in scored:
+                for i, tail in enumerate(tails):
+                    test = var_backtest(r < -var[:, i], tail)
+                    shortfall = es_backtest(r, var[:, i], es[:, i], scale)
+                    rows.append(
+                        [symbol, model, method, tail, period, test.days, test.violations, test.expected,
+                         test.p_pof, test.p_ind, test.p_cc, shortfall.violations, shortfall.mean_residual,
+                         shortfall.p_value]
+                    )  # fmt: skip
+    return pd.DataFrame(rows, columns=RISK_COLUMNS)
