@@ -9,11 +9,12 @@ happened before the year began, so nothing of the year enters its own VaR; then 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from forge_core.risk.value_at_risk import Method, fit_return_distribution
+from forge_core.risk.value_at_risk import FloatArray, Method, fit_return_distribution
 from forge_core.risk.var_backtests import es_backtest, var_backtest
 
 TAILS = (0.01, 0.025, 0.05)
@@ -23,6 +24,16 @@ RISK_COLUMNS = [
     "symbol", "model", "method", "tail", "period", "days", "violations", "expected", "p_pof", "p_ind", "p_cc",
     "es_violations", "es_mean_residual", "es_p_value",
 ]  # fmt: skip
+
+
+class Scored(NamedTuple):
+    """One period's returns with their VaR and ES (days x tails) and return scale."""
+
+    period: str
+    returns: FloatArray
+    var: FloatArray
+    es: FloatArray
+    scale: FloatArray
 
 
 def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
@@ -50,7 +61,7 @@ def risk_backtest(
         series = series.sort_values("date")
         day = series["return_date"]
         for method in methods:
-            scored = []
+            scored: list[Scored] = []
             for year in years:
                 start = pd.Timestamp(year, 1, 1)
                 past = series[day < start].tail(calibration_days)
@@ -63,10 +74,17 @@ def risk_backtest(
                 )
                 var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails)
                 scale = np.sqrt(distribution.scale2 * now["forecast"].to_numpy())
-                scored.append((str(year), now["next_return"].to_numpy(), var, es, scale))
+                scored.append(Scored(str(year), now["next_return"].to_numpy(), var, es, scale))
             if scored:
-                joined = tuple(np.concatenate([s[i] for s in scored]) for i in range(1, 5))
-                scored.append(("all", *joined))
+                scored.append(
+                    Scored(
+                        "all",
+                        np.concatenate([s.returns for s in scored]),
+                        np.concatenate([s.var for s in scored]),
+                        np.concatenate([s.es for s in scored]),
+                        np.concatenate([s.scale for s in scored]),
+                    )
+                )
             for period, r, var, es, scale in scored:
                 for i, tail in enumerate(tails):
                     test = var_backtest(r < -var[:, i], tail)
