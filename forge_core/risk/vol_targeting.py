@@ -7,7 +7,8 @@ At the close of day :math:`t` the exposure for day :math:`t+1` is set from that 
     R_{t+1} = w_t\\, r_{t+1},
 
 with target :math:`\\sigma^*` (default 10%) and leverage cap :math:`L`; :math:`r` are simple close-to-close
-returns. Nothing of day :math:`t+1` enters :math:`w_t`.
+returns. Nothing of day :math:`t+1` enters :math:`w_t`. ``strategy_backtest`` runs it over walk-forward
+forecasts, each year's :math:`k^2` calibrated on the days before it.
 
 Scores (252 trading days a year): annualised return :math:`252\\,\\bar R`, volatility :math:`\\sqrt{252}\\,s_R`,
 Sharpe (their ratio, no risk-free rate), maximum drawdown of the equity curve :math:`\\prod(1 + R)`, tracking error
@@ -18,6 +19,7 @@ and turnover (mean :math:`|w_t - w_{t-1}|`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,3 +94,56 @@ def buy_and_hold(returns: pd.Series, days: pd.Index) -> StrategyResult:
     """Full exposure on ``days`` (those a targeting strategy trades, for a like-for-like comparison)."""
     held = returns.reindex(days)
     return StrategyResult("buy_and_hold", pd.Series(1.0, index=days), held)
+
+
+def strategy_backtest(
+    pairs: pd.DataFrame,
+    years: Sequence[int],
+    *,
+    target: float = 0.10,
+    cap: float = 2.0,
+    calibration_days: int = 500,
+    benchmark: str = "har",
+) -> tuple[pd.DataFrame, dict[tuple[str, str], StrategyResult]]:
+    """Volatility targeting with every model's one-day forecasts (``risk_report.paired_returns`` rows) over
+    ``years``, beside buy-and-hold on the same days: a score row per symbol and strategy (with the Sharpe
+    difference to ``benchmark``-targeting), and the strategies by (symbol, name). Each year's return scale
+    :math:`k^2` comes from the last ``calibration_days`` pairs realised before it. ValueError naming the model,
+    symbol and year without such days."""
+    rows, strategies = [], {}
+    for (symbol, model), series in pairs.dropna(subset=["next_return"]).groupby(
+        ["symbol", "model"], sort=True
+    ):
+        series = series.sort_values("date")
+        day = series["return_date"]
+        exposures, earned = [], []
+        for year in years:
+            start = pd.Timestamp(year, 1, 1)
+            past = series[day < start].tail(calibration_days)
+            now = series[(day >= start) & (day < pd.Timestamp(year + 1, 1, 1))]
+            if now.empty:
+                continue
+            if len(past) < calibration_days // 2:
+                raise ValueError(f"{model} {symbol} {year}: {len(past)} days to calibrate the return scale")
+            scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
+            f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
+            r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)
+            exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
+            exposures.append(exposure)
+            earned.append(exposure * r)
+        if exposures:
+            strategies[(str(symbol), str(model))] = StrategyResult(
+                str(model), pd.concat(exposures), pd.concat(earned)
+            )
+    for symbol in sorted({s for s, _ in strategies}):
+        mine = {m: strategy for (s, m), strategy in strategies.items() if s == symbol}
+        days = next(iter(mine.values())).returns.index
+        simple = pairs[pairs["symbol"] == symbol].drop_duplicates("return_date").set_index("return_date")
+        held = buy_and_hold(np.expm1(simple["next_return"]), days)
+        strategies[(symbol, held.name)] = held
+        reference = mine[benchmark].scores(target)["sharpe"] if benchmark in mine else math.nan
+        for name, strategy in {**mine, held.name: held}.items():
+            scores = strategy.scores(target)
+            rows.append({"symbol": symbol, "strategy": name, **scores,
+                         f"sharpe_minus_{benchmark}": scores["sharpe"] - reference})  # fmt: skip
+    return pd.DataFrame(rows), strategies

@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forge_core.risk.vol_targeting import buy_and_hold, vol_target
+from forge_core.risk.risk_report import paired_returns
+from forge_core.risk.vol_targeting import buy_and_hold, strategy_backtest, vol_target
+from tests.core.risk.test_risk_report import market as t_market
+
+YEARS = [2010, 2011, 2012]
 
 
 def market(n: int = 4000, seed: int = 0) -> tuple[pd.Series, pd.Series]:
@@ -53,3 +57,28 @@ def test_drawdown_turnover_and_bad_forecasts() -> None:
     returns, forecast = market(100)
     with pytest.raises(ValueError, match=r"har: the variance forecast of 2005-01-05 00:00:00 is -1.0"):
         vol_target(returns, forecast.where(forecast.index != "2005-01-05", -1.0), "har")
+
+
+def test_the_strategy_backtest_ranks_forecasts_and_keeps_to_the_past() -> None:
+    returns, forecasts = t_market()
+    right = forecasts[forecasts["model"] == "right"]
+    flat = right.assign(model="flat", forecast=right["forecast"].mean())
+    models = pd.concat(
+        [right.assign(model="har"), right.assign(model="quarter", forecast=right["forecast"] / 4), flat]
+    )
+    table, strategies = strategy_backtest(paired_returns(models, returns), YEARS, calibration_days=250)
+    scores = table.set_index("strategy")
+    assert set(scores.index) == {"har", "quarter", "flat", "buy_and_hold"}
+    assert scores.loc["quarter", "sharpe"] == pytest.approx(
+        scores.loc["har", "sharpe"]
+    )  # the scale is recalibrated
+    assert scores.loc["har", "vol_tracking_error"] < scores.loc["flat", "vol_tracking_error"]
+    assert (
+        scores.loc["har", "sharpe_minus_har"] == 0.0
+        and (strategies[("SYN", "buy_and_hold")].exposure == 1).all()
+    )
+    changed = returns.copy()
+    changed.loc[changed["date"] >= "2012-01-01", "log_return"] *= 3.0
+    _, again = strategy_backtest(paired_returns(models, changed), YEARS, calibration_days=250)
+    first = strategies[("SYN", "har")].exposure
+    pd.testing.assert_series_equal(first[:"2011-12-31"], again[("SYN", "har")].exposure[:"2011-12-31"])
