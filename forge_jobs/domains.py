@@ -14,6 +14,7 @@ from forge_assets.forecast_monitoring import drift_report, forecast_scores, prom
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.model_families import FamilyAssets
+from forge_assets.risk_backtests import risk_assets
 from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
 from forge_jobs.jobs import (
     backtest_report_job,
@@ -52,8 +53,12 @@ def ensembles_definitions(ensembles: Sequence[AssetsDefinition]) -> Definitions:
 
 
 def backtest_definitions(forecasts: Sequence[AssetsDefinition], intervals: AssetsDefinition) -> Definitions:
-    """The report over every family's and ensemble's forecasts and their intervals."""
-    return Definitions(assets=[backtest_report_asset(forecasts, intervals)], jobs=[backtest_report_job])
+    """The report over every family's and ensemble's forecasts and their intervals, and the risk and strategy
+    backtests of the one-day forecasts."""
+    return Definitions(
+        assets=[backtest_report_asset(forecasts, intervals), *risk_assets(forecasts)],
+        jobs=[backtest_report_job],
+    )
 
 
 def live_definitions(families: FamilyAssets) -> Definitions:

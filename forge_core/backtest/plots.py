@@ -148,3 +148,32 @@ def rolling_coverage(scored: pd.DataFrame, level: float, path: Path, days: int =
     axes[0][0].set_title(f"{round(100 * level)}% bands: coverage over the trailing {days} days")
     axes[0][0].legend()
     return _save(fig, path)
+
+
+def equity_curves(curves: dict[str, dict[str, pd.Series]], title: str, path: Path) -> Path:
+    """One panel per symbol: the equity curve of each strategy (log scale), buy-and-hold dashed."""
+    symbols = sorted(curves)
+    fig, axes = _symbols_figure(symbols, title)
+    for ax, symbol in zip(axes, symbols, strict=True):
+        for name, curve in sorted(curves[symbol].items()):
+            ax.plot(curve.index, curve.to_numpy(), lw=1.6 if name in HIGHLIGHT else 0.8, label=name,
+                    ls="--" if name == "buy_and_hold" else "-")  # fmt: skip
+        ax.set_yscale("log")
+        ax.set_title(symbol, fontsize=9)
+        ax.legend(fontsize=7, ncol=4)
+    return _save(fig, path)
+
+
+def violation_ratios(table: pd.DataFrame, tail: float, method: str, path: Path) -> Path:
+    """Per symbol, each model's VaR violations over the expected number per year at ``tail`` (1 is right)."""
+    rows = table[(table["tail"] == tail) & (table["method"] == method) & (table["period"] != "all")]
+    symbols = sorted(rows["symbol"].unique())
+    fig, axes = _symbols_figure(symbols, f"VaR {tail:.1%} ({method}): violations / expected, per year")
+    for ax, symbol in zip(axes, symbols, strict=True):
+        for model, series in rows[rows["symbol"] == symbol].groupby("model"):
+            ax.plot(series["period"].astype(int), series["violations"] / series["expected"], marker="o",
+                    lw=1.6 if model in HIGHLIGHT else 0.8, label=str(model))  # fmt: skip
+        ax.axhline(1.0, color="grey", ls=":")
+        ax.set_title(symbol, fontsize=9)
+        ax.legend(fontsize=7, ncol=4)
+    return _save(fig, path)

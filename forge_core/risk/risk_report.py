@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -43,6 +44,35 @@ def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFra
     nxt["return_date"] = nxt.groupby("symbol")["date"].shift(-1)
     nxt["next_return"] = nxt.groupby("symbol")["log_return"].shift(-1)
     return forecasts.merge(nxt[["symbol", "date", "return_date", "next_return"]], on=["symbol", "date"])
+
+
+def load_pairs(conn: duckdb.DuckDBPyConnection, target: str) -> pd.DataFrame:
+    """``paired_returns`` of every stored forecast of ``target`` (a one-day target) and the daily log returns."""
+    forecasts = conn.execute(
+        "SELECT symbol, date, model, forecast FROM forecasts WHERE target = ? ORDER BY symbol, model, date",
+        [target],
+    ).df()
+    returns = conn.execute(
+        "SELECT symbol, date, log_return FROM daily_features WHERE log_return IS NOT NULL ORDER BY symbol, date"
+    ).df()
+    for frame in (forecasts, returns):
+        frame["date"] = pd.to_datetime(frame["date"])
+    return paired_returns(forecasts, returns)
+
+
+def eligible_years(pairs: pd.DataFrame, calibration_days: int) -> list[int]:
+    """The calendar years by whose start every (symbol, model) series has ``calibration_days`` realised pairs,
+    through the last year with a return."""
+    known = pairs.dropna(subset=["next_return"])
+    if known.empty:
+        return []
+    firsts = []
+    for _, series in known.groupby(["symbol", "model"]):
+        days = series["return_date"].sort_values()
+        if len(days) <= calibration_days:
+            return []
+        firsts.append(days.iloc[calibration_days - 1].year + 1)
+    return list(range(max(firsts), int(known["return_date"].max().year) + 1))
 
 
 def risk_backtest(

@@ -67,6 +67,8 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
         *ENSEMBLES,
         "prediction_intervals",
         "backtest_report",
+        "risk_backtest",
+        "strategy_backtest",
         "live_models",
         *LIVE_DAILY,
     }
@@ -88,6 +90,8 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     assert {AssetKey(name) for name in (*FORECASTS, *ENSEMBLES, "prediction_intervals")} <= set(
         report.asset_deps[AssetKey("backtest_report")]
     )
+    backtest = defs.resolve_job_def("backtest_report_job").asset_layer.selected_asset_keys
+    assert backtest == {AssetKey(name) for name in ("backtest_report", "risk_backtest", "strategy_backtest")}
     tuning = defs.resolve_job_def("tuning_job")
     assert tuning.asset_layer.selected_asset_keys == {AssetKey(name) for name in HYPERPARAMETERS}
     daily = defs.resolve_job_def("daily_job")

@@ -1,0 +1,177 @@
+"""What the one-day forecasts are worth as risk numbers and as a trading rule: ``risk_backtest`` (VaR and ES of
+every model, backtested) and ``strategy_backtest`` (volatility targeting against buy-and-hold and HAR-targeting).
+
+Both read every stored walk-forward forecast of the configured one-day target with the next day's return, calibrate
+each year on the pairs realised before it, replace their table's rows of the target in one transaction and put
+their tables and figures in the metadata (files under FORGE_HOME/reports/risk/).
+"""
+
+from collections.abc import Sequence
+
+import pandas as pd
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from forge_assets.market_data import OWNERS, refuse
+from forge_assets.metadata import figure
+from forge_core.backtest.plots import equity_curves, violation_ratios
+from forge_core.risk.risk_report import CALIBRATION_DAYS, eligible_years, load_pairs, risk_backtest
+from forge_core.risk.vol_targeting import strategy_backtest
+from forge_core.settings import reports_dir
+from forge_core.targets import configured_targets
+from forge_core.warehouse.partition_writes import replace_keyed
+from forge_resources import WarehouseResource
+
+GROUP = "backtest"
+SHOWN_TAIL = 0.01
+
+
+class RiskConfig(Config):
+    """How each year's return distribution is calibrated."""
+
+    calibration_days: int = Field(
+        default=CALIBRATION_DAYS, description="Pairs (forecast, next return) before a year that calibrate it."
+    )
+
+
+class StrategyConfig(Config):
+    """The volatility-targeting rule."""
+
+    target_volatility: float = Field(default=0.10, description="Annualised volatility the exposure aims at.")
+    leverage_cap: float = Field(default=2.0, description="Largest exposure.")
+    calibration_days: int = Field(
+        default=CALIBRATION_DAYS, description="Pairs before a year that calibrate its return scale."
+    )
+
+
+def _one_day_pairs(
+    warehouse: WarehouseResource, calibration_days: int
+) -> tuple[str, pd.DataFrame, list[int]]:
+    """The one-day target, its forecasts paired with the next day's return, and the years that can be scored.
+    A Failure saying what is missing otherwise."""
+    spec = next((s for s in configured_targets() if s.horizon == 1), None)
+    if spec is None:
+        raise Failure("no one-day target is configured (FORGE_TARGETS): VaR needs one-day forecasts")
+    with warehouse.open(read_only=True) as conn:
+        pairs = load_pairs(conn, spec.name)
+    years = eligible_years(pairs, calibration_days)
+    if not years:
+        raise Failure(
+            f"{spec.name}: no year has {calibration_days} earlier forecasts with a realised return for every "
+            "model and symbol: backfill more walk-forward windows (or lower calibration_days)"
+        )
+    return spec.name, pairs, years
+
+
+def _replace(warehouse: WarehouseResource, table: str, target: str, rows: pd.DataFrame) -> int:
+    stamped = rows.assign(target=target, created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+    with warehouse.open() as conn:
+        (written,) = replace_keyed(conn, {"target": target}, {table: stamped})
+    return written
+
+
+def materialize_risk(
+    context: AssetExecutionContext, config: RiskConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    target, pairs, years = _one_day_pairs(warehouse, config.calibration_days)
+    context.log.info(f"{target}: VaR/ES of {pairs['model'].nunique()} models over {years[0]}..{years[-1]}")
+    try:
+        table = risk_backtest(pairs, years, calibration_days=config.calibration_days)
+    except ValueError as error:
+        raise refuse(error) from None
+    written = _replace(warehouse, "risk_backtests", target, table)
+    folder = reports_dir() / "risk"
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "risk_backtests.csv", index=False)
+    chart = violation_ratios(table, SHOWN_TAIL, "t", folder / "var_violation_ratios.png")
+    overall = table[(table["period"] == "all") & (table["tail"] == SHOWN_TAIL)]
+    shown = overall[["symbol", "model", "method", "violations", "expected", "p_pof", "p_cc", "es_p_value"]]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "target": target,
+            "years": f"{years[0]}..{years[-1]}",
+            f"var_{SHOWN_TAIL:.0%}_overall": MetadataValue.md(shown.round(4).to_markdown(index=False)),
+            "figure_violation_ratios": figure(chart),
+            "report_folder": MetadataValue.path(str(folder)),
+        }
+    )
+
+
+def materialize_strategy(
+    context: AssetExecutionContext, config: StrategyConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    target, pairs, years = _one_day_pairs(warehouse, config.calibration_days)
+    try:
+        table, strategies = strategy_backtest(
+            pairs,
+            years,
+            target=config.target_volatility,
+            cap=config.leverage_cap,
+            calibration_days=config.calibration_days,
+        )
+    except ValueError as error:
+        raise refuse(error) from None
+    spans = {key: (s.returns.index.min(), s.returns.index.max()) for key, s in strategies.items()}
+    table = table.assign(
+        first_day=[spans[(s, n)][0].date() for s, n in zip(table["symbol"], table["strategy"], strict=True)],
+        last_day=[spans[(s, n)][1].date() for s, n in zip(table["symbol"], table["strategy"], strict=True)],
+        target_volatility=config.target_volatility,
+        leverage_cap=config.leverage_cap,
+    )
+    written = _replace(warehouse, "strategy_backtests", target, table)
+    folder = reports_dir() / "risk"
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "strategy_backtests.csv", index=False)
+    curves: dict[str, dict[str, pd.Series]] = {}
+    for (symbol, name), strategy in strategies.items():
+        curves.setdefault(symbol, {})[name] = strategy.equity
+    title = (
+        f"Volatility targeting at {config.target_volatility:.0%} (cap {config.leverage_cap}x) vs buy-and-hold"
+    )
+    chart = equity_curves(curves, title, folder / "equity_curves.png")
+    context.log.info(f"{target}: {len(strategies)} strategies over {years[0]}..{years[-1]}")
+    shown = ["symbol", "strategy", "annual_return", "annual_volatility", "sharpe", "max_drawdown",
+             "vol_tracking_error", "turnover"]  # fmt: skip
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "target": target,
+            "years": f"{years[0]}..{years[-1]}",
+            "strategies": MetadataValue.md(table[shown].round(4).to_markdown(index=False)),
+            "figure_equity_curves": figure(chart),
+        }
+    )
+
+
+def risk_assets(forecasts: Sequence[AssetsDefinition]) -> list[AssetsDefinition]:
+    """``risk_backtest`` and ``strategy_backtest``, downstream of every family's and ensemble's forecasts."""
+    common = {"deps": list(forecasts), "group_name": GROUP, "owners": OWNERS, "kinds": {"python", "duckdb"}}
+    risk = asset(
+        name="risk_backtest",
+        description=(
+            "One-day VaR and ES at 1%, 2.5% and 5% from every model's one-day forecasts (Student-t and filtered "
+            "historical simulation, each year calibrated on the days before it, the return scale on close-to-close "
+            "returns), backtested per year and overall: Kupiec, Christoffersen independence and conditional "
+            "coverage, McNeil-Frey ES; `risk_backtests` table."
+        ),
+        **common,
+    )(materialize_risk)
+    strategy = asset(
+        name="strategy_backtest",
+        description=(
+            "Volatility targeting at 10% (leverage cap 2) with every model's one-day forecasts, beside buy-and-hold "
+            "on the same days: return, volatility, Sharpe (and its difference to HAR-targeting), drawdown, "
+            "volatility tracking error, turnover; equity curves; `strategy_backtests` table."
+        ),
+        **common,
+    )(materialize_strategy)
+    return [risk, strategy]
