@@ -47,6 +47,7 @@ LIVE_START = dt.date(2019, 1, 1)
 WALK_FROM, WALK_TO = "2017-07-01", "2018-12-01"
 EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
 ROLLING = 20
+LOOP_FILE = "operations_loop.json"
 SHOWN_DECISION = (
     "decided_on", "target", "action", "champion_model", "challenger_model", "days", "champion_qlike",
     "challenger_qlike", "dm_p_value", "challenger_mcs_p_value",
@@ -95,14 +96,50 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--png", type=Path)
+    parser.add_argument(
+        "--report-only", type=Path, metavar="HOME", help="read back and report an earlier run's FORGE_HOME"
+    )
     args = parser.parse_args(argv)
     if args.cooldown is None:
         args.cooldown = args.promotion_days
     days = simulated_days(args.days)
     shift_on = days[args.shift_day - 1]
+    warnings.filterwarnings("ignore")
+    if args.report_only:
+        loop = json.loads((args.report_only / LOOP_FILE).read_text())
+    else:
+        loop = simulate(args, days, shift_on)
+    home = Path(loop["home"])
+    summary = read_back(home / "warehouse.duckdb", days, shift_on, loop["retrains"], loop["timeline"])
+    summary.update(
+        symbols=args.symbols,
+        days=args.days,
+        shift_day=args.shift_day,
+        shift_on=shift_on.isoformat(),
+        volatility_ratio=args.ratio,
+        promotion_days=args.promotion_days,
+        cooldown_days=args.cooldown,
+        drift_current_days=loop["drift_current_days"],
+        setup_s=round(loop["setup_s"], 1),
+        loop_s=round(loop["loop_s"], 1),
+        seconds_per_day=round(loop["loop_s"] / len(days), 2),
+    )
+    report(summary)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        print(f"wrote {args.json}")
+    if args.png:
+        plot(home / "warehouse.duckdb", summary, args.png)
+        print(f"wrote {args.png}")
+    return 0
+
+
+def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -> dict[str, Any]:
+    """Set up and run the simulated days (module docstring, steps 1-2); what the loop saw, also saved as
+    ``LOOP_FILE`` in the run's FORGE_HOME (printed) for ``--report-only``."""
     home = tempfile.mkdtemp(prefix="forge_operations_")
     configure(home, args, shift_on, days[-1])
-    warnings.filterwarnings("ignore")
 
     from dagster import RunRequest, SensorResult, build_schedule_context, build_sensor_context
 
@@ -161,30 +198,17 @@ def main(argv: list[str] | None = None) -> int:
             {"day": day.isoformat(), "index": index, "daily_job": ok, "retrains": len(requests or [])}
         )
     loop_s = time.perf_counter() - started
-
-    summary = read_back(Path(home) / "warehouse.duckdb", days, shift_on, retrains, timeline)
-    summary.update(
-        symbols=args.symbols,
-        days=args.days,
-        shift_day=args.shift_day,
-        shift_on=shift_on.isoformat(),
-        volatility_ratio=args.ratio,
-        promotion_days=args.promotion_days,
-        cooldown_days=args.cooldown,
-        drift_current_days=DriftSettings.current_days,
-        setup_s=round(setup_s, 1),
-        loop_s=round(loop_s, 1),
-        seconds_per_day=round(loop_s / len(days), 2),
-    )
-    report(summary)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2, default=str) + "\n")
-        print(f"wrote {args.json}")
-    if args.png:
-        plot(Path(home) / "warehouse.duckdb", summary, args.png)
-        print(f"wrote {args.png}")
-    return 0
+    loop = {
+        "home": home,
+        "retrains": retrains,
+        "timeline": timeline,
+        "setup_s": setup_s,
+        "loop_s": loop_s,
+        "drift_current_days": DriftSettings.current_days,
+    }
+    (Path(home) / LOOP_FILE).write_text(json.dumps(loop, indent=1))
+    print(f"the run's FORGE_HOME: {home}")
+    return loop
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
@@ -192,17 +216,21 @@ def range_tags(first: str, last: str) -> dict[str, str]:
 
 
 def phase_of(
-    as_of: pd.Timestamp, realised_on: pd.Timestamp, shift_on: dt.date, promoted: dt.date | None
+    as_of: pd.Timestamp,
+    realised_on: pd.Timestamp,
+    shift_on: dt.date,
+    first_after: pd.Timestamp,
+    promoted: dt.date | None,
 ) -> str:
-    """Where a scored forecast stands: its target realised before the shift, its window straddling the shift,
-    made after the shift (by the first champion), or made after the first promotion."""
+    """Where a scored forecast stands: its target realised before the shift, its window straddling the shift, made
+    in the first ``ROLLING`` days after it, later, or after its target's first promotion."""
     if realised_on < pd.Timestamp(shift_on):
         return "1 before the shift"
     if as_of < pd.Timestamp(shift_on):
         return "2 straddles the shift"
-    if promoted is None or as_of <= pd.Timestamp(promoted):
-        return "3 after the shift"
-    return "4 after the promotion"
+    if promoted is not None and as_of > pd.Timestamp(promoted):
+        return "5 after the promotion"
+    return "3 first days after the shift" if as_of < first_after else "4 later after the shift"
 
 
 def read_back(
@@ -231,10 +259,11 @@ def read_back(
     after = [d for d in alarms if d >= shift_on]
     first_alarm = after[0] if after else None
     won = promotions[promotions["action"] == "promoted"] if not promotions.empty else promotions
-    promoted = pd.Timestamp(won["decided_on"].min()).date() if not won.empty else None
+    promoted = {str(t): pd.Timestamp(d).date() for t, d in won.groupby("target")["decided_on"].min().items()}
+    first_after = pd.Timestamp(days[min(shift_index + ROLLING, len(days) - 1)])
     scores["phase"] = [
-        phase_of(pd.Timestamp(a), pd.Timestamp(r), shift_on, promoted)
-        for a, r in zip(scores["as_of"], scores["realised_on"], strict=True)
+        phase_of(pd.Timestamp(a), pd.Timestamp(r), shift_on, first_after, promoted.get(t))
+        for a, r, t in zip(scores["as_of"], scores["realised_on"], scores["target"], strict=True)
     ]
     phases = (
         scores.groupby(["target", "phase"])
@@ -255,7 +284,7 @@ def read_back(
         "retrainings": retrains,
         "promotion_decisions": decisions.drop(columns=["created_at"], errors="ignore").to_dict("records"),
         "promotions": len(won),
-        "first_promotion_on": promoted.isoformat() if promoted else None,
+        "promoted_on": {t: d.isoformat() for t, d in promoted.items()},
         "champion_qlike_by_phase": phases.round(4).to_dict("records"),
     }
 
@@ -318,12 +347,14 @@ def plot(path: Path, summary: dict[str, Any], png: Path) -> None:
     events += [(r["day"], "retraining", "green") for r in summary["retrainings"]]
     events += [(p["decided_on"], "promotion", "orange") for p in summary["promotion_decisions"]
                if p.get("action") == "promoted"]  # fmt: skip
+    labelled: set[str] = set()
     for day, label, colour in events:
         if day:
+            first = label not in labelled
+            labelled.add(label)
             for axis in (top, bottom):
-                axis.axvline(
-                    pd.Timestamp(day), color=colour, ls="--", lw=1, label=label if axis is top else None
-                )
+                shown = label if first and axis is top else None
+                axis.axvline(pd.Timestamp(day), color=colour, ls="--", lw=1, label=shown)
     top.legend(loc="upper left", fontsize=8)
     bottom.legend(loc="upper left", fontsize=8)
     shift = f"volatility x{summary['volatility_ratio']} from {summary['shift_on']}"

@@ -17,7 +17,7 @@ same autocorrelation; and the share of columns drifted so must stay above ``thre
 consecutive report days (``persistent_alarm``). Evidently's report (HTML, its own tests) is kept beside it.
 
 The current window is 5 days: on the synthetic market whose volatility doubles (``benchmarks/operations.py``'s
-shift) the alarm rises 6 trading days after the shift with 5 days, 11 with 20; on the calm years both raise it on
+shift) the alarm rises 7 trading days after the shift with 5 days, 15 with 20; on the calm years both raise it on
 0-2% of days (5 days: 3 days of 2014; 20 days: 5 days of 2016), and a long crisis (2008) on 21% of days with 5
 and 42% with 20 (``benchmarks/results/drift_*``).
 """
