@@ -1,25 +1,26 @@
-"""A Markov-switching model of daily log variance, with filtered (causal) regime probabilities.
+"""A Markov-switching model of log variance, with filtered (causal) regime probabilities.
 
-With :math:`x_t` the log of the daily variance proxy and :math:`S_t \\in \\{0..K-1\\}` a Markov chain with
-:math:`P_{ij} = \\Pr(S_t = i \\mid S_{t-1} = j)`,
+With :math:`x_t` the log of a variance proxy (by default its 5-day mean: the daily proxy is so noisy that regimes
+fitted on it flicker from day to day) and :math:`S_t \\in \\{0..K-1\\}` a Markov chain with
+:math:`P_{ij} = \\Pr(S_t = i \\mid S_{t-1} = j)`, Hamilton's (1989) switching-mean autoregression
 
 .. math::
 
-    x_t = c_{S_t} + \\beta x_{t-1} + \\sigma_{S_t} \\varepsilon_t, \\qquad \\varepsilon_t \\sim N(0, 1),
+    x_t - \\mu_{S_t} = \\phi\\,(x_{t-1} - \\mu_{S_{t-1}}) + \\sigma_{S_t} \\varepsilon_t, \\qquad
+    \\varepsilon_t \\sim N(0, 1),
 
-fitted by maximum likelihood (statsmodels' ``MarkovRegression``: switching intercept and variance, one
-autoregressive term shared by the regimes) on the rows it is given, and nothing else. Regimes are numbered by their
-long-run level :math:`c_i / (1 - \\beta)`, lowest first, so regime 0 is always the calm one and labels never switch
-between fits.
+is fitted by maximum likelihood (statsmodels' ``MarkovAutoregression``, order 1, switching mean and variance) on the
+rows it is given, and nothing else. Regimes are numbered by their mean :math:`\\mu_i`, lowest first, so regime 0
+is always the calm one and labels never switch between fits.
 
 The probabilities it publishes are *filtered*, :math:`\\Pr(S_t = i \\mid x_1..x_t)`, from the Hamilton filter run
-here on the fitted parameters,
+here on the fitted parameters over the pairs :math:`(S_t, S_{t-1})`:
 
 .. math::
 
-    \\xi_{t|t-1} = P\\,\\xi_{t-1|t-1}, \\qquad
-    \\xi_{t|t} = \\frac{\\xi_{t|t-1} \\odot \\eta_t}{\\mathbf 1^\\top (\\xi_{t|t-1} \\odot \\eta_t)}, \\qquad
-    \\eta_{t,i} = \\phi\\bigl(x_t;\\, c_i + \\beta x_{t-1},\\, \\sigma_i^2\\bigr),
+    \\pi_t(i, j) = P_{ij}\\, m_{t-1}(j), \\qquad
+    \\xi_t(i, j) \\propto \\pi_t(i, j)\\, \\phi\\bigl(x_t;\\, \\mu_i + \\phi (x_{t-1} - \\mu_j),\\, \\sigma_i^2\\bigr),
+    \\qquad m_t(i) = \\sum_j \\xi_t(i, j),
 
 started from the chain's stationary distribution. Never smoothed probabilities (statsmodels'
 ``smoothed_marginal_probabilities``, hmmlearn's ``predict_proba``): they use the rows after :math:`t`.
@@ -40,26 +41,21 @@ MIN_ROWS_PER_REGIME = 250  # fewer rows than this times K: refused, the likeliho
 
 @dataclass(frozen=True)
 class RegimeParams:
-    """Fitted parameters, regimes ordered by long-run level (regime 0 the lowest).
+    """Fitted parameters, regimes ordered by mean (regime 0 the lowest).
 
-    intercepts, variances : per regime, :math:`c_i` and :math:`\\sigma_i^2`.
-    beta : the shared autoregressive coefficient.
+    means, variances : per regime, :math:`\\mu_i` and :math:`\\sigma_i^2`.
+    ar : the autoregressive coefficient :math:`\\phi` of the deviations from the regime means.
     transition : :math:`P_{ij} = \\Pr(S_t = i \\mid S_{t-1} = j)`, columns summing to one.
     """
 
-    intercepts: tuple[float, ...]
+    means: tuple[float, ...]
     variances: tuple[float, ...]
-    beta: float
+    ar: float
     transition: tuple[tuple[float, ...], ...]
 
     @property
     def regimes(self) -> int:
-        return len(self.intercepts)
-
-    @property
-    def levels(self) -> FloatArray:
-        """Each regime's long-run mean of :math:`x`, :math:`c_i / (1 - \\beta)`."""
-        return np.asarray(self.intercepts) / (1.0 - self.beta)
+        return len(self.means)
 
     def stationary(self) -> FloatArray:
         """The chain's stationary distribution: the eigenvector of :math:`P` for eigenvalue 1."""
@@ -72,7 +68,7 @@ class RegimeParams:
 def fit_regimes(log_variance: pd.Series, regimes: int = 2, seed: int = 0) -> RegimeParams:
     """Fit the model on ``log_variance`` (one symbol, days in order, NaN rows dropped). ValueError naming the
     series when it has fewer than ``MIN_ROWS_PER_REGIME`` rows per regime or the fit does not converge."""
-    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+    from statsmodels.tsa.regime_switching.markov_autoregression import MarkovAutoregression
 
     x = log_variance.dropna().to_numpy(dtype=float)
     name = log_variance.name or "log variance"
@@ -80,45 +76,46 @@ def fit_regimes(log_variance: pd.Series, regimes: int = 2, seed: int = 0) -> Reg
         raise ValueError(
             f"{name}: {len(x)} rows, a {regimes}-regime model needs at least {MIN_ROWS_PER_REGIME * regimes + 1}"
         )
-    model = MarkovRegression(
-        x[1:], k_regimes=regimes, trend="c", exog=x[:-1], switching_exog=False, switching_variance=True
-    )
+    model = MarkovAutoregression(x, k_regimes=regimes, order=1, switching_ar=False, switching_variance=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' convergence chatter; convergence is checked below
-        result = model.fit(disp=False, search_reps=20, rng=np.random.default_rng(seed))
+        try:
+            result = model.fit(disp=False, search_reps=20, rng=np.random.default_rng(seed))
+        except np.linalg.LinAlgError as error:
+            raise ValueError(f"{name}: the {regimes}-regime Markov-switching fit failed ({error})") from None
     if not result.mle_retvals.get("converged", False):
         raise ValueError(f"{name}: the {regimes}-regime Markov-switching fit did not converge")
     values = dict(zip(model.param_names, np.asarray(result.params, dtype=float), strict=True))
-    beta = next(v for k, v in values.items() if k.startswith("x1"))
-    intercepts = np.array([values[f"const[{i}]"] for i in range(regimes)])
+    means = np.array([values[f"const[{i}]"] for i in range(regimes)])
     variances = np.array([values[f"sigma2[{i}]"] for i in range(regimes)])
     transition = model.regime_transition_matrix(result.params)[:, :, 0]
-    order = np.argsort(intercepts / (1.0 - beta))
+    order = np.argsort(means)
     return RegimeParams(
-        tuple(map(float, intercepts[order])),
+        tuple(map(float, means[order])),
         tuple(map(float, variances[order])),
-        float(beta),
+        float(values["ar.L1"]),
         tuple(tuple(map(float, row)) for row in transition[np.ix_(order, order)]),
     )
 
 
 def filtered_probabilities(params: RegimeParams, log_variance: pd.Series) -> pd.DataFrame:
     """:math:`\\Pr(S_t = i \\mid x_1..x_t)` for every row of ``log_variance`` after its first (columns
-    ``regime_0``.. by level); a NaN row carries the prediction :math:`\\xi_{t|t-1}` forward (no observation)."""
+    ``regime_0``.. by mean); a row without an observation (NaN, or after one) carries the prediction forward."""
     x = log_variance.to_numpy(dtype=float)
     p = np.asarray(params.transition)
-    c, var, beta = np.asarray(params.intercepts), np.asarray(params.variances), params.beta
-    xi = params.stationary()
+    mu, var, phi = np.asarray(params.means), np.asarray(params.variances), params.ar
+    marginal = params.stationary()
     out = np.full((len(x), params.regimes), np.nan)
     for t in range(1, len(x)):
-        predicted = p @ xi
+        predicted = p * marginal[None, :]  # (S_t = i, S_{t-1} = j)
         if np.isfinite(x[t]) and np.isfinite(x[t - 1]):
-            density = np.exp(-0.5 * (x[t] - c - beta * x[t - 1]) ** 2 / var) / np.sqrt(2.0 * np.pi * var)
+            mean = mu[:, None] + phi * (x[t - 1] - mu[None, :])
+            density = np.exp(-0.5 * (x[t] - mean) ** 2 / var[:, None]) / np.sqrt(2.0 * np.pi * var[:, None])
             joint = predicted * density
             total = joint.sum()
-            xi = joint / total if total > 0 else predicted
+            marginal = joint.sum(axis=1) / total if total > 0 else predicted.sum(axis=1)
         else:
-            xi = predicted
-        out[t] = xi
+            marginal = predicted.sum(axis=1)
+        out[t] = marginal
     columns = [f"regime_{i}" for i in range(params.regimes)]
     return pd.DataFrame(out, index=log_variance.index, columns=columns).iloc[1:]

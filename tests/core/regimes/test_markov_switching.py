@@ -11,24 +11,25 @@ from forge_core.regimes import filtered_probabilities, fit_regimes
 
 
 def two_regimes(n: int = 1500, seed: int = 0) -> tuple[pd.Series, np.ndarray]:
-    """x_t = c_S + 0.6 x_{t-1} + sigma_S e_t with a persistent chain: calm (c=-1, sd 0.3) and turbulent (0.5, 0.6)."""
+    """x_t - mu_S = 0.6 (x_{t-1} - mu_S') + sigma_S e_t, a persistent chain: calm (mu -2.5, sd 0.3), turbulent
+    (1.25, 0.6)."""
     rng = np.random.default_rng(seed)
     state = np.zeros(n, dtype=int)
     for t in range(1, n):
         state[t] = state[t - 1] if rng.random() < 0.98 else 1 - state[t - 1]
-    x = np.zeros(n)
+    mu, sd = np.array([-2.5, 1.25]), np.array([0.3, 0.6])
+    x = np.full(n, mu[0])
     for t in range(1, n):
-        x[t] = (-1.0, 0.5)[state[t]] + 0.6 * x[t - 1] + rng.normal(0.0, (0.3, 0.6)[state[t]])
+        deviation = 0.6 * (x[t - 1] - mu[state[t - 1]])
+        x[t] = mu[state[t]] + deviation + rng.normal(0.0, sd[state[t]])
     return pd.Series(x, index=pd.bdate_range("2010-01-01", periods=n), name="SYN000 log rv"), state
 
 
 def test_two_separated_regimes_are_recovered_and_ordered_by_level() -> None:
     x, state = two_regimes()
     params = fit_regimes(x)
-    assert params.levels[0] < params.levels[1]  # regime 0 is the calm one, whatever statsmodels numbered it
-    assert params.intercepts == pytest.approx((-1.0, 0.5), abs=0.15) and params.beta == pytest.approx(
-        0.6, abs=0.05
-    )
+    # regime 0 is the calm one, whatever statsmodels numbered it
+    assert params.means == pytest.approx((-2.5, 1.25), abs=0.15) and params.ar == pytest.approx(0.6, abs=0.05)
     assert np.sqrt(params.variances) == pytest.approx((0.3, 0.6), abs=0.06)
     assert np.asarray(params.transition).sum(axis=0) == pytest.approx(1.0)
     probabilities = filtered_probabilities(params, x)

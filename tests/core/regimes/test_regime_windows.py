@@ -1,0 +1,51 @@
+"""Regimes per walk-forward window: fitted on the days before the window, filtered through it; a volatility shift
+shows as the high regime; later days change nothing; a window without enough past is named."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from forge_core.data.synthetic import RegimeShift, SyntheticSource
+from forge_core.date_window import DateWindow, monthly_windows
+from forge_core.features.reference import compute_daily_features
+from forge_core.regimes.regime_windows import REGIME_COLUMNS, window_regimes
+
+WINDOWS = monthly_windows(dt.date(2018, 5, 1), dt.date(2018, 7, 31))
+
+
+def features(shift: dt.date = dt.date(2018, 6, 1)) -> pd.DataFrame:
+    source = SyntheticSource(
+        2, seed=4, start=dt.date(2012, 1, 2), today=dt.date(2018, 12, 31), shift=RegimeShift(shift, 3.0)
+    )
+    bars = source.load(dt.date(2012, 1, 2), dt.date(2018, 12, 31))
+    return compute_daily_features(bars[bars["symbol"] != "^VIX"])[["symbol", "date", "log_parkinson_w"]]
+
+
+def test_a_shift_shows_as_the_high_regime_and_later_days_change_nothing() -> None:
+    frame = features()
+    regimes = window_regimes(frame, WINDOWS, fit_days=1000)
+    assert list(regimes.columns) == REGIME_COLUMNS
+    assert set(regimes["window_start"]) == {w.start for w in WINDOWS}
+    high = regimes[regimes["regime"] == 1]
+    may, july = (high.loc[high["date"].dt.month == m, "probability"].mean() for m in (5, 7))
+    assert (
+        july > 0.75 and july > may + 0.25
+    )  # tripled volatility is the high regime, whatever May's swings were
+    sums = regimes.groupby(["symbol", "date"])["probability"].sum()
+    assert sums.to_numpy() == pytest.approx(1.0)
+
+    changed = frame.copy()
+    changed.loc[changed["date"] >= "2018-06-01", "log_parkinson_w"] -= 2.0
+    may = window_regimes(changed, WINDOWS[:1], fit_days=1000)
+    pd.testing.assert_frame_equal(
+        may.reset_index(drop=True),
+        regimes[regimes["window_start"] == WINDOWS[0].start].reset_index(drop=True),
+    )
+
+
+def test_a_window_without_enough_past_is_named() -> None:
+    with pytest.raises(ValueError, match=r"SYN000 before 2012-02-01: \d+ rows, a 2-regime model needs"):
+        window_regimes(features(), [DateWindow(dt.date(2012, 2, 1), dt.date(2012, 3, 1))])
