@@ -14,6 +14,7 @@ from forge_jobs.domains import (
     live_definitions,
     market_data_definitions,
     models_definitions,
+    regimes_definitions,
     tuning_definitions,
 )
 from forge_jobs.resources import resources_from_env
@@ -26,6 +27,7 @@ def build_definitions() -> Definitions:
     intervals = intervals_asset([*families.forecasts.values(), *ensembles])
     return Definitions.merge(
         market_data_definitions(),
+        regimes_definitions(),
         models_definitions(families),
         tuning_definitions(families),
         ensembles_definitions([*ensembles, intervals]),

@@ -13,6 +13,7 @@ from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
+from forge_assets.market_regimes import market_regimes
 from forge_assets.model_families import FamilyAssets
 from forge_assets.risk_backtests import risk_assets
 from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
@@ -23,6 +24,7 @@ from forge_jobs.jobs import (
     deep_models_job,
     ensembles_job,
     market_data_job,
+    regimes_job,
     retrain_job,
     tuning_job,
 )
@@ -35,6 +37,11 @@ def market_data_definitions() -> Definitions:
         assets=[market_data.raw_prices, market_data.daily_features, market_data.targets],
         jobs=[market_data_job],
     )
+
+
+def regimes_definitions() -> Definitions:
+    """The market regimes per walk-forward window."""
+    return Definitions(assets=[market_regimes], jobs=[regimes_job])
 
 
 def models_definitions(families: FamilyAssets) -> Definitions:

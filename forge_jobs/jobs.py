@@ -7,6 +7,7 @@ from forge_assets.ensemble_forecasts import GROUP as ENSEMBLES
 from forge_assets.hyperparameters import GROUP as TUNING
 from forge_assets.live_models import GROUP as LIVE
 from forge_assets.market_data import GROUP as MARKET_DATA
+from forge_assets.market_regimes import GROUP as REGIMES
 from forge_assets.prediction_intervals import GROUP as INTERVALS
 
 BASELINES, DEEP_MODELS = "baselines", "deep_models"  # the model classes' groups (VolatilityModel.group)
@@ -39,6 +40,15 @@ tuning_job = define_asset_job(
     name="tuning_job",
     selection=AssetSelection.groups(TUNING),
     description="Optuna studies of every tunable family's hyperparameters, one partition per target.",
+)
+
+regimes_job = define_asset_job(
+    name="regimes_job",
+    selection=AssetSelection.groups(REGIMES),
+    description=(
+        "Markov-switching regimes of every symbol for a range of walk-forward windows (one run): each window's "
+        "model fitted on the days before it, its days' filtered probabilities in `regimes`."
+    ),
 )
 
 ensembles_job = define_asset_job(

@@ -177,3 +177,16 @@ def violation_ratios(table: pd.DataFrame, tail: float, method: str, path: Path) 
         ax.set_title(symbol, fontsize=9)
         ax.legend(fontsize=7, ncol=4)
     return _save(fig, path)
+
+
+def regime_probabilities(regimes: pd.DataFrame, path: Path) -> Path:
+    """One panel per symbol: the filtered probability of the highest regime over the days stored."""
+    symbols = sorted(regimes["symbol"].unique())
+    fig, axes = _symbols_figure(symbols, "Filtered probability of the most turbulent regime")
+    top = regimes[regimes["regime"] == regimes["regimes"] - 1]
+    for ax, symbol in zip(axes, symbols, strict=True):
+        rows = top[top["symbol"] == symbol].sort_values("date")
+        ax.fill_between(pd.to_datetime(rows["date"]), rows["probability"].to_numpy(), step="mid", alpha=0.6)
+        ax.set_ylim(0, 1)
+        ax.set_title(symbol, fontsize=9)
+    return _save(fig, path)

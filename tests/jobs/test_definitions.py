@@ -69,6 +69,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
         "backtest_report",
         "risk_backtest",
         "strategy_backtest",
+        "market_regimes",
         "live_models",
         *LIVE_DAILY,
     }
@@ -92,6 +93,9 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     )
     backtest = defs.resolve_job_def("backtest_report_job").asset_layer.selected_asset_keys
     assert backtest == {AssetKey(name) for name in ("backtest_report", "risk_backtest", "strategy_backtest")}
+    regimes = defs.resolve_job_def("regimes_job")
+    assert regimes.asset_layer.selected_asset_keys == {AssetKey("market_regimes")}
+    assert regimes.partitions_def == walk_forward_windows
     tuning = defs.resolve_job_def("tuning_job")
     assert tuning.asset_layer.selected_asset_keys == {AssetKey(name) for name in HYPERPARAMETERS}
     daily = defs.resolve_job_def("daily_job")

@@ -1,0 +1,89 @@
+"""``market_regimes``: the Markov-switching regimes of every symbol, one partition per walk-forward window.
+
+Each window's model is fitted on the days before it and filtered through it (``forge_core.regimes``), so a day's
+probabilities use that day and the days before only: usable as a feature and as an ensemble's regime input.
+"""
+
+import pandas as pd
+from dagster import (
+    AllPartitionMapping,
+    AssetDep,
+    AssetExecutionContext,
+    BackfillPolicy,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from pydantic import Field
+
+from forge_assets.market_data import OWNERS, daily_features, refuse
+from forge_assets.metadata import figure
+from forge_assets.partitions import walk_forward_windows
+from forge_core.backtest.plots import regime_probabilities
+from forge_core.date_window import DateWindow
+from forge_core.forecasting.forecast_store import load_context
+from forge_core.regimes.regime_windows import FIT_DAYS, window_regimes
+from forge_core.settings import reports_dir
+from forge_core.warehouse.partition_writes import replace_keyed
+from forge_resources import WarehouseResource
+
+GROUP = "regimes"
+
+
+class RegimeConfig(Config):
+    """The regime model of a run."""
+
+    proxy: str = Field(default="parkinson", description="Variance proxy whose log 5-day mean switches.")
+    regimes: int = Field(default=2, description="Number of regimes.")
+    fit_days: int = Field(default=FIT_DAYS, description="Days before a window that fit its model.")
+
+
+@asset(
+    partitions_def=walk_forward_windows,
+    backfill_policy=BackfillPolicy.single_run(),
+    deps=[AssetDep(daily_features, partition_mapping=AllPartitionMapping())],
+    group_name=GROUP,
+    owners=OWNERS,
+    kinds={"python", "duckdb", "statsmodels"},
+    pool="warehouse",
+    description=(
+        "Filtered probabilities of a Markov-switching model of each symbol's log variance (Hamilton's switching-mean "
+        "AR(1) on the log 5-day proxy mean, regimes ordered calm to turbulent), fitted on the days before each "
+        "walk-forward window and filtered through it; `regimes` table."
+    ),
+)
+def market_regimes(
+    context: AssetExecutionContext, config: RegimeConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    span = context.partition_time_window
+    windows = []
+    for key in context.partition_keys:
+        window = walk_forward_windows.time_window_for_partition_key(key)
+        windows.append(DateWindow(window.start.date(), window.end.date()))
+    with warehouse.open(read_only=True) as conn:
+        features = load_context(conn, [f"log_{config.proxy}_w"], span.end.date())
+    try:
+        rows = window_regimes(features, windows, config.proxy, config.regimes, config.fit_days)
+    except (ValueError, KeyError) as error:
+        raise refuse(error) from None
+    stamped = rows.assign(created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+    written = 0
+    with warehouse.open() as conn:
+        for window in windows:
+            mine = stamped[stamped["window_start"] == window.start]
+            (count,) = replace_keyed(conn, {"window_start": window.start}, {"regimes": mine})
+            written += count
+            context.log.info(f"regimes {window.start}: {count} rows")
+    chart = regime_probabilities(
+        rows, reports_dir() / "regimes" / f"regimes_{windows[0].start}_{windows[-1].start}.png"
+    )
+    latest = rows[rows["date"] == rows["date"].max()]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "windows": f"{windows[0].start} .. {windows[-1].start}",
+            "latest": MetadataValue.md(latest.drop(columns="window_start").round(3).to_markdown(index=False)),
+            "figure_regimes": figure(chart),
+        }
+    )
