@@ -215,7 +215,8 @@ class VolatilityModel(ABC):
         return {}
 
     def feature_columns(self) -> list[str] | None:
-        """The input columns a fitted model reads, when it keeps a fixed list (the nets); None otherwise."""
+        """The input columns a fitted model reads, when it keeps a fixed list (HAR, log-HAR, the nets); None
+        otherwise (the recursions, which read the return history)."""
         return None
 
     # -- description and persistence ---------------------------------------------------------------------

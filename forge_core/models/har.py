@@ -66,6 +66,9 @@ class HarModel(VolatilityModel):
         """Its features hold their own averages: the last row alone."""
         return 1
 
+    def feature_columns(self) -> list[str]:
+        return [f"{self.task.proxy}_{s}" for s in ("d", "w", "m")]
+
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         state: HarState = self.state
         forecast: np.ndarray = np.maximum(har_design(features, self.task.proxy) @ state.coef, state.floor)

@@ -47,6 +47,9 @@ class LogHarModel(VolatilityModel):
         """Its features hold their own averages: the last row alone."""
         return 1
 
+    def feature_columns(self) -> list[str]:
+        return [f"log_{self.task.proxy}_{s}" for s in ("d", "w", "m")]
+
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         state: LogHarState = self.state
         fitted: np.ndarray = har_design(features, self.task.proxy, prefix="log_") @ state.coef
