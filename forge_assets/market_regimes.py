@@ -1,7 +1,8 @@
 """``market_regimes``: the Markov-switching regimes of every symbol, one partition per walk-forward window.
 
 Each window's model is fitted on the days before it and filtered through it (``forge_core.regimes``), so a day's
-probabilities use that day and the days before only: usable as a feature and as an ensemble's regime input.
+probabilities use that day and the days before only (causal, as a model feature or an ensemble's regime input
+must be).
 """
 
 import pandas as pd

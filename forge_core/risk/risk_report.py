@@ -8,7 +8,7 @@ happened before the year began, so nothing of the year enters its own VaR; then 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 import duckdb
@@ -75,6 +75,23 @@ def eligible_years(pairs: pd.DataFrame, calibration_days: int) -> list[int]:
     return list(range(max(firsts), int(known["return_date"].max().year) + 1))
 
 
+def yearly_splits(
+    pairs: pd.DataFrame, years: Sequence[int], calibration_days: int
+) -> Iterator[tuple[str, str, int, pd.DataFrame, pd.DataFrame]]:
+    """Per (symbol, model) of ``paired_returns`` rows and each of ``years`` with returns: ``(symbol, model, year,
+    past, now)``, ``past`` the last ``calibration_days`` pairs whose return happened before the year, ``now`` the
+    year's pairs (both in date order)."""
+    known = pairs.dropna(subset=["next_return"])
+    for (symbol, model), series in known.groupby(["symbol", "model"], sort=True):
+        series = series.sort_values("date")
+        day = series["return_date"]
+        for year in years:
+            start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year + 1, 1, 1)
+            now = series[(day >= start) & (day < end)]
+            if not now.empty:
+                yield str(symbol), str(model), year, series[day < start].tail(calibration_days), now
+
+
 def risk_backtest(
     pairs: pd.DataFrame,
     years: Sequence[int],
@@ -84,44 +101,36 @@ def risk_backtest(
 ) -> pd.DataFrame:
     """``RISK_COLUMNS`` rows per symbol, model, method and tail: each of ``years`` and ``all`` of them, from
     ``paired_returns`` rows. ValueError naming the model, symbol and year that cannot be calibrated."""
-    rows = []
-    for (symbol, model), series in pairs.dropna(subset=["next_return"]).groupby(
-        ["symbol", "model"], sort=True
-    ):
-        series = series.sort_values("date")
-        day = series["return_date"]
+    scored: dict[tuple[str, str, str], list[Scored]] = {}
+    for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days):
         for method in methods:
-            scored: list[Scored] = []
-            for year in years:
-                start = pd.Timestamp(year, 1, 1)
-                past = series[day < start].tail(calibration_days)
-                now = series[(day >= start) & (day < pd.Timestamp(year + 1, 1, 1))]
-                if now.empty:
-                    continue
-                name = f"{model} {symbol} {year}"
-                distribution = fit_return_distribution(
-                    past["next_return"].to_numpy(), past["forecast"].to_numpy(), method, name
-                )
-                var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails)
-                scale = np.sqrt(distribution.scale2 * now["forecast"].to_numpy())
-                scored.append(Scored(str(year), now["next_return"].to_numpy(), var, es, scale))
-            if scored:
-                scored.append(
-                    Scored(
-                        "all",
-                        np.concatenate([s.returns for s in scored]),
-                        np.concatenate([s.var for s in scored]),
-                        np.concatenate([s.es for s in scored]),
-                        np.concatenate([s.scale for s in scored]),
-                    )
-                )
-            for period, r, var, es, scale in scored:
-                for i, tail in enumerate(tails):
-                    test = var_backtest(r < -var[:, i], tail)
-                    shortfall = es_backtest(r, var[:, i], es[:, i], scale)
-                    rows.append(
-                        [symbol, model, method, tail, period, test.days, test.violations, test.expected,
-                         test.p_pof, test.p_ind, test.p_cc, shortfall.violations, shortfall.mean_residual,
-                         shortfall.p_value]
-                    )  # fmt: skip
+            distribution = fit_return_distribution(
+                past["next_return"].to_numpy(),
+                past["forecast"].to_numpy(),
+                method,
+                f"{model} {symbol} {year}",
+            )
+            var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails)
+            scale = np.sqrt(distribution.scale2 * now["forecast"].to_numpy())
+            scored.setdefault((symbol, model, method), []).append(
+                Scored(str(year), now["next_return"].to_numpy(), var, es, scale)
+            )
+    rows = []
+    for (symbol, model, kind), periods in scored.items():
+        joined = Scored(
+            "all",
+            np.concatenate([s.returns for s in periods]),
+            np.concatenate([s.var for s in periods]),
+            np.concatenate([s.es for s in periods]),
+            np.concatenate([s.scale for s in periods]),
+        )
+        for period, r, var, es, scale in [*periods, joined]:
+            for i, tail in enumerate(tails):
+                test = var_backtest(r < -var[:, i], tail)
+                shortfall = es_backtest(r, var[:, i], es[:, i], scale)
+                rows.append(
+                    [symbol, model, kind, tail, period, test.days, test.violations, test.expected,
+                     test.p_pof, test.p_ind, test.p_cc, shortfall.violations, shortfall.mean_residual,
+                     shortfall.p_value]
+                )  # fmt: skip
     return pd.DataFrame(rows, columns=RISK_COLUMNS)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forge_core.risk.risk_report import yearly_splits
+
 YEAR = 252
 ROLLING_DAYS = 22
 
@@ -111,30 +113,19 @@ def strategy_backtest(
     :math:`k^2` comes from the last ``calibration_days`` pairs realised before it. ValueError naming the model,
     symbol and year without such days."""
     rows, strategies = [], {}
-    for (symbol, model), series in pairs.dropna(subset=["next_return"]).groupby(
-        ["symbol", "model"], sort=True
-    ):
-        series = series.sort_values("date")
-        day = series["return_date"]
-        exposures, earned = [], []
-        for year in years:
-            start = pd.Timestamp(year, 1, 1)
-            past = series[day < start].tail(calibration_days)
-            now = series[(day >= start) & (day < pd.Timestamp(year + 1, 1, 1))]
-            if now.empty:
-                continue
-            if len(past) < calibration_days // 2:
-                raise ValueError(f"{model} {symbol} {year}: {len(past)} days to calibrate the return scale")
-            scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
-            f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
-            r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)
-            exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
-            exposures.append(exposure)
-            earned.append(exposure * r)
-        if exposures:
-            strategies[(str(symbol), str(model))] = StrategyResult(
-                str(model), pd.concat(exposures), pd.concat(earned)
-            )
+    exposures: dict[tuple[str, str], list[pd.Series]] = {}
+    earned: dict[tuple[str, str], list[pd.Series]] = {}
+    for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days):
+        if len(past) < calibration_days // 2:
+            raise ValueError(f"{model} {symbol} {year}: {len(past)} days to calibrate the return scale")
+        scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
+        f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
+        r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)
+        exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
+        exposures.setdefault((symbol, model), []).append(exposure)
+        earned.setdefault((symbol, model), []).append(exposure * r)
+    for key, parts in exposures.items():
+        strategies[key] = StrategyResult(key[1], pd.concat(parts), pd.concat(earned[key]))
     for symbol in sorted({s for s, _ in strategies}):
         mine = {m: strategy for (s, m), strategy in strategies.items() if s == symbol}
         days = next(iter(mine.values())).returns.index
