@@ -103,14 +103,11 @@ def risk_backtest(
     ``paired_returns`` rows. ValueError naming the model, symbol and year that cannot be calibrated."""
     scored: dict[tuple[str, str, str], list[Scored]] = {}
     for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days):
+        name = f"{model} {symbol} {year}"
         for method in methods:
-            distribution = fit_return_distribution(
-                past["next_return"].to_numpy(),
-                past["forecast"].to_numpy(),
-                method,
-                f"{model} {symbol} {year}",
-            )
-            var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails)
+            past_returns, past_forecasts = past["next_return"].to_numpy(), past["forecast"].to_numpy()
+            distribution = fit_return_distribution(past_returns, past_forecasts, method, name)
+            var, es = distribution.value_at_risk(now["forecast"].to_numpy(), tails, name)
             scale = np.sqrt(distribution.scale2 * now["forecast"].to_numpy())
             scored.setdefault((symbol, model, method), []).append(
                 Scored(str(year), now["next_return"].to_numpy(), var, es, scale)

@@ -47,13 +47,15 @@ class ReturnDistribution:
     dof: float = math.nan
     residuals: tuple[float, ...] = ()
 
-    def value_at_risk(self, variance: FloatArray, tails: Sequence[float]) -> tuple[FloatArray, FloatArray]:
-        """VaR and ES, shaped (days, tails), for forecast variances ``variance``; ValueError naming a day whose
-        forecast is not positive."""
+    def value_at_risk(
+        self, variance: FloatArray, tails: Sequence[float], name: str = "variance forecast"
+    ) -> tuple[FloatArray, FloatArray]:
+        """VaR and ES, shaped (days, tails), for forecast variances ``variance``; ValueError naming ``name`` (model,
+        symbol, window) and the row whose forecast is not positive."""
         f = np.asarray(variance, dtype=float)
         bad = np.flatnonzero(~(np.isfinite(f) & (f > 0)))
         if bad.size:
-            raise ValueError(f"variance forecast must be finite and > 0; row {bad[0]} is {f[bad[0]]}")
+            raise ValueError(f"{name}: the forecast must be finite and > 0; row {bad[0]} is {f[bad[0]]}")
         sigma = np.sqrt(self.scale2 * f)[:, None]
         q, shortfall = self._standard(np.asarray(tails, dtype=float))
         return -sigma * q[None, :], sigma * shortfall[None, :]

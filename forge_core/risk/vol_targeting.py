@@ -118,6 +118,10 @@ def strategy_backtest(
     for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days):
         if len(past) < calibration_days // 2:
             raise ValueError(f"{model} {symbol} {year}: {len(past)} days to calibrate the return scale")
+        bad = now[~(np.isfinite(now["forecast"]) & (now["forecast"] > 0))]
+        if not bad.empty:
+            day, value = bad["date"].iloc[0], bad["forecast"].iloc[0]
+            raise ValueError(f"{model} {symbol} {year}: the forecast of {day:%Y-%m-%d} is {value}, not > 0")
         scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
         f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
         r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)

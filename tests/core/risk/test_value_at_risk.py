@@ -61,5 +61,7 @@ def test_bad_inputs_name_the_series_and_the_row() -> None:
     with pytest.raises(ValueError, match="har x: a variance forecast is not positive"):
         fit_return_distribution(returns, np.where(np.arange(300) == 7, -1.0, forecast), "t", "har x")
     fitted = fit_return_distribution(returns, forecast, "t", "test")
-    with pytest.raises(ValueError, match=r"row 2 is 0\.0"):
-        fitted.value_at_risk(np.array([1e-4, 1e-4, 0.0]), TAILS)
+    with pytest.raises(
+        ValueError, match=r"har \^GSPC 2011: the forecast must be finite and > 0; row 2 is 0\.0"
+    ):
+        fitted.value_at_risk(np.array([1e-4, 1e-4, 0.0]), TAILS, "har ^GSPC 2011")

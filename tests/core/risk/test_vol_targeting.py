@@ -82,3 +82,11 @@ def test_the_strategy_backtest_ranks_forecasts_and_keeps_to_the_past() -> None:
     _, again = strategy_backtest(paired_returns(models, changed), YEARS, calibration_days=250)
     first = strategies[("SYN", "har")].exposure
     pd.testing.assert_series_equal(first[:"2011-12-31"], again[("SYN", "har")].exposure[:"2011-12-31"])
+
+
+def test_a_non_positive_forecast_is_named_with_its_model_symbol_and_year() -> None:
+    returns, forecasts = t_market()
+    right = forecasts[forecasts["model"] == "right"].assign(model="har")
+    right.loc[right["date"] == "2011-03-01", "forecast"] = 0.0
+    with pytest.raises(ValueError, match=r"har SYN 2011: the forecast of 2011-03-01 is 0\.0, not > 0"):
+        strategy_backtest(paired_returns(right, returns), YEARS, calibration_days=250)
