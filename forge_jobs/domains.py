@@ -10,6 +10,7 @@ from dagster import AssetsDefinition, Definitions
 from forge_assets import market_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.forecast_drivers import forecast_drivers
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
@@ -79,6 +80,7 @@ def live_definitions(families: FamilyAssets) -> Definitions:
             forecast_scores,
             promotions,
             drift_report,
+            forecast_drivers,
         ],
         jobs=[retrain_job, daily_job, rollback_job],
         schedules=[daily_forecast_schedule],

@@ -9,6 +9,7 @@ import pytest
 from dagster import DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.forecast_drivers import forecast_drivers
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
@@ -42,7 +43,7 @@ def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
 
 def publish(instance: DagsterInstance, warehouse: Path, first: str = DAY, last: str = DAY):  # type: ignore[no-untyped-def]
     return materialize(
-        [market_close, daily_forecasts, forecast_scores, promotions, drift_report],
+        [market_close, daily_forecasts, forecast_scores, promotions, drift_report, forecast_drivers],
         instance=instance,
         resources={**resources(warehouse), "market_data": MARKET},
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
@@ -77,6 +78,19 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             rows.groupby(["target", "symbol"])["role"].apply(lambda r: (r == "champion").sum()) == 1
         ).all()
         assert (rows["fitted_as_of"].astype(str) == AS_OF).all()
+        with open_warehouse(backfilled, read_only=True) as conn:
+            drivers = conn.execute("SELECT * FROM forecast_drivers").df()
+        (event,) = [
+            e for e in result.get_asset_materialization_events() if e.asset_key.path == ["forecast_drivers"]
+        ]
+        not_explained = event.materialization.metadata["not_explained"].value
+        assert isinstance(not_explained, dict)
+        assert set(drivers["target"]) | set(not_explained) == {
+            "rv_1d",
+            "rv_5d",
+            "rv_22d",
+        }  # each: drivers or why
+        assert len(drivers) == 3 * 2 * len(set(drivers["target"]))  # top 3 per symbol and explained target
         assert publish(instance, backfilled).success  # the same day again: replaced, never doubled
         with open_warehouse(backfilled, read_only=True) as conn:
             again = conn.execute("SELECT count(*) FROM daily_forecasts").fetchone()

@@ -49,7 +49,14 @@ TUNABLE = ("ewma", *NETS)
 HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in TUNABLE)
 COMBINERS = ("equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "best_recent", "meta")
 ENSEMBLES = tuple(f"ensemble_{name}_forecasts" for name in COMBINERS)
-LIVE_DAILY = ("market_close", "daily_forecasts", "forecast_scores", "promotions", "drift_report")
+LIVE_DAILY = (
+    "market_close",
+    "daily_forecasts",
+    "forecast_scores",
+    "promotions",
+    "drift_report",
+    "forecast_drivers",
+)
 MODULE = "forge_jobs.definitions"
 
 

@@ -1,0 +1,88 @@
+"""``forecast_drivers``: why each champion forecast of a live day says what it says (SHAP drivers)."""
+
+import datetime as dt
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.live_models import LIVE_DAY
+from forge_assets.market_data import refuse
+from forge_assets.partitions import partition_days
+from forge_core.explain.drivers import forecast_drivers as explain_day
+from forge_core.explain.drivers import unexplained
+from forge_core.forecasting.panel import load_panel
+from forge_core.live.daily_publication import CHAMPION_ROLE, NoFeatures, histories_on
+from forge_core.targets import configured_targets
+from forge_core.tracking.live_registry import MissingAlias, published_sets
+from forge_core.warehouse.partition_writes import replace_keyed
+from forge_resources import ComputeResource, MlflowResource, WarehouseResource
+
+SHOWN_ROWS = 12
+
+
+@asset(
+    **LIVE_DAY,
+    deps=[daily_forecasts],
+    kinds={"python", "duckdb", "shap"},
+    description=(
+        "The top 3 drivers of every champion forecast of the day: signed SHAP contributions of its features to the "
+        "log-variance forecast (HAR, log-HAR and log-space ensembles of them; a champion without a one-row "
+        "explanation is named in the metadata), in `forecast_drivers`; re-running a day replaces its rows."
+    ),
+)
+def forecast_drivers(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    tracking: MlflowResource,
+    compute: ComputeResource,
+) -> MaterializeResult:
+    specs = configured_targets()
+    try:
+        champions = {
+            spec.name: next(s for s in published_sets(tracking.config(), spec.name, compute.runtime())
+                            if s.role == CHAMPION_ROLE)
+            for spec in specs
+        }  # fmt: skip
+    except MissingAlias as error:
+        raise refuse(error) from None
+    skipped = {t: why for t, s in champions.items() if (why := unexplained(s.fitted)) is not None}
+    days = partition_days(context)
+    with warehouse.open(read_only=True) as conn:
+        panels = {spec.name: load_panel(conn, spec, days[-1] + dt.timedelta(days=1)) for spec in specs}
+    written, latest = 0, pd.DataFrame()
+    for day in days:
+        frames = []
+        for spec in specs:
+            champion = champions[spec.name]
+            if spec.name in skipped:
+                continue
+            try:
+                histories = histories_on(panels[spec.name], spec, day)
+            except NoFeatures:
+                continue  # a day without features publishes nothing: daily_forecasts says so
+            known = {s: h for s, h in histories.items() if s in champion.fitted.symbols}
+            rows = explain_day(champion.fitted, known)
+            frames.append(
+                rows.assign(
+                    as_of=day, target=spec.name, model=champion.fitted.member, model_version=champion.version
+                )
+            )
+        if not frames:
+            continue
+        latest = pd.concat(frames, ignore_index=True)
+        stamped = latest.assign(created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+        with warehouse.open() as conn:
+            (count,) = replace_keyed(conn, {"as_of": day}, {"forecast_drivers": stamped})
+        written += count
+        context.log.info(f"forecast_drivers {day}: {count} rows")
+    shown = latest.head(SHOWN_ROWS).drop(columns=["as_of"], errors="ignore")
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "not_explained": MetadataValue.json(skipped),
+            "latest_drivers": MetadataValue.md(
+                shown.round(4).to_markdown(index=False) if not shown.empty else "none"
+            ),
+        }
+    )
