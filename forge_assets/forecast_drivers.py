@@ -9,12 +9,13 @@ from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import refuse
 from forge_assets.partitions import partition_days
+from forge_core.explain.drivers import BACKGROUND_DAYS, unexplained
 from forge_core.explain.drivers import forecast_drivers as explain_day
-from forge_core.explain.drivers import unexplained
 from forge_core.forecasting.panel import load_panel
-from forge_core.live.daily_publication import CHAMPION_ROLE, NoFeatures, histories_on
+from forge_core.live.daily_publication import NoFeatures, histories_on, history_start
 from forge_core.targets import configured_targets
-from forge_core.tracking.live_registry import MissingAlias, published_sets
+from forge_core.tracking.live_registry import MissingAlias, load_set
+from forge_core.tracking.model_registry import CHAMPION
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
@@ -38,18 +39,18 @@ def forecast_drivers(
     compute: ComputeResource,
 ) -> MaterializeResult:
     specs = configured_targets()
+    config, runtime = tracking.config(), compute.runtime()
     try:
-        champions = {
-            spec.name: next(s for s in published_sets(tracking.config(), spec.name, compute.runtime())
-                            if s.role == CHAMPION_ROLE)
-            for spec in specs
-        }  # fmt: skip
+        champions = {spec.name: load_set(config, spec.name, CHAMPION, runtime) for spec in specs}
     except MissingAlias as error:
         raise refuse(error) from None
     skipped = {t: why for t, s in champions.items() if (why := unexplained(s.fitted)) is not None}
     days = partition_days(context)
+    start = history_start(days[0], BACKGROUND_DAYS + 1)  # the background rows and the day's own
     with warehouse.open(read_only=True) as conn:
-        panels = {spec.name: load_panel(conn, spec, days[-1] + dt.timedelta(days=1)) for spec in specs}
+        panels = {
+            spec.name: load_panel(conn, spec, days[-1] + dt.timedelta(days=1), start=start) for spec in specs
+        }
     written, latest = 0, pd.DataFrame()
     for day in days:
         frames = []

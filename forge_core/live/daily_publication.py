@@ -77,6 +77,12 @@ def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
     return day
 
 
+def history_start(day: dt.date, rows: int) -> dt.date:
+    """The first calendar day a read must start at to hold ``rows`` feature rows up to ``day``: ``2 rows + 14``
+    days before it (weekends and holidays), unless the symbol's data has a longer gap."""
+    return day - dt.timedelta(days=2 * rows + 14)
+
+
 def day_histories(
     conn: duckdb.DuckDBPyConnection,
     spec: TargetSpec,
@@ -85,12 +91,12 @@ def day_histories(
     rows: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """``histories_on`` the panel read up to ``day`` (of ``symbols`` only, if any are named). With ``rows`` (a
-    set's ``rows_needed``), each history needs only its last ``rows`` rows: the read starts ``2 rows + 14``
-    calendar days before ``day``, and a symbol that leaves short (a gap in its data) is read whole."""
+    set's ``rows_needed``), each history needs only its last ``rows`` rows: the read starts at ``history_start``,
+    and a symbol that leaves short (a gap in its data) is read whole."""
     end = day + dt.timedelta(days=1)
     if rows is None:
         return histories_on(load_panel(conn, spec, end, symbols), spec, day, symbols)
-    start = day - dt.timedelta(days=2 * rows + 14)
+    start = history_start(day, rows)
     try:
         histories = histories_on(load_panel(conn, spec, end, symbols, start), spec, day, symbols)
     except NoFeatures:  # named with the last day that has features, from the whole history

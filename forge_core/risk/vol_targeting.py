@@ -67,6 +67,12 @@ class StrategyResult:
         }
 
 
+def exposure(variance: pd.Series, scale2: float, target: float, cap: float) -> pd.Series:
+    """:math:`w = \\min(\\sigma^* / \\sqrt{252\\, k^2 f}, L)` of each forecast (the module's rule)."""
+    weights: pd.Series = np.minimum(target / np.sqrt(YEAR * scale2 * variance), cap)
+    return weights
+
+
 def vol_target(
     returns: pd.Series,
     variance: pd.Series,
@@ -85,9 +91,9 @@ def vol_target(
     bad = f[~(np.isfinite(f) & (f > 0))]
     if not bad.empty:
         raise ValueError(f"{name}: the variance forecast of {bad.index[0]} is {bad.iloc[0]}, not > 0")
-    exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
     days = returns.index
-    earned = pd.Series(exposure.to_numpy(), index=f.index).reindex(days).shift(1)  # set at t, earned on t + 1
+    weights = exposure(f, scale2, target, cap)
+    earned = pd.Series(weights.to_numpy(), index=f.index).reindex(days).shift(1)  # set at t, earned on t + 1
     known = earned.notna()
     return StrategyResult(name, earned[known], earned[known] * returns[known])
 
@@ -125,9 +131,9 @@ def strategy_backtest(
         scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
         f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
         r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)
-        exposure = np.minimum(target / np.sqrt(YEAR * scale2 * f), cap)
-        exposures.setdefault((symbol, model), []).append(exposure)
-        earned.setdefault((symbol, model), []).append(exposure * r)
+        weights = exposure(f, scale2, target, cap)
+        exposures.setdefault((symbol, model), []).append(weights)
+        earned.setdefault((symbol, model), []).append(weights * r)
     for key, parts in exposures.items():
         strategies[key] = StrategyResult(key[1], pd.concat(parts), pd.concat(earned[key]))
     for symbol in sorted({s for s, _ in strategies}):
