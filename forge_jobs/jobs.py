@@ -67,18 +67,21 @@ backtest_report_job = define_asset_job(
     description="Score every stored out-of-sample forecast against the realised targets.",
 )
 
+RETRAINED = AssetSelection.assets("live_models", "model_importance")  # the live group's per-target assets
+
 retrain_job = define_asset_job(
     name="retrain_job",
-    selection=AssetSelection.assets("live_models"),
+    selection=RETRAINED,
     description=(
         "Fit every family and ensemble of a target on all rows realised by the last close, register each as a "
-        "version of volatilityforge-<target> and give it its role (challenger, shadows; champion on the first run)."
+        "version of volatilityforge-<target> and give it its role (challenger, shadows; champion on the first run); "
+        "explain what drives each family."
     ),
 )
 
 daily_job = define_asset_job(
     name="daily_job",
-    selection=AssetSelection.groups(LIVE) - AssetSelection.assets("live_models"),
+    selection=AssetSelection.groups(LIVE) - RETRAINED,
     description=(
         "The day's close: ingest its bars, build its features and realised targets, publish every live set's "
         "forecasts with intervals, score those realised, decide promotions (one partition per weekday)."

@@ -190,3 +190,28 @@ def regime_probabilities(regimes: pd.DataFrame, path: Path) -> Path:
         ax.set_ylim(0, 1)
         ax.set_title(symbol, fontsize=9)
     return _save(fig, path)
+
+
+def path_fans(fans: pd.DataFrame, title: str, path: Path) -> Path:
+    """One row per symbol of ``forecast_paths`` rows: the P5-P95 and P10-P90 bands and the median of the cumulative
+    return (%) and of the day's volatility (annualised, %) over the simulated days, one colour per model."""
+    symbols = sorted(fans["symbol"].unique())
+    fig, axes = plt.subplots(len(symbols), 2, figsize=(11, 3.2 * len(symbols)), squeeze=False)
+    fig.suptitle(title)
+    for (left, right), symbol in zip(axes, symbols, strict=True):
+        for (model, quantity), rows in fans[fans["symbol"] == symbol].groupby(["model", "quantity"]):
+            ax, scale = (
+                (left, lambda v: 100 * v) if quantity == "cumulative_return" else (right, annualised_vol)
+            )
+            rows = rows.sort_values("day")
+            line = ax.plot(rows["day"], scale(rows["q50"]), lw=1.2, label=str(model))[0]
+            for low, high, alpha in (("q05", "q95", 0.15), ("q10", "q90", 0.25)):
+                ax.fill_between(rows["day"], scale(rows[low]), scale(rows[high]), color=line.get_color(),
+                                alpha=alpha, lw=0)  # fmt: skip
+        left.set_title(f"{symbol}: cumulative return (%)", fontsize=9)
+        right.set_title(f"{symbol}: daily volatility (annualised, %)", fontsize=9)
+        left.axhline(0, color="k", lw=0.5)
+        for ax in (left, right):
+            ax.set_xlabel("trading days after the close")
+            ax.legend(fontsize=7)
+    return _save(fig, path)

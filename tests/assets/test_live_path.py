@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dagster import DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.forecast_drivers import forecast_drivers
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
+from forge_assets.forecast_paths import forecast_paths
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
+from forge_assets.model_importance import model_importance
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import aliases, promote
 from forge_core.warehouse.connection import open_warehouse
@@ -43,7 +46,15 @@ def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
 
 def publish(instance: DagsterInstance, warehouse: Path, first: str = DAY, last: str = DAY):  # type: ignore[no-untyped-def]
     return materialize(
-        [market_close, daily_forecasts, forecast_scores, promotions, drift_report, forecast_drivers],
+        [
+            market_close,
+            daily_forecasts,
+            forecast_scores,
+            promotions,
+            drift_report,
+            forecast_drivers,
+            forecast_paths,
+        ],
         instance=instance,
         resources={**resources(warehouse), "market_data": MARKET},
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
@@ -69,6 +80,16 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             assert fit_live(instance, backfilled, target)
             roles = aliases(default_tracking_config(), target)
             assert "champion" in roles and {f"shadow_{f}" for f in FAMILIES} <= set(roles)
+        explained = materialize(
+            [model_importance], instance=instance, resources=resources(backfilled), partition_key="rv_5d"
+        )
+        with open_warehouse(backfilled, read_only=True) as conn:
+            importance = conn.execute("SELECT * FROM feature_importance").df()
+        assert set(importance["model"]) == {"har", "log_har"} and set(importance["target"]) == {"rv_5d"}
+        assert (importance["additivity_gap"] < 1e-6).all() and (importance["symbols"] == 2).all()
+        (event,) = explained.get_asset_materialization_events()
+        assert "ewma" in event.materialization.metadata["not_explained"].value  # type: ignore[operator]
+        assert {"figure_importance", "figure_beeswarm", "figure_waterfall"} <= set(event.materialization.metadata)
         result = publish(instance, backfilled)
         assert result.success and set(check_results(result).values()) == {True}
         with open_warehouse(backfilled, read_only=True) as conn:
@@ -91,10 +112,21 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             "rv_22d",
         }  # each: drivers or why
         assert len(drivers) == 3 * 2 * len(set(drivers["target"]))  # top 3 per symbol and explained target
+        with open_warehouse(backfilled, read_only=True) as conn:
+            fans = conn.execute("SELECT * FROM forecast_paths").df()
+        assert set(fans["model"]) == {"log_har"} and set(fans["target"]) == {
+            "rv_1d"
+        }  # the one that simulates
+        assert len(fans) == 2 * 2 * 22 and (fans["q05"] <= fans["q95"]).all()  # symbols x quantities x days
         assert publish(instance, backfilled).success  # the same day again: replaced, never doubled
         with open_warehouse(backfilled, read_only=True) as conn:
             again = conn.execute("SELECT count(*) FROM daily_forecasts").fetchone()
+            fans_again = conn.execute("SELECT * FROM forecast_paths ORDER BY ALL").df()
         assert again == (len(rows),)
+        pd.testing.assert_frame_equal(  # the same paths: seeded by symbol and day
+            fans_again.drop(columns="created_at"),
+            fans.sort_values(list(fans.columns)).reset_index(drop=True).drop(columns="created_at"),
+        )
 
         # a week of days with a challenger beside the champion: scores as targets realise, decisions recorded
         assert fit_live(instance, backfilled, "rv_1d")

@@ -56,6 +56,7 @@ LIVE_DAILY = (
     "promotions",
     "drift_report",
     "forecast_drivers",
+    "forecast_paths",
 )
 MODULE = "forge_jobs.definitions"
 
@@ -78,6 +79,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
         "strategy_backtest",
         "market_regimes",
         "live_models",
+        "model_importance",
         *LIVE_DAILY,
     }
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
@@ -109,7 +111,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     assert daily.asset_layer.selected_asset_keys == {AssetKey(name) for name in LIVE_DAILY}
     assert daily.partitions_def == live_days
     retrain = defs.resolve_job_def("retrain_job")
-    assert retrain.asset_layer.selected_asset_keys == {AssetKey("live_models")}
+    assert retrain.asset_layer.selected_asset_keys == {AssetKey("live_models"), AssetKey("model_importance")}
     assert retrain.partitions_def == target_partitions
     assert defs.resolve_job_def("rollback_job").name == "rollback_job"
     assert defs.get_schedule_def("daily_forecast_schedule").execution_timezone == "America/New_York"
