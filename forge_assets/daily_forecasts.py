@@ -22,6 +22,7 @@ from forge_assets.checks import DAILY_FORECASTS_QUALITY
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
 from forge_assets.market_data import refuse
+from forge_assets.market_regimes import live_regimes
 from forge_assets.partitions import partition_days
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import (
@@ -44,7 +45,7 @@ SHOWN_ROWS = 20
 
 @asset(
     **LIVE_DAY,
-    deps=[market_close, AssetDep("live_models", partition_mapping=AllPartitionMapping())],
+    deps=[market_close, live_regimes, AssetDep("live_models", partition_mapping=AllPartitionMapping())],
     kinds={"python", "duckdb", "mlflow"},
     check_specs=[DAILY_FORECASTS_QUALITY.spec()],
     description=(

@@ -1,9 +1,14 @@
-"""``market_regimes``: the Markov-switching regimes of every symbol, one partition per walk-forward window.
+"""``market_regimes``: the Markov-switching regimes of every symbol, one partition per walk-forward window; and
+``live_regimes``: those of a live day, before its forecasts.
 
 Each window's model is fitted on the days before it and filtered through it (``forge_core.regimes``), so a day's
 probabilities use that day and the days before only (causal, as a model feature or an ensemble's regime input
-must be).
+must be). A live day lies in a window that has not completed: it is filtered with the model of its window, fitted
+once at the window's start and kept in ``regime_models`` (the window's own partition, once its month completes,
+fits the same model on the same days and rewrites the same probabilities).
 """
+
+import datetime as dt
 
 import pandas as pd
 from dagster import (
@@ -18,15 +23,25 @@ from dagster import (
 )
 from pydantic import Field
 
+from forge_assets.live_models import LIVE_DAY
+from forge_assets.market_close import market_close
 from forge_assets.market_data import OWNERS, daily_features, refuse
 from forge_assets.metadata import figure
-from forge_assets.partitions import walk_forward_windows
+from forge_assets.partitions import partition_days, walk_forward_windows
 from forge_core.backtest.plots import regime_probabilities
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import load_context
-from forge_core.regimes.regime_windows import FIT_DAYS, window_regimes
+from forge_core.regimes.regime_windows import (
+    FIT_DAYS,
+    REGIME_COLUMNS,
+    day_regimes,
+    models_by_window,
+    month_start,
+    stored_models,
+    window_regimes,
+)
 from forge_core.settings import reports_dir
-from forge_core.warehouse.partition_writes import replace_keyed
+from forge_core.warehouse.partition_writes import replace_keyed, replace_partitions
 from forge_resources import WarehouseResource
 
 GROUP = "regimes"
@@ -65,15 +80,23 @@ def market_regimes(
     with warehouse.open(read_only=True) as conn:
         features = load_context(conn, [f"log_{config.proxy}_w"], span.end.date())
     try:
-        rows = window_regimes(features, windows, config.proxy, config.regimes, config.fit_days)
+        result = window_regimes(features, windows, config.proxy, config.regimes, config.fit_days)
     except (ValueError, KeyError) as error:
         raise refuse(error) from None
-    stamped = rows.assign(created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
+    rows, now = result.probabilities, pd.Timestamp.now(tz="UTC").tz_localize(None)
     written = 0
     with warehouse.open() as conn:
         for window in windows:
-            mine = stamped[stamped["window_start"] == window.start]
-            (count,) = replace_keyed(conn, {"window_start": window.start}, {"regimes": mine})
+            (count, _) = replace_keyed(
+                conn,
+                {"window_start": window.start},
+                {
+                    "regimes": rows[rows["window_start"] == window.start].assign(created_at=now),
+                    "regime_models": result.models[result.models["window_start"] == window.start].assign(
+                        created_at=now
+                    ),
+                },
+            )
             written += count
             context.log.info(f"regimes {window.start}: {count} rows")
     chart = regime_probabilities(
@@ -86,5 +109,61 @@ def market_regimes(
             "windows": f"{windows[0].start} .. {windows[-1].start}",
             "latest": MetadataValue.md(latest.drop(columns="window_start").round(3).to_markdown(index=False)),
             "figure_regimes": figure(chart),
+        }
+    )
+
+
+@asset(
+    **LIVE_DAY,
+    deps=[market_close],
+    kinds={"python", "duckdb", "statsmodels"},
+    description=(
+        "Filtered regime probabilities of each symbol on the live day, from the model of the day's walk-forward "
+        "window (fitted once at the window's start, kept in `regime_models`), in `regimes`: the regime input of the "
+        "models and ensembles that use it; re-running a day replaces its rows."
+    ),
+)
+def live_regimes(
+    context: AssetExecutionContext, config: RegimeConfig, warehouse: WarehouseResource
+) -> MaterializeResult:
+    days = partition_days(context)
+    starts = sorted({month_start(d) for d in days})
+    with warehouse.open(read_only=True) as conn:
+        features = load_context(conn, [f"log_{config.proxy}_w"], days[-1] + dt.timedelta(days=1))
+        known = stored_models(conn, starts, config.regimes, config.proxy)
+    traded = sorted(set(pd.to_datetime(features["date"]).dt.date) & set(days))
+    if not traded:
+        return MaterializeResult(metadata={"dagster/row_count": 0, "days": "no trading day"})
+    try:
+        result = day_regimes(
+            features, traded, config.proxy, config.regimes, config.fit_days, known=models_by_window(known)
+        )
+    except (ValueError, KeyError) as error:
+        raise refuse(error) from None
+    models = pd.concat([known, result.models], ignore_index=True)
+    now = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    written = 0
+    with warehouse.open() as conn:
+        for day in traded:
+            start = month_start(day)
+            rows = result.probabilities[pd.to_datetime(result.probabilities["date"]).dt.date == day]
+            (count, _) = replace_partitions(
+                conn,
+                {
+                    "regimes": ({"date": day}, rows.assign(date=day, created_at=now)),
+                    "regime_models": (
+                        {"window_start": start},
+                        models[models["window_start"] == start].assign(created_at=now),
+                    ),
+                },
+            )
+            written += count
+    context.log.info(f"live_regimes: {written} rows, {len(result.models)} window models fitted")
+    latest = result.probabilities[result.probabilities["date"] == result.probabilities["date"].max()]
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "models_fitted": len(result.models),
+            "latest": MetadataValue.md(latest[REGIME_COLUMNS].round(3).to_markdown(index=False)),
         }
     )

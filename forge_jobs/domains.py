@@ -15,7 +15,7 @@ from forge_assets.forecast_monitoring import drift_report, forecast_scores, prom
 from forge_assets.forecast_paths import forecast_paths
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
-from forge_assets.market_regimes import market_regimes
+from forge_assets.market_regimes import live_regimes, market_regimes
 from forge_assets.model_families import FamilyAssets
 from forge_assets.model_importance import model_importance
 from forge_assets.risk_backtests import risk_assets
@@ -78,6 +78,7 @@ def live_definitions(families: FamilyAssets) -> Definitions:
         assets=[
             live_models_asset(list(families.forecasts.values())),
             market_close,
+            live_regimes,
             daily_forecasts,
             forecast_scores,
             promotions,

@@ -26,6 +26,11 @@ from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelAr
 
 StateT = TypeVar("StateT")
 Space = Literal["level", "log"]
+# The context a combiner may read, known at each day's close: log Parkinson variance of the day, week and month, and
+# the filtered probability of the most turbulent Markov-switching regime (``load_context``; NaN without a row).
+FEATURE_CONTEXT = ("log_parkinson_d", "log_parkinson_w", "log_parkinson_m")
+REGIME_CONTEXT = "regime_turbulent"
+UNKNOWN_REGIME = -1.0  # its value on a day without a regime row (a panel's context must be finite)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class Combiner(ABC, Generic[StateT]):
     space: ClassVar[Space] = "level"
     refit: ClassVar[str] = "M"
     uncertain: ClassVar[bool] = False  # gives a log_std per day
+    context_columns: ClassVar[tuple[str, ...]] = FEATURE_CONTEXT  # of the context it is given, what it reads
     Params: ClassVar[type[CombinerParams]] = CombinerParams
 
     def __init__(self, *, device: str = "cpu", **params: Any) -> None:

@@ -10,7 +10,7 @@ from forge_core.ensembles.equal_weights import EqualCombiner, EqualLogCombiner
 from forge_core.ensembles.loss_weights import InverseQlikeCombiner, OnlineCombiner
 from forge_core.ensembles.mcs_selection import BestRecentCombiner
 from forge_core.ensembles.meta_combiner import MetaCombiner
-from forge_core.ensembles.regime_weights import RegimeCombiner
+from forge_core.ensembles.regime_weights import MarkovRegimeCombiner, RegimeCombiner
 from forge_core.ensembles.stacking import StackingCombiner
 
 COMBINER_REGISTRY: dict[str, type[Combiner[Any]]] = {
@@ -22,6 +22,7 @@ COMBINER_REGISTRY: dict[str, type[Combiner[Any]]] = {
         StackingCombiner,
         OnlineCombiner,
         RegimeCombiner,
+        MarkovRegimeCombiner,
         BestRecentCombiner,
         MetaCombiner,
     )

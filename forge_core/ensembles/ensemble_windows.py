@@ -17,14 +17,15 @@ import numpy as np
 import pandas as pd
 
 from forge_core.date_window import DateWindow
-from forge_core.ensembles.combiner import Combiner
+from forge_core.ensembles.combiner import FEATURE_CONTEXT, REGIME_CONTEXT, UNKNOWN_REGIME, Combiner
 from forge_core.ensembles.member_panel import MemberPanel
 from forge_core.quantiles import QUANTILE_COLUMNS
 
 ENSEMBLE_PREFIX = "ensemble_"
 SHOWN_DAYS = 3
-# Context of the meta and regime combiners: log Parkinson variance of the day, week and month (known at t's close).
-CONTEXT_COLUMNS = ("log_parkinson_d", "log_parkinson_w", "log_parkinson_m")
+CONTEXT_COLUMNS = (
+    FEATURE_CONTEXT  # the daily features ``load_context`` reads for the combiners (with the regime)
+)
 
 
 def ensemble_model(combiner: str) -> str:
@@ -151,7 +152,7 @@ def combine_symbol(
         forecasts.loc[index].set_axis(index),
         realised.set_axis(index),
         horizon,
-        None if context is None else context.reindex(index).ffill().bfill().set_axis(index),
+        None if context is None else context.reindex(index).ffill().set_axis(index),  # never from a later day
     )
     combination = combiner.combine(panel, days)
     weights = combination.weights.to_numpy()
@@ -207,7 +208,11 @@ def combine_windows(
         left_out.update({f"{member} ({symbol})": why for member, why in dropped.items()})
         own_context = None
         if context is not None:
-            own_context = context[context["symbol"] == symbol].set_index("date")[list(CONTEXT_COLUMNS)]
+            own_context = context[context["symbol"] == symbol].set_index("date")[
+                list(combiner.context_columns)
+            ]
+            if REGIME_CONTEXT in own_context:
+                own_context = own_context.fillna({REGIME_CONTEXT: UNKNOWN_REGIME})
             own_context.index = pd.DatetimeIndex(own_context.index)
         out, w, fell_back = combine_symbol(wide, combiner, kept, days, windows, horizon, own_context)
         forecasts.append(out.assign(symbol=symbol))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forge_core.ensembles.combiner import Combiner, CombinerParams
+from forge_core.ensembles.combiner import REGIME_CONTEXT, Combiner, CombinerParams
 from forge_core.ensembles.stacking import qlike_stacking_weights
 from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 
@@ -111,4 +111,35 @@ class RegimeCombiner(Combiner[RegimeState]):
         labels: IndexArray = values.astype(np.intp)
         if not np.array_equal(labels, values) or labels.min() < 0 or labels.max() >= self.hyper.n_regimes:
             raise ValueError(f"regime: {column} must hold whole numbers in 0..{self.hyper.n_regimes - 1}")
+        return labels
+
+
+@dataclass(frozen=True)
+class MarkovRegimeParams(RegimeParams):
+    n_regimes: int = 2  # calm, turbulent
+    regime_column: str | None = REGIME_CONTEXT
+
+
+class MarkovRegimeCombiner(RegimeCombiner):
+    """``RegimeCombiner`` with the Markov-switching regime as its regime: day t is turbulent when the filtered
+    probability of the most turbulent regime (the context column ``regime_column``, by default
+    ``regime_turbulent`` from the ``regimes`` table: a model fitted before t's window, filtered through t) exceeds
+    1/2, calm otherwise; a day without a regime row (``UNKNOWN_REGIME``, any negative value) takes the pooled
+    weights."""
+
+    name = "markov_regime"
+    description = (
+        "Stacking weights per Markov-switching regime (filtered probability of the turbulent one, at t)."
+    )
+    Params = MarkovRegimeParams
+    context_columns = (REGIME_CONTEXT,)
+
+    def _column_labels(self, history: VisibleHistory, days: IndexArray) -> IndexArray:
+        column = self.hyper.regime_column
+        if history.context is None or column not in history.context_columns:
+            raise ValueError(f"{self.name}: the panel's context has no column {column!r}")
+        probability = history.context[days, history.context_columns.index(column)]
+        labels: IndexArray = np.where(
+            probability >= 0, (probability > 0.5).astype(np.intp), self.hyper.n_regimes
+        )
         return labels

@@ -86,10 +86,13 @@ def load_member_history(conn: duckdb.DuckDBPyConnection, target: str, end: dt.da
 
 
 def load_context(conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: dt.date) -> pd.DataFrame:
-    """``symbol``, ``date`` and the daily feature ``columns`` (names from code, never from users) before ``end``."""
-    selected = ", ".join(columns)
+    """``symbol``, ``date``, the daily feature ``columns`` (names from code, never from users) and
+    ``regime_turbulent`` (as in ``load_panel``) before ``end``."""
+    selected = ", ".join(f"f.{column}" for column in columns)
     frame = conn.execute(
-        f"SELECT symbol, date, {selected} FROM daily_features WHERE date < $end ORDER BY symbol, date",
+        f"SELECT f.symbol, f.date, {selected}, r.probability AS regime_turbulent FROM daily_features AS f "
+        "LEFT JOIN regimes AS r ON r.symbol = f.symbol AND r.date = f.date AND r.regime = r.regimes - 1 "
+        "WHERE f.date < $end ORDER BY f.symbol, f.date",
         {"end": end},
     ).df()
     return frame.assign(date=pd.to_datetime(frame["date"]))

@@ -6,8 +6,10 @@ Columns, in this order (the first three are the log-HAR vector, which ``har_init
     log_return, neg_return_d, neg_return_w, neg_return_m, log_range
                                                     -- when the training frame has the column; then a row
                                                        missing one has no forecast
-    volume_z, vix_level, vix_change                 -- when the training rows hold a finite value; a missing
-                                                       value (no VIX that day) is the training median
+    volume_z, vix_level, vix_change, regime_turbulent
+                                                    -- when the training rows hold a finite value; a missing
+                                                       value (no VIX that day, no regime row) is the training
+                                                       median
 
 No missing-value indicator columns, to keep the input small. Every column is then standardised with the
 training mean and sd: z = (x - mean) / sd. The scaler is fitted on training rows only and saved with the model.
@@ -24,7 +26,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 HAR_COLUMNS = 3  # the first columns: log_<proxy>_d/_w/_m
-OPTIONAL_COLUMNS: tuple[str, ...] = ("volume_z", "vix_level", "vix_change")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("volume_z", "vix_level", "vix_change", "regime_turbulent")
 RETURN_COLUMNS: tuple[str, ...] = ("log_return", "neg_return_d", "neg_return_w", "neg_return_m", "log_range")
 MIN_SD = 1e-12  # a column with a smaller training sd is only centred
 

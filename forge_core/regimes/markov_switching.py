@@ -28,8 +28,9 @@ started from the chain's stationary distribution. Never smoothed probabilities (
 
 from __future__ import annotations
 
+import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,19 @@ class RegimeParams:
     @property
     def regimes(self) -> int:
         return len(self.means)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RegimeParams:
+        doc = json.loads(text)
+        return cls(
+            tuple(doc["means"]),
+            tuple(doc["variances"]),
+            float(doc["ar"]),
+            tuple(map(tuple, doc["transition"])),
+        )
 
     def stationary(self) -> FloatArray:
         """The chain's stationary distribution: the eigenvector of :math:`P` for eigenvalue 1."""

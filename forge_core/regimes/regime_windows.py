@@ -1,22 +1,44 @@
 """Regimes of walk-forward windows: per symbol, the model fitted on the days before the window, and the filtered
-probabilities of the window's days, as the ``regimes`` table stores them.
+probabilities of the window's days, as the ``regimes`` and ``regime_models`` tables store them.
 
 The filter runs from the first fitting day through the window, so each day's probability uses that day and the days
 before it only; the parameters use the days before the window only. The log of the proxy's 5-day mean
-(``log_<proxy>_w``, floored like every log feature) is what switches.
+(``log_<proxy>_w``, floored like every log feature) is what switches. A window's model, once fitted, is kept
+(``regime_models``): a live day inside a window that has not completed yet is filtered with the model fitted at
+the window's start (``known``), not refitted every day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 
 from forge_core.date_window import DateWindow
-from forge_core.regimes.markov_switching import filtered_probabilities, fit_regimes
+from forge_core.regimes.markov_switching import RegimeParams, filtered_probabilities, fit_regimes
 
 FIT_DAYS = 2500  # the most recent days before a window that fit its model (about ten years)
 REGIME_COLUMNS = ["symbol", "date", "window_start", "regimes", "regime", "probability"]
+MODEL_COLUMNS = ["symbol", "window_start", "regimes", "proxy", "fit_start", "params"]
+
+
+@dataclass(frozen=True, eq=False)
+class WindowRegimes:
+    """Filtered probabilities (``REGIME_COLUMNS``) and the models fitted for them (``MODEL_COLUMNS``, ``params``
+    as JSON; the ``known`` models that were reused are not repeated)."""
+
+    probabilities: pd.DataFrame
+    models: pd.DataFrame
+
+
+def models_by_window(models: pd.DataFrame) -> dict[tuple[str, dt.date], RegimeParams]:
+    """(symbol, window start) -> parameters of ``MODEL_COLUMNS`` rows, as ``window_regimes`` takes them back."""
+    return {
+        (str(r.symbol), r.window_start): RegimeParams.from_json(str(r.params)) for r in models.itertuples()
+    }
 
 
 def window_regimes(
@@ -25,12 +47,13 @@ def window_regimes(
     proxy: str = "parkinson",
     regimes: int = 2,
     fit_days: int = FIT_DAYS,
-) -> pd.DataFrame:
-    """``REGIME_COLUMNS`` rows (one per symbol, day of a window and regime) from daily ``features`` (``symbol``,
-    ``date``, ``log_<proxy>_w``; rows before and in the windows). ValueError naming the symbol and window whose
-    past is too short to fit."""
+    known: Mapping[tuple[str, dt.date], RegimeParams] | None = None,
+) -> WindowRegimes:
+    """The regimes of each symbol's days in ``windows`` from daily ``features`` (``symbol``, ``date``,
+    ``log_<proxy>_w``; rows before and in the windows), fitting a window's model unless ``known`` holds it for
+    (symbol, window start). ValueError naming the symbol and window whose past is too short to fit."""
     column = f"log_{proxy}_w"
-    frames = []
+    frames, models = [], []
     for symbol, rows in features.sort_values(["symbol", "date"]).groupby("symbol", sort=True):
         series = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
         for window in windows:
@@ -39,7 +62,11 @@ def window_regimes(
             if not inside.any():
                 continue
             past = series[series.index < start].tail(fit_days)
-            params = fit_regimes(past.rename(f"{symbol} before {window.start}"), regimes)
+            params = (known or {}).get((str(symbol), window.start))
+            if params is None:
+                params = fit_regimes(past.rename(f"{symbol} before {window.start}"), regimes)
+                first = past.index[0].date()
+                models.append((symbol, window.start, regimes, proxy, first, params.to_json()))
             probabilities = filtered_probabilities(
                 params, series[(series.index >= past.index[0]) & (series.index < end)]
             )
@@ -55,6 +82,52 @@ def window_regimes(
                     regime=long["regime"].str.removeprefix("regime_").astype(int),
                 )
             )
+    fitted = pd.DataFrame(models, columns=MODEL_COLUMNS)
     if not frames:
-        return pd.DataFrame(columns=REGIME_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[REGIME_COLUMNS].sort_values(["symbol", "date", "regime"])
+        return WindowRegimes(pd.DataFrame(columns=REGIME_COLUMNS), fitted)
+    probabilities = pd.concat(frames, ignore_index=True)[REGIME_COLUMNS]
+    return WindowRegimes(probabilities.sort_values(["symbol", "date", "regime"]), fitted)
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The start of the walk-forward window (a calendar month) holding ``day``."""
+    return day.replace(day=1)
+
+
+def day_regimes(
+    features: pd.DataFrame,
+    days: Sequence[dt.date],
+    proxy: str = "parkinson",
+    regimes: int = 2,
+    fit_days: int = FIT_DAYS,
+    known: Mapping[tuple[str, dt.date], RegimeParams] | None = None,
+) -> WindowRegimes:
+    """The regimes of live ``days``: each filtered with the model of its month's window (from ``known``, else
+    fitted on the days before the month, as the window's own partition will be), probabilities of ``days`` only."""
+    frames, models = [], []
+    for start in sorted({month_start(d) for d in days}):
+        last = max(d for d in days if month_start(d) == start)
+        part = window_regimes(
+            features, [DateWindow(start, last + dt.timedelta(days=1))], proxy, regimes, fit_days, known
+        )
+        frames.append(part.probabilities)
+        models.append(part.models)
+    probabilities = pd.concat(frames, ignore_index=True)
+    chosen = probabilities[pd.to_datetime(probabilities["date"]).dt.date.isin(set(days))]
+    return WindowRegimes(chosen.reset_index(drop=True), pd.concat(models, ignore_index=True))
+
+
+def stored_models(
+    conn: duckdb.DuckDBPyConnection, starts: Sequence[dt.date], regimes: int, proxy: str
+) -> pd.DataFrame:
+    """The ``regime_models`` rows (``MODEL_COLUMNS``) of the windows starting at ``starts`` with ``regimes`` regimes
+    of ``proxy``."""
+    frame = conn.execute(
+        "SELECT symbol, window_start, regimes, proxy, fit_start, params FROM regime_models "
+        "WHERE list_contains($starts, window_start) AND regimes = $regimes AND proxy = $proxy",
+        {"starts": list(starts), "regimes": regimes, "proxy": proxy},
+    ).df()
+    return frame.assign(
+        window_start=pd.to_datetime(frame["window_start"]).dt.date,
+        fit_start=pd.to_datetime(frame["fit_start"]).dt.date,
+    )

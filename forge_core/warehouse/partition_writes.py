@@ -83,20 +83,32 @@ def replace_keyed(
     """Replace, in every table of ``rows_by_table``, the rows whose columns equal ``keys`` (a partition such as
     target x model x window) by that table's rows, which must all carry those key values; one transaction for all
     the tables, as ``replace_window``. Returns the rows now in the partition, per table."""
-    for table, rows in rows_by_table.items():
+    return replace_partitions(conn, {table: (keys, rows) for table, rows in rows_by_table.items()})
+
+
+def replace_partitions(
+    conn: duckdb.DuckDBPyConnection, parts: Mapping[str, tuple[Mapping[str, Any], pd.DataFrame]]
+) -> list[int]:
+    """``replace_keyed`` with keys of each table's own: table -> (keys, rows)."""
+    for table, (keys, rows) in parts.items():
         for column, value in keys.items():
             wrong = rows[rows[column] != value]
             if not wrong.empty:
                 raise ValueError(
                     f"{len(wrong)} rows for {table} have {column}={wrong[column].iloc[0]!r}, not {value!r}"
                 )
-    where = " AND ".join(f"{column} = ${column}" for column in keys)
-    views = {table: f"incoming_{table}" for table in rows_by_table}
-    for table, rows in rows_by_table.items():
+    views = {table: f"incoming_{table}" for table in parts}
+    for table, (_, rows) in parts.items():
         conn.register(views[table], rows)
     try:
         replacements = [
-            Replacement(t, where, dict(keys), [(f"SELECT * FROM {views[t]}", {})]) for t in rows_by_table
+            Replacement(
+                t,
+                " AND ".join(f"{column} = ${column}" for column in keys),
+                dict(keys),
+                [(f"SELECT * FROM {views[t]}", {})],
+            )
+            for t, (keys, _) in parts.items()
         ]
         return replace_in_transaction(conn, replacements)
     finally:

@@ -15,6 +15,7 @@ from forge_assets.forecast_monitoring import drift_report, forecast_scores, prom
 from forge_assets.forecast_paths import forecast_paths
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
+from forge_assets.market_regimes import live_regimes
 from forge_assets.model_importance import model_importance
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import aliases, promote
@@ -48,6 +49,7 @@ def publish(instance: DagsterInstance, warehouse: Path, first: str = DAY, last: 
     return materialize(
         [
             market_close,
+            live_regimes,
             daily_forecasts,
             forecast_scores,
             promotions,
@@ -89,7 +91,9 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         assert (importance["additivity_gap"] < 1e-6).all() and (importance["symbols"] == 2).all()
         (event,) = explained.get_asset_materialization_events()
         assert "ewma" in event.materialization.metadata["not_explained"].value  # type: ignore[operator]
-        assert {"figure_importance", "figure_beeswarm", "figure_waterfall"} <= set(event.materialization.metadata)
+        assert {"figure_importance", "figure_beeswarm", "figure_waterfall"} <= set(
+            event.materialization.metadata
+        )
         result = publish(instance, backfilled)
         assert result.success and set(check_results(result).values()) == {True}
         with open_warehouse(backfilled, read_only=True) as conn:
@@ -114,6 +118,10 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         assert len(drivers) == 3 * 2 * len(set(drivers["target"]))  # top 3 per symbol and explained target
         with open_warehouse(backfilled, read_only=True) as conn:
             fans = conn.execute("SELECT * FROM forecast_paths").df()
+            regimes = conn.execute("SELECT * FROM regimes").df()
+            models = conn.execute("SELECT * FROM regime_models").df()
+        assert set(regimes["date"].astype(str)) == {DAY} and len(regimes) == 2 * 2  # symbols x regimes
+        assert set(models["window_start"].astype(str)) == {"2019-07-01"} and len(models) == 2
         assert set(fans["model"]) == {"log_har"} and set(fans["target"]) == {
             "rv_1d"
         }  # the one that simulates

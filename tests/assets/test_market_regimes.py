@@ -43,3 +43,7 @@ def test_windows_of_regimes_are_written_once(market: Path) -> None:
     assert (rows.groupby(["symbol", "date"])["probability"].sum() - 1).abs().max() < 1e-9
     events = result.get_asset_materialization_events()  # one per window of the single run
     assert len(events) == 2 and all("figure_regimes" in e.materialization.metadata for e in events)
+    with open_warehouse(market, read_only=True) as conn:
+        models = conn.execute("SELECT * FROM regime_models ORDER BY ALL").df()
+    assert len(models) == 2 * rows["symbol"].nunique()  # one model per window and symbol, replaced on re-run
+    assert set(models["window_start"].astype(str)) == {"2018-06-01", "2018-07-01"}

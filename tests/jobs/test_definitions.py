@@ -47,10 +47,21 @@ NETS = ("mlp", "lstm", "gru", "tcn", "transformer")
 NET_FORECASTS = tuple(f"{family}_forecasts" for family in NETS)
 TUNABLE = ("ewma", *NETS)
 HYPERPARAMETERS = tuple(f"{family}_hyperparameters" for family in TUNABLE)
-COMBINERS = ("equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "best_recent", "meta")
+COMBINERS = (
+    "equal",
+    "equal_log",
+    "inverse_qlike",
+    "stacking",
+    "online",
+    "regime",
+    "markov_regime",
+    "best_recent",
+    "meta",
+)
 ENSEMBLES = tuple(f"ensemble_{name}_forecasts" for name in COMBINERS)
 LIVE_DAILY = (
     "market_close",
+    "live_regimes",
     "daily_forecasts",
     "forecast_scores",
     "promotions",

@@ -83,13 +83,14 @@ def contextual_panel(n_days: int, seed: int = 0) -> MemberPanel:
 
 
 # Small settings under which every combiner fits early and quickly on a few hundred days.
-FAST_PARAMS: dict[str, dict[str, int]] = {
+FAST_PARAMS: dict[str, dict[str, int | str]] = {
     "equal": {},
     "equal_log": {},
     "inverse_qlike": {"min_history": 40},
     "stacking": {"min_history": 40},
     "online": {"min_history": 40},
     "regime": {"min_history": 40, "min_regime_history": 10},
+    "markov_regime": {"min_history": 40, "min_regime_history": 10, "regime_column": "c0"},
     "best_recent": {"min_history": 40, "reps": 50},
     "meta": {"min_history": 40, "steps": 60, "refit_steps": 20},
 }

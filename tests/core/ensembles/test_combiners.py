@@ -14,6 +14,7 @@ from forge_core.ensembles import (
     create_combiner,
     qlike_stacking_weights,
 )
+from forge_core.ensembles.combiner import UNKNOWN_REGIME
 from forge_core.evaluation.losses import qlike
 from tests.core.ensembles._panels import (
     FAST_PARAMS,
@@ -115,6 +116,25 @@ def test_regime_from_a_context_column() -> None:
         create_combiner("regime", regime_column="vix").combine(panel)
 
 
+def test_markov_regime_weights_follow_the_turbulent_probability() -> None:
+    rng = np.random.default_rng(9)
+    n = 600
+    v = true_variance(rng, n)
+    turbulent = (np.arange(n) // 50) % 2 == 1
+    probability = np.where(turbulent, rng.uniform(0.6, 1.0, n), rng.uniform(0.0, 0.4, n))
+    probability[:120] = UNKNOWN_REGIME  # no regime rows yet: pooled weights
+    good = v * np.exp(0.05 * rng.normal(size=n))
+    poor = v * np.exp(0.3 + 0.5 * rng.normal(size=n))
+    forecasts = np.column_stack([np.where(turbulent, good, poor), np.where(turbulent, poor, good)])
+    panel = make_panel(forecasts, noisy(rng, v), 1, probability[:, None])
+    result = create_combiner("markov_regime", regime_column="c0").combine(panel)
+    w0 = result.weights["m0"].to_numpy()
+    assert (w0[250:][turbulent[250:]] > 0.85).all() and (w0[250:][~turbulent[250:]] < 0.05).all()
+    learnt = ~result.fallback.to_numpy()
+    pooled = pd.Series(w0[:120][learnt[:120]], index=panel.dates[:120][learnt[:120]])
+    assert len(pooled) and (pooled.groupby(pooled.index.to_period("M")).nunique() == 1).all()  # one per fit
+
+
 def test_online_weights_follow_a_switch_of_the_best_member() -> None:
     panel = switching_panel(800, switch=400)
     w0 = create_combiner("online").combine(panel).weights["m0"].to_numpy()
@@ -150,7 +170,8 @@ def test_refit_calendar_and_minimum_history() -> None:
 
 def test_registry_and_params() -> None:
     assert set(COMBINER_REGISTRY) == {
-        "equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "best_recent", "meta",
+        "equal", "equal_log", "inverse_qlike", "stacking", "online", "regime", "markov_regime", "best_recent",
+        "meta",
     }  # fmt: skip
     for name, cls in COMBINER_REGISTRY.items():
         assert cls.name == name and cls.description

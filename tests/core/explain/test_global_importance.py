@@ -34,7 +34,9 @@ def fitted(family: str, rows: pd.DataFrame, **params: object):  # type: ignore[n
     return model
 
 
-@pytest.mark.parametrize(("family", "params", "method"), [("log_har", {}, "permutation"), ("mlp", NET, "deep")])
+@pytest.mark.parametrize(
+    ("family", "params", "method"), [("log_har", {}, "permutation"), ("mlp", NET, "deep")]
+)
 def test_exact_explainers_add_up_to_the_log_forecast(
     rows: pd.DataFrame, family: str, params: dict[str, object], method: str
 ) -> None:

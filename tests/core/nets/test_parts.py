@@ -38,6 +38,10 @@ def test_scaler_uses_training_rows_only_and_fills_optional_gaps(panel: pd.DataFr
     assert not ok[:21].any() and ok[21:].all()  # the 22-day HAR mean needs 22 rows
     no_vix = Scaler.fit(train.assign(vix_level=np.nan, vix_change=np.nan), TASK.proxy)
     assert "vix_level" not in no_vix.columns
+    assert "regime_turbulent" not in scaler.columns  # no regimes stored: not an input
+    regime = np.where(np.arange(len(train)) >= 500, np.linspace(0.0, 1.0, len(train)), np.nan)
+    with_regime = Scaler.fit(train.assign(regime_turbulent=regime), TASK.proxy)
+    assert with_regime.columns[-1] == "regime_turbulent"  # an input once the regimes table covers training rows
 
 
 def test_windows_hold_the_last_days_and_skip_incomplete_history() -> None:

@@ -11,7 +11,13 @@ import pytest
 from forge_core.data.synthetic import RegimeShift, SyntheticSource
 from forge_core.date_window import DateWindow, monthly_windows
 from forge_core.features.reference import compute_daily_features
-from forge_core.regimes.regime_windows import REGIME_COLUMNS, window_regimes
+from forge_core.regimes.regime_windows import (
+    MODEL_COLUMNS,
+    REGIME_COLUMNS,
+    day_regimes,
+    models_by_window,
+    window_regimes,
+)
 
 WINDOWS = monthly_windows(dt.date(2018, 5, 1), dt.date(2018, 7, 31))
 
@@ -26,7 +32,7 @@ def features(shift: dt.date = dt.date(2018, 6, 1)) -> pd.DataFrame:
 
 def test_a_shift_shows_as_the_high_regime_and_later_days_change_nothing() -> None:
     frame = features()
-    regimes = window_regimes(frame, WINDOWS, fit_days=1000)
+    regimes = window_regimes(frame, WINDOWS, fit_days=1000).probabilities
     assert list(regimes.columns) == REGIME_COLUMNS
     assert set(regimes["window_start"]) == {w.start for w in WINDOWS}
     high = regimes[regimes["regime"] == 1]
@@ -39,11 +45,28 @@ def test_a_shift_shows_as_the_high_regime_and_later_days_change_nothing() -> Non
 
     changed = frame.copy()
     changed.loc[changed["date"] >= "2018-06-01", "log_parkinson_w"] -= 2.0
-    may = window_regimes(changed, WINDOWS[:1], fit_days=1000)
+    may = window_regimes(changed, WINDOWS[:1], fit_days=1000).probabilities
     pd.testing.assert_frame_equal(
         may.reset_index(drop=True),
         regimes[regimes["window_start"] == WINDOWS[0].start].reset_index(drop=True),
     )
+
+
+def test_a_live_day_gets_what_its_window_will_hold() -> None:
+    """A live day of July, filtered before July completes (only the days up to it exist), with the model fitted at
+    July's start or reused from ``regime_models``, equals the July window's rows once the month is complete."""
+    frame = features()
+    july = window_regimes(frame, WINDOWS[2:], fit_days=1000)
+    assert list(july.models.columns) == MODEL_COLUMNS and len(july.models) == 2
+    day = dt.date(2018, 7, 17)
+    so_far = frame[frame["date"] <= pd.Timestamp(day)]
+    fitted = day_regimes(so_far, [day], fit_days=1000)
+    reused = day_regimes(so_far, [day], fit_days=1000, known=models_by_window(july.models))
+    expected = july.probabilities[july.probabilities["date"] == pd.Timestamp(day)].reset_index(drop=True)
+    for live in (fitted, reused):
+        pd.testing.assert_frame_equal(live.probabilities, expected)
+    pd.testing.assert_frame_equal(fitted.models, july.models)
+    assert reused.models.empty  # nothing fitted: the stored model served
 
 
 def test_a_window_without_enough_past_is_named() -> None:
