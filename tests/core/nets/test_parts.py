@@ -41,7 +41,7 @@ def test_scaler_uses_training_rows_only_and_fills_optional_gaps(panel: pd.DataFr
     assert "regime_turbulent" not in scaler.columns  # no regimes stored: not an input
     regime = np.where(np.arange(len(train)) >= 500, np.linspace(0.0, 1.0, len(train)), np.nan)
     with_regime = Scaler.fit(train.assign(regime_turbulent=regime), TASK.proxy)
-    assert with_regime.columns[-1] == "regime_turbulent"  # an input once the regimes table covers training rows
+    assert with_regime.columns[-1] == "regime_turbulent"  # an input once regimes cover training rows
 
 
 def test_windows_hold_the_last_days_and_skip_incomplete_history() -> None:
