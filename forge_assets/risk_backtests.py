@@ -26,7 +26,7 @@ from forge_core.backtest.plots import equity_curves, violation_ratios
 from forge_core.risk.risk_report import CALIBRATION_DAYS, eligible_years, load_pairs, risk_backtest
 from forge_core.risk.vol_targeting import strategy_backtest
 from forge_core.settings import reports_dir
-from forge_core.targets import configured_targets
+from forge_core.targets import TargetSpec, configured_targets
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_resources import WarehouseResource
 
@@ -52,6 +52,22 @@ class StrategyConfig(Config):
     )
 
 
+def _pairs(
+    warehouse: WarehouseResource, spec: TargetSpec, calibration_days: int
+) -> tuple[pd.DataFrame, list[int]]:
+    """A target's forecasts paired with the return over their horizon, and the years that can be scored."""
+    with warehouse.open(read_only=True) as conn:
+        pairs = load_pairs(conn, spec.name, spec.horizon)
+    return pairs, eligible_years(pairs, calibration_days)
+
+
+def _too_few(target: str, calibration_days: int) -> str:
+    return (
+        f"{target}: no year has {calibration_days} earlier forecasts with a realised return for every model and "
+        "symbol: backfill more walk-forward windows (or lower calibration_days)"
+    )
+
+
 def _one_day_pairs(
     warehouse: WarehouseResource, calibration_days: int
 ) -> tuple[str, pd.DataFrame, list[int]]:
@@ -59,15 +75,10 @@ def _one_day_pairs(
     A Failure saying what is missing otherwise."""
     spec = next((s for s in configured_targets() if s.horizon == 1), None)
     if spec is None:
-        raise Failure("no one-day target is configured (FORGE_TARGETS): VaR needs one-day forecasts")
-    with warehouse.open(read_only=True) as conn:
-        pairs = load_pairs(conn, spec.name)
-    years = eligible_years(pairs, calibration_days)
+        raise Failure("no one-day target is configured (FORGE_TARGETS): volatility targeting needs one")
+    pairs, years = _pairs(warehouse, spec, calibration_days)
     if not years:
-        raise Failure(
-            f"{spec.name}: no year has {calibration_days} earlier forecasts with a realised return for every "
-            "model and symbol: backfill more walk-forward windows (or lower calibration_days)"
-        )
+        raise Failure(_too_few(spec.name, calibration_days))
     return spec.name, pairs, years
 
 
@@ -81,24 +92,40 @@ def _replace(warehouse: WarehouseResource, table: str, target: str, rows: pd.Dat
 def materialize_risk(
     context: AssetExecutionContext, config: RiskConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    target, pairs, years = _one_day_pairs(warehouse, config.calibration_days)
-    context.log.info(f"{target}: VaR/ES of {pairs['model'].nunique()} models over {years[0]}..{years[-1]}")
-    try:
-        table = risk_backtest(pairs, years, calibration_days=config.calibration_days)
-    except ValueError as error:
-        raise refuse(error) from None
-    written = _replace(warehouse, "risk_backtests", target, table)
+    tables, not_scored = {}, {}
+    for spec in configured_targets():
+        pairs, years = _pairs(warehouse, spec, config.calibration_days)
+        if not years:
+            not_scored[spec.name] = _too_few(spec.name, config.calibration_days)
+            continue
+        context.log.info(
+            f"{spec.name}: {spec.horizon}-day VaR/ES of {pairs['model'].nunique()} models over {years[0]}..{years[-1]}"
+        )
+        try:
+            tables[spec.name] = risk_backtest(
+                pairs, years, calibration_days=config.calibration_days, horizon=spec.horizon
+            )
+        except ValueError as error:
+            raise refuse(error) from None
+    if not tables:
+        raise Failure("; ".join(not_scored.values()))
+    written = sum(_replace(warehouse, "risk_backtests", target, table) for target, table in tables.items())
     folder = reports_dir() / "risk"
     folder.mkdir(parents=True, exist_ok=True)
-    table.to_csv(folder / "risk_backtests.csv", index=False)
+    everything = pd.concat([t.assign(target=name) for name, t in tables.items()], ignore_index=True)
+    everything.to_csv(folder / "risk_backtests.csv", index=False)
+    horizons = {spec.name: spec.horizon for spec in configured_targets()}
+    table = tables[min(tables, key=horizons.__getitem__)]  # the figure: the shortest horizon scored
     chart = violation_ratios(table, SHOWN_TAIL, "t", folder / "var_violation_ratios.png")
-    overall = table[(table["period"] == "all") & (table["tail"] == SHOWN_TAIL)]
-    shown = overall[["symbol", "model", "method", "violations", "expected", "p_pof", "p_cc", "es_p_value"]]
+    overall = everything[(everything["period"] == "all") & (everything["tail"] == SHOWN_TAIL)]
+    shown = overall[
+        ["target", "symbol", "model", "method", "violations", "expected", "p_pof", "p_cc", "es_p_value"]
+    ]
     return MaterializeResult(
         metadata={
             "dagster/row_count": written,
-            "target": target,
-            "years": f"{years[0]}..{years[-1]}",
+            "targets": ", ".join(tables),
+            "not_scored": MetadataValue.json(not_scored),
             f"var_{SHOWN_TAIL:.0%}_overall": MetadataValue.md(shown.round(4).to_markdown(index=False)),
             "figure_violation_ratios": figure(chart),
             "report_folder": MetadataValue.path(str(folder)),
@@ -158,10 +185,11 @@ def risk_assets(forecasts: Sequence[AssetsDefinition]) -> list[AssetsDefinition]
     risk = asset(
         name="risk_backtest",
         description=(
-            "One-day VaR and ES at 1%, 2.5% and 5% from every model's one-day forecasts (Student-t and filtered "
-            "historical simulation, each year calibrated on the days before it, the return scale on close-to-close "
-            "returns), backtested per year and overall: Kupiec, Christoffersen independence and conditional "
-            "coverage, McNeil-Frey ES; `risk_backtests` table."
+            "One-day and h-day VaR and ES at 1%, 2.5% and 5% from every model's and ensemble's forecasts of every "
+            "target (Student-t and filtered historical simulation, each year calibrated on the days before it, the "
+            "return scale on close-to-close returns; h-day targets scored every h days, so violations never "
+            "overlap), backtested per year and overall: Kupiec, Christoffersen independence and conditional "
+            "coverage, McNeil-Frey ES; `risk_backtests` table, replaced per target."
         ),
         **common,
     )(materialize_risk)

@@ -1,9 +1,13 @@
-"""The risk backtest of walk-forward forecasts: one-day VaR and ES of every model, per calendar year and overall.
+"""The risk backtest of walk-forward forecasts: one-day and h-day VaR and ES of every model and ensemble, per
+calendar year and overall.
 
-The one-day forecast :math:`f_t` made at the close of day :math:`t` is the variance of day :math:`t+1`'s return
-:math:`r_{t+1}` (``log_return``). For each year, each model's return distribution (``value_at_risk``: scale and
-Student-t or FHS) is calibrated on the last ``calibration_days`` pairs :math:`(f_t, r_{t+1})` whose return had
-happened before the year began, so nothing of the year enters its own VaR; then every day of the year is scored.
+A forecast :math:`f_t` of an h-day target made at the close of day :math:`t` is the mean daily variance over
+:math:`t+1..t+h`, so :math:`h f_t` is the variance of the h-day log return :math:`R_t = r_{t+1} + .. + r_{t+h}`
+(``log_return``; :math:`h = 1`: the next day's return). For each year, each model's return distribution
+(``value_at_risk``: scale and Student-t or FHS, the scale absorbing :math:`h`) is calibrated on the last
+``calibration_days`` pairs :math:`(f_t, R_t)` whose return had fully happened before the year began, so nothing of
+the year enters its own VaR. Then the year is scored on every h-th day from each series' first forecast: h-day
+returns of consecutive days overlap, and the backtests assume independent violations.
 """
 
 from __future__ import annotations
@@ -37,17 +41,20 @@ class Scored(NamedTuple):
     scale: FloatArray
 
 
-def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
-    """Each one-day forecast (``symbol, date, model, forecast``) beside the return of the next trading day of its
-    symbol (``returns``: ``symbol, date, log_return``) as ``next_return`` and that day as ``return_date``."""
+def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame, horizon: int = 1) -> pd.DataFrame:
+    """Each forecast of an h-day target (``symbol, date, model, forecast``) beside the log return of its symbol
+    over the next ``horizon`` trading days (``returns``: ``symbol, date, log_return``) as ``next_return`` and the
+    last of those days as ``return_date`` (NaN while not all have happened)."""
     nxt = returns.sort_values(["symbol", "date"]).copy()
-    nxt["return_date"] = nxt.groupby("symbol")["date"].shift(-1)
-    nxt["next_return"] = nxt.groupby("symbol")["log_return"].shift(-1)
+    by_symbol = nxt.groupby("symbol")
+    cumulative = by_symbol["log_return"].cumsum()
+    nxt["return_date"] = by_symbol["date"].shift(-horizon)
+    nxt["next_return"] = cumulative.groupby(nxt["symbol"]).shift(-horizon) - cumulative
     return forecasts.merge(nxt[["symbol", "date", "return_date", "next_return"]], on=["symbol", "date"])
 
 
-def load_pairs(conn: duckdb.DuckDBPyConnection, target: str) -> pd.DataFrame:
-    """``paired_returns`` of every stored forecast of ``target`` (a one-day target) and the daily log returns."""
+def load_pairs(conn: duckdb.DuckDBPyConnection, target: str, horizon: int = 1) -> pd.DataFrame:
+    """``paired_returns`` of every stored forecast of ``target`` (of ``horizon`` days) and the daily log returns."""
     forecasts = conn.execute(
         "SELECT symbol, date, model, forecast FROM forecasts WHERE target = ? ORDER BY symbol, model, date",
         [target],
@@ -57,7 +64,7 @@ def load_pairs(conn: duckdb.DuckDBPyConnection, target: str) -> pd.DataFrame:
     ).df()
     for frame in (forecasts, returns):
         frame["date"] = pd.to_datetime(frame["date"])
-    return paired_returns(forecasts, returns)
+    return paired_returns(forecasts, returns, horizon)
 
 
 def eligible_years(pairs: pd.DataFrame, calibration_days: int) -> list[int]:
@@ -76,18 +83,19 @@ def eligible_years(pairs: pd.DataFrame, calibration_days: int) -> list[int]:
 
 
 def yearly_splits(
-    pairs: pd.DataFrame, years: Sequence[int], calibration_days: int
+    pairs: pd.DataFrame, years: Sequence[int], calibration_days: int, every: int = 1
 ) -> Iterator[tuple[str, str, int, pd.DataFrame, pd.DataFrame]]:
     """Per (symbol, model) of ``paired_returns`` rows and each of ``years`` with returns: ``(symbol, model, year,
     past, now)``, ``past`` the last ``calibration_days`` pairs whose return happened before the year, ``now`` the
-    year's pairs (both in date order)."""
+    year's pairs among every ``every``-th of the series (both in date order)."""
     known = pairs.dropna(subset=["next_return"])
     for (symbol, model), series in known.groupby(["symbol", "model"], sort=True):
         series = series.sort_values("date")
         day = series["return_date"]
+        scored = series.iloc[::every]
         for year in years:
             start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(year + 1, 1, 1)
-            now = series[(day >= start) & (day < end)]
+            now = scored[(scored["return_date"] >= start) & (scored["return_date"] < end)]
             if not now.empty:
                 yield str(symbol), str(model), year, series[day < start].tail(calibration_days), now
 
@@ -98,11 +106,13 @@ def risk_backtest(
     tails: Sequence[float] = TAILS,
     methods: Sequence[Method] = METHODS,
     calibration_days: int = CALIBRATION_DAYS,
+    horizon: int = 1,
 ) -> pd.DataFrame:
     """``RISK_COLUMNS`` rows per symbol, model, method and tail: each of ``years`` and ``all`` of them, from
-    ``paired_returns`` rows. ValueError naming the model, symbol and year that cannot be calibrated."""
+    ``paired_returns`` rows of a ``horizon``-day target (scored every ``horizon`` days, see the module). ValueError
+    naming the model, symbol and year that cannot be calibrated."""
     scored: dict[tuple[str, str, str], list[Scored]] = {}
-    for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days):
+    for symbol, model, year, past, now in yearly_splits(pairs, years, calibration_days, horizon):
         name = f"{model} {symbol} {year}"
         for method in methods:
             past_returns, past_forecasts = past["next_return"].to_numpy(), past["forecast"].to_numpy()

@@ -54,3 +54,11 @@ def test_risk_and_strategy_backtests_of_the_one_day_forecasts(market: Path) -> N
     assert {"figure_violation_ratios", "figure_equity_curves", "var_1%_overall", "strategies"} <= set(
         metadata
     )
+
+    with instance_for_test() as instance:  # the five-day target too: h-day VaR, scored every fifth day
+        assert run(instance, MEMBERS, market, "rv_5d|2018-01-01", "rv_5d|2019-06-01").success
+    assert backtest(market, 250).success
+    with open_warehouse(market, read_only=True) as conn:
+        both = conn.execute("SELECT * FROM risk_backtests WHERE period = 'all'").df()
+    days = both.groupby("target")["days"].max()
+    assert set(both["target"]) == {"rv_1d", "rv_5d"} and days["rv_5d"] <= days["rv_1d"] / 5 + 1

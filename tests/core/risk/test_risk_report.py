@@ -49,3 +49,29 @@ def test_a_year_without_calibration_history_is_named() -> None:
     returns, forecasts = market()
     with pytest.raises(ValueError, match=r"quarter SYN 2008: \d+ days .* need 250"):
         risk_backtest(paired_returns(forecasts, returns), [2008], calibration_days=500)
+
+
+def test_h_day_var_scores_the_h_day_return_on_non_overlapping_days() -> None:
+    returns, forecasts = market(seed=3)
+    h = 5
+    # the h-day forecast: the mean daily variance of t+1..t+h (here the known variance path)
+    daily = returns.set_index("date")["log_return"]
+    variance = forecasts[forecasts["model"] == "right"].set_index("date")["forecast"]
+    mean_ahead = (
+        variance.rolling(h).mean().shift(-h + 1)
+    )  # of days t..t+h-1, the variances of t+1..t+h's returns
+    h_forecasts = pd.DataFrame(
+        {"symbol": "SYN", "date": variance.index, "model": "right", "forecast": mean_ahead.to_numpy()}
+    ).dropna()
+    pairs = paired_returns(h_forecasts, returns, h)
+    day = pd.Timestamp("2010-06-01")
+    row = pairs[pairs["date"] == day].iloc[0]
+    position = daily.index.get_loc(day)
+    assert row["next_return"] == pytest.approx(daily.iloc[position + 1 : position + 1 + h].sum())
+    assert row["return_date"] == daily.index[position + h]
+    table = risk_backtest(pairs, [2011, 2012], calibration_days=250, horizon=h)
+    overall = table[table["period"] == "all"].set_index(["method", "tail"])
+    scored = pairs.dropna(subset=["next_return"]).iloc[::h]
+    in_years = scored["return_date"].dt.year.isin([2011, 2012]).sum()
+    assert (overall["days"] == in_years).all()  # every h-th day: violations never share a return day
+    assert (overall["p_cc"] > 0.01).all()  # the right h-day variance passes
