@@ -51,7 +51,7 @@ def forecast_drivers(
         panels = {
             spec.name: load_panel(conn, spec, days[-1] + dt.timedelta(days=1), start=start) for spec in specs
         }
-    written, latest = 0, pd.DataFrame()
+    computed = {}  # every day first: a day that cannot be explained fails the run before anything is written
     for day in days:
         frames = []
         for spec in specs:
@@ -69,9 +69,10 @@ def forecast_drivers(
                     as_of=day, target=spec.name, model=champion.fitted.member, model_version=champion.version
                 )
             )
-        if not frames:
-            continue
-        latest = pd.concat(frames, ignore_index=True)
+        if frames:
+            computed[day] = pd.concat(frames, ignore_index=True)
+    written, latest = 0, pd.DataFrame()
+    for day, latest in computed.items():
         stamped = latest.assign(created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
         with warehouse.open() as conn:
             (count,) = replace_keyed(conn, {"as_of": day}, {"forecast_drivers": stamped})

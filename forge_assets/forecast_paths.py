@@ -62,7 +62,7 @@ def forecast_paths(
         read_only=True
     ) as conn:  # whole histories: the log-HAR simulator refits its training rows
         panel = load_panel(conn, spec, days[-1] + dt.timedelta(days=1))
-    written, latest = 0, pd.DataFrame()
+    computed = {}  # every day first: a day that cannot be simulated fails the run before anything is written
     for day in days:
         try:
             histories = histories_on(panel, spec, day)
@@ -72,13 +72,14 @@ def forecast_paths(
             fans = day_fans(sets, histories, day, config.days, config.paths)
         except ValueError as error:
             raise refuse(error) from None
-        if fans.empty:
-            continue
-        latest = fans
+        if not fans.empty:
+            computed[day] = fans
+    written, latest = 0, pd.DataFrame()
+    for day, fans in computed.items():
         stamped = fans.assign(created_at=pd.Timestamp.now(tz="UTC").tz_localize(None))
         with warehouse.open() as conn:
             (count,) = replace_keyed(conn, {"as_of": day}, {"forecast_paths": stamped})
-        written += count
+        written, latest = written + count, fans
         context.log.info(f"forecast_paths {day}: {count} rows from {sorted(set(fans['model']))}")
     metadata: dict[str, MetadataValue | int | str] = {
         "dagster/row_count": written,
