@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from forge_core.intervals.feedback import OnlineMethod
-from forge_core.intervals.log_scores import ScoreSides
+from forge_core.intervals.log_scores import FloatArray
+from forge_core.intervals.online_kernels import ACI
 
 
 @dataclass(frozen=True)
@@ -46,19 +48,8 @@ class AdaptiveConformal(OnlineMethod):
     name = "aci"
     description = "adaptive conformal inference (Gibbs & Candès 2021) on the trailing window"
     Params = AciParams
+    kernel = ACI
+    params: AciParams
 
-    def __init__(self, params: AciParams, sides: ScoreSides) -> None:
-        super().__init__(params, sides)
-        self.alphas = list(self.tails)
-
-    def learn(self, score: float, issued: Sequence[float]) -> None:
-        gamma, low = self.params.gamma, self.params.clip
-        high = 1.0 - low
-        alphas = []
-        for alpha, tail, sign, q in zip(self.alphas, self.tails, self.signs, issued, strict=True):
-            moved = alpha + gamma * (tail - (sign * score > q))
-            alphas.append(low if moved < low else high if moved > high else moved)
-        self.alphas = alphas
-
-    def thresholds(self) -> list[float]:
-        return self.window.upper_quantiles(self.signs, self.alphas)
+    def rates(self) -> FloatArray:
+        return np.array([self.params.gamma, self.params.clip])

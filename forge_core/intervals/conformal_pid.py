@@ -3,15 +3,13 @@ and, optionally, a scorecaster (D)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from forge_core.intervals.feedback import OnlineMethod
-from forge_core.intervals.log_scores import ScoreSides
+import numpy as np
 
-# The saturation's argument stays just below pi/2, where the tangent would wrap to -inf.
-_SATURATED = math.nextafter(math.pi / 2, 0.0)
+from forge_core.intervals.feedback import OnlineMethod
+from forge_core.intervals.log_scores import FloatArray
+from forge_core.intervals.online_kernels import PID
 
 
 @dataclass(frozen=True)
@@ -64,52 +62,10 @@ class ConformalPid(OnlineMethod):
     description = "conformal PID control (Angelopoulos, Candès & Tibshirani 2023)"
     Params = PidParams
     params: PidParams
+    kernel = PID
 
-    def __init__(self, params: PidParams, sides: ScoreSides) -> None:
-        super().__init__(params, sides)
-        self.tracked: list[float] = []  # p, set when the first thresholds are issued
-        self.integrals = [0.0] * len(self.tails)
-        self.learnt = 0
-        halflife = params.scorecaster_halflife
-        self.decay = 0.0 if halflife is None else 1.0 - 0.5 ** (1.0 / halflife)
-        self.scorecast = 0.0
-
-    def observe(self, score: float, issued: Sequence[float] | None) -> None:
-        super().observe(score, issued)
-        if self.decay:
-            self.scorecast = (
-                score if len(self.window) == 1 else self.scorecast + self.decay * (score - self.scorecast)
-            )
-
-    def learn(self, score: float, issued: Sequence[float]) -> None:
-        low, high = self.window.span()
-        rate = self.params.eta * (high - low)
-        tracked, integrals = [], []
-        for p, e, tail, sign, q in zip(
-            self.tracked, self.integrals, self.tails, self.signs, issued, strict=True
-        ):
-            g = (sign * score > q) - tail
-            shift = sign * self.scorecast
-            top, bottom = (high, low) if sign > 0 else (-low, -high)  # the column's span, in its orientation
-            moved = p + rate * g + shift
-            tracked.append((bottom if moved < bottom else top if moved > top else moved) - shift)
-            # Conditional integration: no winding up against a quantile already at the window's extreme.
-            integrals.append(e + g if (g > 0 and q < top) or (g < 0 and q > bottom) else e)
-        self.tracked, self.integrals = tracked, integrals
-        self.learnt += 1
-
-    def thresholds(self) -> list[float]:
-        window, params = self.window, self.params
-        shifts = [sign * self.scorecast for sign in self.signs]
-        if not self.tracked:
-            split = window.upper_quantiles(self.signs, self.tails)
-            self.tracked = [q - shift for q, shift in zip(split, shifts, strict=True)]
-        scale = math.log(self.learnt + 1) / (params.csat * (self.learnt + 1))
-        low, high = window.span()
-        out = []
-        for p, e, sign, shift in zip(self.tracked, self.integrals, self.signs, shifts, strict=True):
-            angle = e * scale
-            angle = -_SATURATED if angle < -_SATURATED else _SATURATED if angle > _SATURATED else angle
-            bounded = sign * (p + params.ki * math.tan(angle) + shift)
-            out.append(sign * (low if bounded < low else high if bounded > high else bounded))
-        return out
+    def rates(self) -> FloatArray:
+        """eta, ki, csat and the scorecaster's EWMA weight :math:`1 - 2^{-1/\\text{halflife}}` (0: none)."""
+        halflife = self.params.scorecaster_halflife
+        decay = 0.0 if halflife is None else 1.0 - 0.5 ** (1.0 / halflife)
+        return np.array([self.params.eta, self.params.ki, self.params.csat, decay])

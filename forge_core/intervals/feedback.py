@@ -11,9 +11,7 @@ scores any other way, which is what makes every method free of look-ahead.
 
 from __future__ import annotations
 
-import math
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from abc import ABC
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,40 +19,32 @@ import numpy as np
 from numpy.typing import NDArray
 
 from forge_core.intervals.log_scores import FloatArray, ScoreSides
-from forge_core.intervals.score_window import ScoreWindow
+from forge_core.intervals.online_kernels import run_online
 
 
 class OnlineMethod(ABC):
-    """A conformal method run online over one series: it keeps a ``ScoreWindow`` of ``params.window`` scores.
+    """A conformal method run online over one series, drawing its quantiles from a trailing window of
+    ``params.window`` realised scores.
 
-    Subclasses declare ``name``, ``description`` and ``Params`` (a frozen dataclass with a ``window`` field)
-    and implement ``thresholds`` and, if they adapt, ``learn``.
+    Subclasses declare ``name``, ``description``, ``Params`` (a frozen dataclass with a ``window`` field) and
+    ``kernel`` (its code in ``online_kernels``, which holds every method's update), and pass their rates to it
+    through ``rates``.
     """
 
     name: ClassVar[str]
     description: ClassVar[str]
     Params: ClassVar[type[Any]]
+    kernel: ClassVar[int]
 
     def __init__(self, params: Any, sides: ScoreSides) -> None:
         if not isinstance(params, self.Params):
             raise TypeError(f"{self.name} takes {self.Params.__name__}, got {type(params).__name__}")
         self.params = params
-        self.signs = sides.signs
-        self.tails = sides.tails
-        self.window = ScoreWindow(params.window)
+        self.sides = sides
 
-    def observe(self, score: float, issued: Sequence[float] | None) -> None:
-        """Take a newly realised score of a row and the thresholds issued for that row (None if none was)."""
-        self.window.add(score)
-        if issued is not None:
-            self.learn(score, issued)
-
-    def learn(self, score: float, issued: Sequence[float]) -> None:  # noqa: B027 - split conformal learns nothing
-        """Update the adaptive state from the errors :math:`\\text{err}_c = 1\\{\\sigma_c x > q_c\\}` of a row."""
-
-    @abstractmethod
-    def thresholds(self) -> list[float]:
-        """Today's quantile per column, from what has been observed so far (the window holds >= 1 score)."""
+    def rates(self) -> FloatArray:
+        """The kernel's rates (see ``online_kernels.run_online``); none for a method that does not adapt."""
+        return np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -69,24 +59,18 @@ class Delayed:
 def run_delayed(method: OnlineMethod, content: FloatArray, horizon: int, min_scores: int) -> Delayed:
     """Run ``method`` over ``content`` (one score per day, NaN where unknown) under the h-day delay.
 
-    At day :math:`j` it observes the score of row :math:`i = j - h` (if finite), then issues thresholds for day
-    :math:`j` once at least ``min_scores`` scores have been realised.
+    At day :math:`j` it observes the score of row :math:`i = j - h` (if finite) and learns from the thresholds it
+    issued for row :math:`i`, then issues thresholds for day :math:`j` once at least ``min_scores`` scores have
+    been realised.
     """
-    n, columns = len(content), len(method.signs)
-    values = content.tolist()
-    issued: list[list[float] | None] = [None] * n
-    realised = np.zeros(n, dtype=np.int64)
-    seen = 0
-    for j in range(n):
-        i = j - horizon
-        if i >= 0 and math.isfinite(values[i]):
-            method.observe(values[i], issued[i])
-            seen += 1
-        realised[j] = seen
-        if seen >= min_scores:
-            issued[j] = method.thresholds()
-    thresholds = np.full((n, columns), np.nan)
-    rows = [j for j, row in enumerate(issued) if row is not None]
-    if rows:
-        thresholds[rows] = [issued[j] for j in rows]
+    thresholds, realised = run_online(
+        np.ascontiguousarray(content, dtype=np.float64),
+        horizon,
+        min_scores,
+        np.asarray(method.sides.signs, dtype=np.float64),
+        np.asarray(method.sides.tails, dtype=np.float64),
+        method.kernel,
+        int(method.params.window),
+        method.rates(),
+    )
     return Delayed(thresholds, realised)

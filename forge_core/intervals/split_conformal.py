@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forge_core.intervals.feedback import OnlineMethod
+from forge_core.intervals.online_kernels import SPLIT
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,10 @@ class SplitConformal(OnlineMethod):
     """Split conformal (Vovk et al. 2005; Lei et al. 2018) with a rolling calibration set: on day :math:`j`,
     column :math:`c` is the conformal quantile of the last :math:`n \\le W` realised scores,
 
-    .. math:: q_{c,j} = (\\sigma_c x)_{(\\lceil (n+1)(1-\\tau_c) \\rceil)}.
+    .. math:: q_{c,j} = (\\sigma_c x)_{(\\lceil (n+1)(1-\\tau_c) \\rceil)},
+
+    with :math:`k` clipped to :math:`[1, n]`: where the exact conformal quantile is infinite (:math:`k > n`) it is
+    the window's extreme, so it is always finite.
 
     Valid under exchangeable scores; it trails a change in their distribution by up to ``window`` days.
     """
@@ -31,6 +35,4 @@ class SplitConformal(OnlineMethod):
     name = "split"
     description = "split conformal on the trailing window of realised scores"
     Params = SplitParams
-
-    def thresholds(self) -> list[float]:
-        return self.window.upper_quantiles(self.signs, self.tails)
+    kernel = SPLIT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numpy as np
 import pandas as pd
 import pytest
@@ -85,13 +86,14 @@ def test_the_adaptive_tail_stays_clipped_and_recovers_after_an_adversarial_run()
     aci = AdaptiveConformal(
         AciParams(window=500, gamma=0.005, clip=0.001), ScoreSides((0.9,), symmetric=False)
     )
-    run_delayed(aci, scores[:2000], horizon=1, min_scores=20)
-    # rising scores: every row missed above; unclipped, that tail would be 0.05 - 0.005 * 0.95 * 1979 = -9.35
-    lower_tail, upper_tail = aci.alphas
-    assert upper_tail == pytest.approx(0.001)
-    assert lower_tail == pytest.approx(
-        0.05 + 0.005 * 0.05 * 1979
-    )  # no misses below: the lower end keeps rising
+    last = run_delayed(aci, scores[:2000], horizon=1, min_scores=20).thresholds[-1]
+    window = np.sort(scores[1499:1999])  # the 500 scores realised by the last day's close
+    # rising scores: every row missed above; unclipped, that tail would be 0.05 - 0.005 * 0.95 * 1979 = -9.35, so
+    # the upper end is the window's top (tail 0.001: order statistic ceil(501 * 0.999) = 501, clipped to 500)
+    assert last[1] == window[-1]
+    # no misses below: the lower tail rose to 0.05 + 0.005 * 0.05 * 1979, order statistic ceil(501 * (1 - it))
+    lower_tail = 0.05 + 0.005 * 0.05 * 1979
+    assert last[0] == -window[500 - math.ceil(501 * (1 - lower_tail))]
     intervals = calibrate(forecast, realised, 1, "aci", params=AciParams(500, 0.005, 0.001), min_scores=20)
     calm = intervals.between(forecast.index[5000], forecast.index[-1])
     assert calm.coverage(realised)[0.9] == pytest.approx(0.9, abs=0.05)
