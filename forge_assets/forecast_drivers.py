@@ -1,9 +1,11 @@
-"""``forecast_drivers``: why each champion forecast of a live day says what it says (SHAP drivers)."""
+"""``forecast_drivers``: why each champion forecast of a live day says what it says (SHAP drivers); on request,
+what the champion would have said, and why, on backtest days."""
 
 import datetime as dt
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
@@ -22,6 +24,18 @@ from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 SHOWN_ROWS = 12
 
 
+class DriversConfig(Config):
+    """Days to explain beside the run's own."""
+
+    backtest_days: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Past days (YYYY-MM-DD) whose champion forecasts to explain as well, written under that day's as_of: "
+            "what today's champion would have said then, and why. A day without features fails the run."
+        ),
+    )
+
+
 @asset(
     **LIVE_DAY,
     deps=[daily_forecasts],
@@ -34,18 +48,23 @@ SHOWN_ROWS = 12
 )
 def forecast_drivers(
     context: AssetExecutionContext,
+    config: DriversConfig,
     warehouse: WarehouseResource,
     tracking: MlflowResource,
     compute: ComputeResource,
 ) -> MaterializeResult:
     specs = configured_targets()
-    config, runtime = tracking.config(), compute.runtime()
+    registry, runtime = tracking.config(), compute.runtime()
     try:
-        champions = {spec.name: load_set(config, spec.name, CHAMPION, runtime) for spec in specs}
+        champions = {spec.name: load_set(registry, spec.name, CHAMPION, runtime) for spec in specs}
     except MissingAlias as error:
         raise refuse(error) from None
     skipped = {t: why for t, s in champions.items() if (why := unexplained(s.fitted)) is not None}
-    days = partition_days(context)
+    try:
+        requested = {dt.date.fromisoformat(day) for day in config.backtest_days}
+    except ValueError as error:
+        raise refuse(ValueError(f"backtest_days: {error}")) from None
+    days = sorted(set(partition_days(context)) | requested)
     start = history_start(days[0], BACKGROUND_DAYS + 1)  # the background rows and the day's own
     with warehouse.open(read_only=True) as conn:
         panels = {
@@ -60,8 +79,10 @@ def forecast_drivers(
                 continue
             try:
                 histories = histories_on(panels[spec.name], spec, day)
-            except NoFeatures:
-                continue  # a day without features publishes nothing: daily_forecasts says so
+            except NoFeatures as error:
+                if day in requested:
+                    raise refuse(error) from None
+                continue  # a live day without features publishes nothing: daily_forecasts says so
             known = {s: h for s, h in histories.items() if s in champion.fitted.symbols}
             rows = explain_day(champion.fitted, known)
             frames.append(

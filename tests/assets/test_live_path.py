@@ -127,6 +127,22 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         }  # the one that simulates
         assert len(fans) == 2 * 2 * 22 and (fans["q05"] <= fans["q95"]).all()  # symbols x quantities x days
         assert publish(instance, backfilled).success  # the same day again: replaced, never doubled
+
+        def explain_past(day: str) -> bool:
+            return materialize(
+                [forecast_drivers],
+                instance=instance,
+                resources=resources(backfilled),
+                partition_key=DAY,
+                run_config={"ops": {"forecast_drivers": {"config": {"backtest_days": [day]}}}},
+                raise_on_error=False,
+            ).success
+
+        assert not explain_past("2019-03-02")  # a Saturday: no features, refused
+        assert explain_past("2019-03-01")  # a backtest day on request, beside the partition's own
+        with open_warehouse(backfilled, read_only=True) as conn:
+            days = conn.execute("SELECT DISTINCT as_of::VARCHAR FROM forecast_drivers ORDER BY 1").fetchall()
+        assert days == [("2019-03-01",), (DAY,)]
         with open_warehouse(backfilled, read_only=True) as conn:
             again = conn.execute("SELECT count(*) FROM daily_forecasts").fetchone()
             fans_again = conn.execute("SELECT * FROM forecast_paths ORDER BY ALL").df()
