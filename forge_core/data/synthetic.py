@@ -177,14 +177,26 @@ class _State:
 
 
 class _Block(NamedTuple):
-    """Simulated log prices, log-volume and VIX level for consecutive days, shaped (days, symbols)."""
+    """Simulated log prices, log-volume, log-variance and VIX level for consecutive days, shaped (days, symbols)."""
 
     log_open: np.ndarray
     log_high: np.ndarray
     log_low: np.ndarray
     log_close: np.ndarray
     log_volume: np.ndarray
+    log_variance: np.ndarray  # mu_t + h_t: the day's diffusive log-variance
     vix: np.ndarray  # (days,)
+
+
+class VarianceStates(NamedTuple):
+    """What the market's option prices are set from: per trading day, the symbols' closes (days, symbols), their
+    diffusive log-variance ``mu_t + h_t`` and the long-run level ``mu_t`` (days,)."""
+
+    dates: np.ndarray
+    symbols: list[str]
+    close: np.ndarray
+    log_variance: np.ndarray
+    long_run: np.ndarray
 
 
 def _ar1(previous: np.ndarray, phi: float, innovations: np.ndarray) -> np.ndarray:
@@ -236,12 +248,26 @@ class SyntheticSource:
 
     def load(self, start: datetime.date, end: datetime.date) -> pd.DataFrame:
         """Canonical rows for weekdays in [start, end], capped at ``self.start`` and today (inclusive)."""
+        dates, block, _ = self._simulate_range(start, end)
+        return self._frame(dates, block)
+
+    def variance_states(self, start: datetime.date, end: datetime.date) -> VarianceStates:
+        """The closes and variance states behind ``load(start, end)``'s rows (the option chains' inputs)."""
+        dates, block, mu = self._simulate_range(start, end)
+        return VarianceStates(dates, self.symbols, np.exp(block.log_close), block.log_variance, mu)
+
+    def _simulate_range(
+        self, start: datetime.date, end: datetime.date
+    ) -> tuple[np.ndarray, _Block, np.ndarray]:
+        """The weekdays in [start, end] (capped), their block and long-run log-variance; the simulation always runs
+        from ``self.start``, so a day's values never depend on the range asked for."""
         stop = min(end, self.today or datetime.date.today())
         if stop < max(start, self.start):
             empty = np.empty((0, self.n_symbols))
-            return self._frame(np.empty(0, "datetime64[ns]"), _Block(*(empty,) * 5, np.empty(0)))
+            return np.empty(0, "datetime64[ns]"), _Block(*(empty,) * 6, np.empty(0)), np.empty(0)
         blocks: list[_Block] = []
         dates: list[np.ndarray] = []
+        levels: list[np.ndarray] = []
         state = self._start_state()
         for year in range(self.start.year, stop.year + 1):
             days = trading_days(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
@@ -251,10 +277,11 @@ class SyntheticSource:
             block, state = self._simulate(self._shocks(year, len(days)).rows(lo, hi), state, mu)
             blocks.append(block)
             dates.append(days.values[lo:hi])
+            levels.append(mu)
         all_dates = np.concatenate(dates)
         first = all_dates.searchsorted(np.datetime64(pd.Timestamp(start), "ns"))
         joined = _Block(*(np.concatenate(parts)[first:] for parts in zip(*blocks, strict=True)))
-        return self._frame(all_dates[first:], joined)
+        return all_dates[first:], joined, np.concatenate(levels)[first:]
 
     def _mean_log_variance(self, days: pd.DatetimeIndex) -> np.ndarray:
         """The long-run log-variance ``mu_t`` of each day (the params' level, shifted from the shift's day)."""
@@ -301,7 +328,7 @@ class SyntheticSource:
         block and the state after it."""
         p = self.params
         if len(s.z) == 0:
-            return _Block(*(np.empty((0, self.n_symbols)),) * 5, np.empty(0)), state
+            return _Block(*(np.empty((0, self.n_symbols)),) * 6, np.empty(0)), state
         b = self._loading
         rho, idio, share = p.leverage, np.sqrt(1.0 - self._loading**2), p.overnight_share
         w = rho * _lagged(state.z, s.z) + math.sqrt(1.0 - rho**2) * s.x
@@ -326,7 +353,10 @@ class SyntheticSource:
         innovations = p.volume_noise * s.xi + p.volume_return_loading * surprise
         volume = _ar1(state.volume, p.volume_persistence, innovations)
         log_volume = self._log_volume_base + volume
-        block = _Block(log_open, log_high, log_low, log_close, log_volume, self._vix(market_h, mu))
+        log_variance = mu[:, np.newaxis] + h
+        block = _Block(
+            log_open, log_high, log_low, log_close, log_volume, log_variance, self._vix(market_h, mu)
+        )
         return block, _State(market_h[-1], h[-1], s.z[-1], s.e[-1], volume[-1], log_close[-1])
 
     def _vix(self, market_h: np.ndarray, mu: np.ndarray) -> np.ndarray:

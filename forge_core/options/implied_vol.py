@@ -81,11 +81,11 @@ class ImpliedVols:
 
 
 def black_price(
-    forward: FloatArray,
-    strike: FloatArray,
-    maturity: FloatArray,
-    vol: FloatArray,
-    is_call: NDArray[np.bool_],
+    forward: FloatArray | float,
+    strike: FloatArray | float,
+    maturity: FloatArray | float,
+    vol: FloatArray | float,
+    is_call: NDArray[np.bool_] | bool,
     discount: FloatArray | float = 1.0,
 ) -> FloatArray:
     """Black's price of European options on the forward (BSM with :math:`F = S e^{(r - q)T}`, :math:`D = e^{-rT}`):
@@ -112,10 +112,10 @@ def _log_b_and_slope(x: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArr
 
 def implied_vol(
     price: FloatArray,
-    forward: FloatArray,
-    strike: FloatArray,
-    maturity: FloatArray,
-    is_call: NDArray[np.bool_],
+    forward: FloatArray | float,
+    strike: FloatArray | float,
+    maturity: FloatArray | float,
+    is_call: NDArray[np.bool_] | bool,
     discount: FloatArray | float = 1.0,
 ) -> ImpliedVols:
     """The Black(-Scholes-Merton) implied volatility of every quote (see the module); arrays broadcast together."""
