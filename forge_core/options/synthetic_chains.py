@@ -141,3 +141,45 @@ def option_chains(
     return quotes.drop_duplicates(["symbol", "date", "expiry", "strike", "option_type"]).reset_index(
         drop=True
     )
+
+
+SUMMARY_COLUMNS = ("symbol", "date", "bid", "ask", "bid_size", "ask_size", "buy_volume", "sell_volume")
+
+
+def quote_summaries(source: SyntheticSource, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Each symbol's closing quote and trade summary per weekday in [start, end] (``SUMMARY_COLUMNS``): a spread
+    of :math:`2 + 2000\\,\\sigma_t` basis points (:math:`\\sigma_t` the day's volatility) times a uniform (0.7, 1.3)
+    draw around the close, sizes of 1 + 25 x Poisson(20), and the day's volume split into buys and sells with a buy
+    share of :math:`0.5 + 0.25\\tanh(r_t/\\sigma_t)` plus uniform noise of sd 0.05, clipped to [0.05, 0.95]. Its
+    random numbers are a stream of their own (symbol index + 10,000), drawn per year like the chains'."""
+    states = source.variance_states(
+        start - dt.timedelta(days=7), end
+    )  # a close before the first day: its return
+    bars = source.load(start - dt.timedelta(days=7), end)
+    dates = pd.DatetimeIndex(states.dates)
+    returns = np.vstack([np.full(len(states.symbols), np.nan), np.diff(np.log(states.close), axis=0)])
+    sd = np.exp(states.log_variance / 2)
+    frames = []
+    for i, symbol in enumerate(states.symbols):
+        draws, sizes = _draws(source, i + 10_000, dates, 2)  # a stream of its own beside the chains'
+        spread = (2 + 2000 * sd[:, i]) * (0.7 + 0.6 * (draws[:, 0] - 0.5))
+        volume = bars.loc[bars["symbol"] == symbol, "volume"].to_numpy()
+        noise = 0.05 * np.sqrt(12.0) * (draws[:, 1] - 1.0)  # uniform on (-0.5, 0.5) scaled to sd 0.05
+        share = np.clip(0.5 + 0.25 * np.tanh(returns[:, i] / sd[:, i]) + noise, 0.05, 0.95)
+        close = states.close[:, i]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "symbol": symbol,
+                    "date": dates,
+                    "bid": close * (1 - spread / 2e4),
+                    "ask": close * (1 + spread / 2e4),
+                    "bid_size": 1 + sizes[:, 0, 0] * 25,
+                    "ask_size": 1 + sizes[:, 0, 1] * 25,
+                    "buy_volume": np.rint(volume * share),
+                    "sell_volume": volume - np.rint(volume * share),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return out[out["date"] >= pd.Timestamp(start)].dropna().reset_index(drop=True)[list(SUMMARY_COLUMNS)]

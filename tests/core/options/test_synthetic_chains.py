@@ -1,5 +1,6 @@
-"""Synthetic option chains: valid quotes, reproducible and independent of the range asked for, at-the-money implied
-volatility set by the market's own expected variance, and a put skew from its leverage effect."""
+"""Synthetic option chains and quote summaries: valid quotes, reproducible and independent of the range asked
+for, at-the-money implied volatility set by the market's own expected variance, a put skew from its leverage
+effect; spreads that widen with volatility and order flow that follows the day's return."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ import pytest
 from forge_core.data.synthetic import TRADING_DAYS_PER_YEAR, SyntheticSource
 from forge_core.options.implied_vol import implied_vol
 from forge_core.options.quote_validation import validate_option_quotes
-from forge_core.options.synthetic_chains import EXPIRY_DAYS, MONEYNESS, expected_variance, option_chains
+from forge_core.options.synthetic_chains import (
+    EXPIRY_DAYS,
+    MONEYNESS,
+    SUMMARY_COLUMNS,
+    expected_variance,
+    option_chains,
+    quote_summaries,
+)
 
 START, END = dt.date(2016, 1, 4), dt.date(2016, 12, 30)
 
@@ -78,3 +86,24 @@ def test_atm_vol_is_the_expected_variance_and_puts_carry_the_skew(
     low = wing[wing["m"] < wing.groupby(["symbol", "date"])["m"].transform("quantile", 0.2)]["vol"].mean()
     high = wing[wing["m"] > wing.groupby(["symbol", "date"])["m"].transform("quantile", 0.8)]["vol"].mean()
     assert low > 1.1 * high  # leverage < 0: low strikes (puts' side) carry the higher volatility
+
+
+def test_quote_summaries_follow_the_days_volatility_and_return(source: SyntheticSource) -> None:
+    summaries = quote_summaries(source, START, END)
+    assert list(summaries.columns) == list(SUMMARY_COLUMNS) and (summaries["bid"] < summaries["ask"]).all()
+    june = quote_summaries(source, dt.date(2016, 6, 1), dt.date(2016, 6, 30))
+    inside = summaries[summaries["date"].between("2016-06-01", "2016-06-30")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(june, inside)
+    bars = source.load(START, END)
+    rows = summaries.merge(bars, on=["symbol", "date"])
+    states = source.variance_states(START, END)
+    sd = pd.DataFrame(
+        np.exp(states.log_variance / 2), index=pd.DatetimeIndex(states.dates), columns=states.symbols
+    )
+    rows["sd"] = [sd.at[d, s] for d, s in zip(rows["date"], rows["symbol"], strict=True)]
+    spread = (rows["ask"] - rows["bid"]) / rows["close"]
+    assert np.corrcoef(spread, rows["sd"])[0, 1] > 0.7  # wider when volatile
+    flow = (rows["buy_volume"] - rows["sell_volume"]) / (rows["buy_volume"] + rows["sell_volume"])
+    day_return = np.log(rows["close"]).groupby(rows["symbol"]).diff()
+    known = day_return.notna()
+    assert np.corrcoef(flow[known], day_return[known])[0, 1] > 0.7  # buyers on up days
