@@ -20,6 +20,8 @@ unknown option type) and rows failing them are left out of the value checks, so 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,16 @@ REQUIRED_QUOTE_COLUMNS: tuple[str, ...] = (
 OPTIONAL_QUOTE_COLUMNS: tuple[str, ...] = ("rate", "dividend_yield")
 QUOTE_COLUMNS: tuple[str, ...] = (*REQUIRED_QUOTE_COLUMNS, *OPTIONAL_QUOTE_COLUMNS)
 QUOTE_KEY: tuple[str, ...] = ("symbol", "date", "expiry", "strike", "option_type")
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "symbol",
+    "date",
+    "bid",
+    "ask",
+    "bid_size",
+    "ask_size",
+    "buy_volume",
+    "sell_volume",
+)
 NUMBER_COLUMNS: tuple[str, ...] = (
     "strike", "bid", "ask", "bid_size", "ask_size", "underlying_price", "rate", "dividend_yield",
 )  # fmt: skip
@@ -68,55 +80,96 @@ class _Problems:
             self.found.append(DataProblem(self.origin, f"{message}: {rest} more rows", column=column))
 
 
-def validate_option_quotes(frame: pd.DataFrame, origin: str, first_row_number: int = 2) -> pd.DataFrame:
-    """``frame`` as canonical option quotes (see the module), or MarketDataError listing every problem.
+@dataclass
+class _Parsed:
+    """An input's columns parsed, the problems found so far, and the rows that passed the type checks."""
 
-    ``origin`` names the input in every problem; ``first_row_number`` is the row a user sees for the frame's first
-    row (2 for a CSV file with a header line, 1 for Parquet)."""
-    missing = [c for c in REQUIRED_QUOTE_COLUMNS if c not in frame.columns]
+    raw: pd.DataFrame
+    problems: _Problems
+    typed: np.ndarray
+    symbol: pd.Series
+    dates: dict[str, pd.Series]
+    numbers: dict[str, pd.Series]
+
+    def check(self, rows: np.ndarray, column: str, message: str) -> None:
+        """A problem for every typed row of ``rows``, showing its ``column`` as written."""
+        shown = self.raw[column] if column in self.raw else self.numbers[column]
+        self.problems.add(self.typed & rows, column, message, shown)
+
+    def duplicates(self, frame: pd.DataFrame, key: tuple[str, ...], what: str) -> None:
+        twice = frame.duplicated(list(key), keep=False).to_numpy() & self.typed
+        self.problems.add(twice, None, f"the same {what} ({', '.join(key)}) appears twice")
+
+    def raise_any(self) -> None:
+        if self.problems.found:
+            raise MarketDataError(sorted(self.problems.found, key=lambda p: (p.row is None, p.row or 0)))
+
+
+def _parse(
+    frame: pd.DataFrame,
+    origin: str,
+    first_row_number: int,
+    required: tuple[str, ...],
+    date_columns: tuple[str, ...],
+    number_columns: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+) -> _Parsed:
+    """Type checks of ``frame``: the ``required`` columns present (else MarketDataError at once), a symbol in
+    every row, ISO dates, finite numbers (an ``optional`` number missing or blank is 0)."""
+    missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise MarketDataError(
-            [
-                DataProblem(
-                    origin, f"missing columns {missing}; option quotes need {list(REQUIRED_QUOTE_COLUMNS)}"
-                )
-            ]
-        )
+        raise MarketDataError([DataProblem(origin, f"missing columns {missing}; need {list(required)}")])
     raw = frame.reset_index(drop=True)
     problems = _Problems(raw, origin, first_row_number)
     typed = np.ones(len(raw), dtype=bool)
-
     symbol = raw["symbol"].astype("string").str.strip()
     blank = symbol.isna().to_numpy() | (symbol.fillna("") == "").to_numpy()
     problems.add(blank, "symbol", "blank symbol")
     typed &= ~blank
     dates = {}
-    for column in ("date", "expiry"):
+    for column in date_columns:
         parsed = pd.to_datetime(raw[column].astype("string").str.strip(), errors="coerce", format="ISO8601")
         bad = parsed.isna().to_numpy()
         problems.add(bad, column, f"{column} is not a date (YYYY-MM-DD)", raw[column])
         typed &= ~bad
         dates[column] = parsed.dt.normalize()
     numbers = {}
-    for column in NUMBER_COLUMNS:
+    for column in number_columns:
         if column not in raw:
             numbers[column] = pd.Series(0.0, index=raw.index)
             continue
         text = raw[column]
         values = pd.to_numeric(text, errors="coerce").astype(float)
-        if column in OPTIONAL_QUOTE_COLUMNS:
+        if column in optional:
             values = values.where(text.notna() & (text.astype("string").str.strip() != ""), 0.0)
         bad = ~np.isfinite(values.to_numpy())
         problems.add(bad, column, "not a finite number", text)
         typed &= ~bad
         numbers[column] = values
+    return _Parsed(raw, problems, typed, symbol, dates, numbers)
+
+
+def validate_option_quotes(frame: pd.DataFrame, origin: str, first_row_number: int = 2) -> pd.DataFrame:
+    """``frame`` as canonical option quotes (see the module), or MarketDataError listing every problem.
+
+    ``origin`` names the input in every problem; ``first_row_number`` is the row a user sees for the frame's first
+    row (2 for a CSV file with a header line, 1 for Parquet)."""
+    parsed = _parse(
+        frame, origin, first_row_number, REQUIRED_QUOTE_COLUMNS, ("date", "expiry"), NUMBER_COLUMNS,
+        OPTIONAL_QUOTE_COLUMNS,
+    )  # fmt: skip
+    raw, problems, numbers, dates, check = (
+        parsed.raw,
+        parsed.problems,
+        parsed.numbers,
+        parsed.dates,
+        parsed.check,
+    )
     kind = raw["option_type"].astype("string").str.strip().str.lower().map(OPTION_TYPES)
     unknown = kind.isna().to_numpy()
     problems.add(unknown, "option_type", "option_type must be C/P or call/put", raw["option_type"])
-    typed &= ~unknown
-
-    def check(rows: np.ndarray, column: str, message: str) -> None:
-        problems.add(typed & rows, column, message, raw[column] if column in raw else numbers[column])
+    parsed.typed &= ~unknown
+    typed = parsed.typed
 
     n = {c: v.to_numpy() for c, v in numbers.items()}
     for column in ("strike", "underlying_price"):
@@ -146,7 +199,7 @@ def validate_option_quotes(frame: pd.DataFrame, origin: str, first_row_number: i
 
     quotes = pd.DataFrame(
         {
-            "symbol": symbol,
+            "symbol": parsed.symbol,
             "date": dates["date"],
             "expiry": dates["expiry"],
             "strike": numbers["strike"],
@@ -154,8 +207,24 @@ def validate_option_quotes(frame: pd.DataFrame, origin: str, first_row_number: i
             **{c: numbers[c] for c in NUMBER_COLUMNS if c != "strike"},
         }
     )
-    twice = quotes.duplicated(list(QUOTE_KEY), keep=False).to_numpy() & typed
-    problems.add(twice, None, "the same contract (symbol, date, expiry, strike, option_type) is quoted twice")
-    if problems.found:
-        raise MarketDataError(sorted(problems.found, key=lambda p: (p.row is None, p.row or 0)))
+    parsed.duplicates(quotes, QUOTE_KEY, "contract")
+    parsed.raise_any()
     return quotes[list(QUOTE_COLUMNS)].sort_values(list(QUOTE_KEY), ignore_index=True)
+
+
+def validate_quote_summaries(frame: pd.DataFrame, origin: str, first_row_number: int = 2) -> pd.DataFrame:
+    """``frame`` as canonical daily quote and trade summaries (``SUMMARY_COLUMNS``: closing bid and ask, their
+    sizes, buyer- and seller-initiated volume), or MarketDataError listing every problem: a price <= 0, a negative
+    size or volume, a crossed or zero-width market, the same symbol and day twice."""
+    parsed = _parse(frame, origin, first_row_number, SUMMARY_COLUMNS, ("date",), SUMMARY_COLUMNS[2:])
+    n = {c: v.to_numpy() for c, v in parsed.numbers.items()}
+    for column in ("bid", "ask"):
+        parsed.check(n[column] <= 0, column, f"{column} must be > 0")
+    for column in SUMMARY_COLUMNS[4:]:
+        parsed.check(n[column] < 0, column, f"{column} must be >= 0")
+    parsed.check(n["bid"] > n["ask"], "bid", "crossed market: bid above ask")
+    parsed.check(n["bid"] == n["ask"], "bid", "zero-width market: bid equals ask")
+    summaries = pd.DataFrame({"symbol": parsed.symbol, "date": parsed.dates["date"], **parsed.numbers})
+    parsed.duplicates(summaries, ("symbol", "date"), "symbol and day")
+    parsed.raise_any()
+    return summaries[list(SUMMARY_COLUMNS)].sort_values(["symbol", "date"], ignore_index=True)

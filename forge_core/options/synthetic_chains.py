@@ -33,6 +33,7 @@ import pandas as pd
 
 from forge_core.data.synthetic import TRADING_DAYS_PER_YEAR, SyntheticSource, trading_days
 from forge_core.options.implied_vol import black_price
+from forge_core.options.quote_validation import SUMMARY_COLUMNS
 
 EXPIRY_DAYS = (21, 42, 63, 126)  # trading days
 MONEYNESS = np.linspace(-2.0, 2.0, 9)  # standardised log-moneyness of the strikes
@@ -141,9 +142,6 @@ def option_chains(
     return quotes.drop_duplicates(["symbol", "date", "expiry", "strike", "option_type"]).reset_index(
         drop=True
     )
-
-
-SUMMARY_COLUMNS = ("symbol", "date", "bid", "ask", "bid_size", "ask_size", "buy_volume", "sell_volume")
 
 
 def quote_summaries(source: SyntheticSource, start: dt.date, end: dt.date) -> pd.DataFrame:

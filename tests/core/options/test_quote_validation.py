@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from forge_core.data.schema import MarketDataError
-from forge_core.options.quote_validation import QUOTE_COLUMNS, validate_option_quotes
+from forge_core.options.quote_validation import (
+    QUOTE_COLUMNS,
+    SUMMARY_COLUMNS,
+    validate_option_quotes,
+    validate_quote_summaries,
+)
 
 
 def chain() -> pd.DataFrame:
@@ -74,6 +79,29 @@ def test_bounds_duplicates_and_missing_columns() -> None:
     frame.loc[1, "ask"] = "2801.0"
     found = problems(pd.concat([frame, frame.iloc[[3]]], ignore_index=True))
     assert any("row 3" in p and "bid above the no-arbitrage upper bound" in p for p in found)
-    assert sum("quoted twice" in p for p in found) == 2  # both rows of the repeated contract
+    assert sum("same contract" in p for p in found) == 2  # both rows of the repeated contract
     with pytest.raises(MarketDataError, match=r"missing columns \['ask'\]"):
         validate_option_quotes(chain().drop(columns="ask"), "quotes.csv")
+
+
+def test_quote_summaries_are_checked_the_same_way() -> None:
+    frame = pd.DataFrame(
+        {
+            "symbol": ["SPX", "SPX", "SPX"],
+            "date": ["2018-03-01", "2018-03-02", "2018-03-02"],
+            "bid": ["2713.5", "2720.0", "2719.0"],
+            "ask": ["2714.0", "2719.5", "2719.0"],
+            "bid_size": ["10", "-1", "4"],
+            "ask_size": ["12", "3", "4"],
+            "buy_volume": ["1000", "900", "800"],
+            "sell_volume": ["800", "x", "700"],
+        }
+    )
+    with pytest.raises(MarketDataError) as raised:
+        validate_quote_summaries(frame, "summaries.csv")
+    found = [p.describe() for p in raised.value.problems]
+    assert any("row 3" in p and "'sell_volume': not a finite number (value: 'x')" in p for p in found)
+    assert any("row 4" in p and "zero-width market" in p for p in found)
+    assert any("row 4" in p and "same symbol and day" in p for p in found)
+    clean = validate_quote_summaries(frame.iloc[[0]], "summaries.csv")
+    assert list(clean.columns) == list(SUMMARY_COLUMNS) and clean["bid"].iloc[0] == 2713.5
