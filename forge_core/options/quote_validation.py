@@ -199,7 +199,7 @@ def validate_option_quotes(frame: pd.DataFrame, origin: str, first_row_number: i
 
     quotes = pd.DataFrame(
         {
-            "symbol": parsed.symbol,
+            "symbol": parsed.symbol.astype(object),
             "date": dates["date"],
             "expiry": dates["expiry"],
             "strike": numbers["strike"],
@@ -224,7 +224,9 @@ def validate_quote_summaries(frame: pd.DataFrame, origin: str, first_row_number:
         parsed.check(n[column] < 0, column, f"{column} must be >= 0")
     parsed.check(n["bid"] > n["ask"], "bid", "crossed market: bid above ask")
     parsed.check(n["bid"] == n["ask"], "bid", "zero-width market: bid equals ask")
-    summaries = pd.DataFrame({"symbol": parsed.symbol, "date": parsed.dates["date"], **parsed.numbers})
+    summaries = pd.DataFrame(
+        {"symbol": parsed.symbol.astype(object), "date": parsed.dates["date"], **parsed.numbers}
+    )
     parsed.duplicates(summaries, ("symbol", "date"), "symbol and day")
     parsed.raise_any()
     return summaries[list(SUMMARY_COLUMNS)].sort_values(["symbol", "date"], ignore_index=True)
