@@ -75,3 +75,19 @@ def forecasts_quality_check(family: str) -> QualityCheck:
         "Finite, positive, non-crossing forecasts for every trading day of the window; no training target "
         "realised inside the window; models with a validation set beat the random walk on it.",
     )
+
+
+OPTION_QUOTES_QUALITY = QualityCheck(
+    "option_quotes",
+    "Quotes finite, not crossed, not expired; a volatility exactly where the flag is 'ok', positive and finite.",
+)
+QUOTE_SUMMARIES_QUALITY = QualityCheck(
+    "quote_summaries", "Closing quotes finite, positive, not crossed; sizes and volumes non-negative."
+)
+OPTION_FEATURES_QUALITY = QualityCheck(
+    "option_features",
+    "ATM implied variance positive and finite; quote counts consistent; book greeks non-negative.",
+)
+MARKET_FEATURES_QUALITY = QualityCheck(
+    "market_features", "Spreads positive; order-flow imbalance and correlations inside [-1, 1]."
+)

@@ -74,7 +74,7 @@ def refuse(error: Exception) -> Failure:
     return Failure(description=str(error), allow_retries=False)
 
 
-def _write_and_check(
+def write_and_check(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
     write: WindowWriter,
@@ -193,7 +193,7 @@ def raw_prices(
     def ingestion() -> dict[str, int]:
         return {f"bars_{name}": getattr(done[0], name) for name in ("added", "replaced", "removed", "kept")}
 
-    return _write_and_check(
+    return write_and_check(
         context,
         warehouse,
         write,
@@ -217,7 +217,7 @@ def raw_prices(
     check_specs=[DAILY_FEATURES_QUALITY.spec()],
 )
 def daily_features(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    return _write_and_check(
+    return write_and_check(
         context,
         warehouse,
         build_daily_features,
@@ -265,4 +265,4 @@ def targets(
     def check(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
         return targets_quality(conn, window, [(spec.name, spec.horizon) for spec in specs])
 
-    return _write_and_check(context, warehouse, write, check, TARGETS_QUALITY)
+    return write_and_check(context, warehouse, write, check, TARGETS_QUALITY)

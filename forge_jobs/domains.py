@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from dagster import AssetsDefinition, Definitions
 
-from forge_assets import market_data
+from forge_assets import market_data, option_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.forecast_drivers import forecast_drivers
@@ -35,9 +35,17 @@ from forge_jobs.rollback import rollback_job
 
 
 def market_data_definitions() -> Definitions:
-    """raw_prices -> daily_features -> targets, by year of market data."""
+    """raw_prices -> daily_features -> targets, option and quote data and their features, by year of market data."""
     return Definitions(
-        assets=[market_data.raw_prices, market_data.daily_features, market_data.targets],
+        assets=[
+            market_data.raw_prices,
+            market_data.daily_features,
+            market_data.targets,
+            option_data.option_quotes,
+            option_data.quote_summaries,
+            option_data.option_features,
+            option_data.market_features,
+        ],
         jobs=[market_data_job],
     )
 

@@ -11,9 +11,16 @@ from pydantic import Field, field_validator
 
 from forge_core.data.files import FileSource
 from forge_core.data.sources import MarketDataSource, make_source
-from forge_core.data.synthetic import RegimeShift
+from forge_core.data.synthetic import RegimeShift, SyntheticSource
 from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, CheckedBars
 from forge_core.date_window import DateWindow
+from forge_core.options.quote_files import (
+    OPTIONS_FOLDER,
+    QUOTES_FOLDER,
+    load_option_quotes,
+    load_quote_summaries,
+)
+from forge_core.options.synthetic_chains import option_chains, quote_summaries
 
 
 class MarketDataResource(ConfigurableResource):
@@ -86,6 +93,26 @@ class MarketDataResource(ConfigurableResource):
         if isinstance(source, FileSource):
             return source.load_checked(window.start, window.last_day)
         return CheckedBars(source.load(window.start, window.last_day))
+
+    def option_quotes(self, window: DateWindow) -> pd.DataFrame | None:
+        """Validated option quotes dated inside ``window`` (the synthetic market's chains, or the files source's
+        ``options/`` folder); None when the source has none. MarketDataError on bad input."""
+        source = self._source()
+        if isinstance(source, SyntheticSource):
+            return option_chains(source, window.start, window.last_day)
+        if isinstance(source, FileSource) and (source.path / OPTIONS_FOLDER).is_dir():
+            return load_option_quotes(source.path, window.start, window.last_day)
+        return None
+
+    def quote_summaries(self, window: DateWindow) -> pd.DataFrame | None:
+        """Validated daily quote summaries dated inside ``window`` (synthetic, or the files source's ``quotes/``
+        folder); None when the source has none. MarketDataError on bad input."""
+        source = self._source()
+        if isinstance(source, SyntheticSource):
+            return quote_summaries(source, window.start, window.last_day)
+        if isinstance(source, FileSource) and (source.path / QUOTES_FOLDER).is_dir():
+            return load_quote_summaries(source.path, window.start, window.last_day)
+        return None
 
     def available_span(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day the source holds (None when it holds nothing); reads the whole source, so it is

@@ -42,9 +42,17 @@ def _counts(
     return {f"{prefix}{name}": int(value) for name, value in row.items()}
 
 
-def raw_prices_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-    """OHLCV invariants of the bars in ``window``: finite, positive, high/low bracketing open and close."""
-    return QualityReport(_counts(conn, "checks/raw_prices_quality.sql", window.params()))
+def table_quality(table: str) -> WindowCheck:
+    """The check of a table whose defects one SQL file counts: ``checks/<table>_quality.sql`` over the window."""
+
+    def check(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
+        return QualityReport(_counts(conn, f"checks/{table}_quality.sql", window.params()))
+
+    return check
+
+
+# OHLCV invariants of the bars in a window: finite, positive, high/low bracketing open and close.
+raw_prices_quality = table_quality("raw_prices")
 
 
 def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:

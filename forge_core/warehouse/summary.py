@@ -12,7 +12,9 @@ import pandas as pd
 from forge_core.date_window import DateWindow
 
 # Tables and their partition date column; identifiers come only from here.
-PARTITION_COLUMNS = {"raw_prices": "date", "daily_features": "date", "targets": "realised_on"}
+PARTITION_COLUMNS = {
+    "targets": "realised_on"
+}  # the date column of a yearly partition, where it is not ``date``
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ def summarise_window(
     conn: duckdb.DuckDBPyConnection, table: str, window: DateWindow, preview_rows: int = 10
 ) -> WindowSummary:
     """Counts, symbols, date span and the last ``preview_rows`` rows of ``table`` inside ``window``."""
-    column = PARTITION_COLUMNS[table]
+    column = PARTITION_COLUMNS.get(table, "date")
     where = f"FROM {table} WHERE {column} >= $start AND {column} < $end"
     rows, first, last = _single_row(conn, f"SELECT count(*), min(date), max(date) {where}", window.params())
     symbols = [

@@ -40,7 +40,15 @@ from forge_jobs.definitions import build_definitions, defs
 from forge_jobs.instance import dagster_instance
 
 REPO = Path(__file__).parents[2]
-ASSETS = ("raw_prices", "daily_features", "targets")
+ASSETS = (
+    "raw_prices",
+    "daily_features",
+    "targets",
+    "option_quotes",
+    "quote_summaries",
+    "option_features",
+    "market_features",
+)
 FAMILIES = ("random_walk", "ewma", "har", "log_har", "garch", "gjr_garch")
 FORECASTS = tuple(f"{family}_forecasts" for family in FAMILIES)
 NETS = ("mlp", "lstm", "gru", "tcn", "transformer")
