@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib
 import json
 import os
 import sys
@@ -272,6 +273,14 @@ class InlineExecutor(Executor):
         return future
 
 
+def warm_worker() -> None:
+    """A worker's start: one thread, and torch's lazily imported compiler modules loaded, which
+    ``torch.use_deterministic_algorithms`` (the meta-combiner's training calls it) imports on first use, 1.5 s once
+    per process; so the clock measures combining and calibrating, not a one-time import."""
+    torch.set_num_threads(1)
+    importlib.import_module("torch._inductor")
+
+
 @contextmanager
 def worker_pool(jobs: int) -> Iterator[Executor]:
     """``jobs`` started worker processes with one thread each, or this process for one job."""
@@ -284,9 +293,7 @@ def worker_pool(jobs: int) -> Iterator[Executor]:
     )  # one thread per worker: jobs workers on jobs cores
     spawn = get_context("spawn")
     try:
-        with ProcessPoolExecutor(
-            jobs, mp_context=spawn, initializer=torch.set_num_threads, initargs=(1,)
-        ) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=spawn, initializer=warm_worker) as pool:
             # every worker started (importing this script's modules takes seconds) before the clock runs
             list(pool.map(time.sleep, [0.5] * jobs))
             yield pool

@@ -77,15 +77,14 @@ class RegimeCombiner(Combiner[RegimeState]):
     def _mix_days(
         self, state: RegimeState, arrays: PanelArrays, days: IndexArray
     ) -> tuple[FloatArray, FloatArray]:
-        labels = [self._label(state, arrays.visible(int(t))) for t in days]
-        return state.weights[labels], np.full(len(days), np.nan)
-
-    def _label(self, state: RegimeState, history: VisibleHistory) -> int:
-        """The regime of day ``history.t``."""
-        today = np.array([history.t])
+        # What the block's last day knows holds what each earlier day knew of its own regime: day t's signal reads
+        # realised rows t - lh <= t - h and its context row t, all inside it; so one view labels every day.
+        history = arrays.visible(int(days[-1]))
         if self.hyper.regime_column is None:
-            return int(self._bins(state.edges, self._signal(history, today))[0])
-        return int(self._column_labels(history, today)[0])
+            labels = self._bins(state.edges, self._signal(history, days))
+        else:
+            labels = self._column_labels(history, days)
+        return state.weights[labels], np.full(len(days), np.nan)
 
     def _signal(self, history: VisibleHistory, days: IndexArray) -> FloatArray:
         """:math:`s_t` of each of ``days`` (<= history.t) from the realised values visible at t; NaN if none."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from forge_core.date_window import DateWindow
@@ -49,8 +50,9 @@ def window_intervals(
     if not frames:
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
     out = pd.concat(frames, ignore_index=True).assign(target=target)
-    starts = pd.Series([pd.Timestamp(w.start) for w in windows])
-    out["window_start"] = starts.iloc[starts.searchsorted(out["date"], side="right") - 1].dt.date.to_numpy()
+    starts = pd.DatetimeIndex([pd.Timestamp(w.start) for w in windows])
+    first_days = np.array([w.start for w in windows], dtype=object)  # dates as the table stores them
+    out["window_start"] = first_days[starts.searchsorted(out["date"], side="right") - 1]
     return out[INTERVAL_COLUMNS]
 
 
