@@ -80,6 +80,7 @@ class TorchParams:
     valid_fraction: float = 0.15
     quantile_weight: float = 0.5
     seed: int = 0
+    extra_columns: str = ""  # comma-separated panel columns added to the inputs (option or market features)
 
     def __post_init__(self) -> None:
         self.train_config()  # validates the training settings
@@ -247,7 +248,8 @@ class TorchModel(VolatilityModel):
     ) -> TorchState:
         """Train the net with early stopping on the validation split; ``warm_start`` is ignored."""
         hyper = self.hyper
-        self.scaler = Scaler.fit(train, self.task.proxy)
+        extra = tuple(c.strip() for c in self.hyper.extra_columns.split(",") if c.strip())
+        self.scaler = Scaler.fit(train, self.task.proxy, extra)
         fit_data, valid_data, *_ = self._split(train, y, valid)
         if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
             raise ValueError(
