@@ -187,8 +187,9 @@ def main() -> None:
             print(f"Champion forecasts made at the close of {day} (annualised volatility, 90% interval):")
             print(champion_forecasts(str(warehouse), day).to_string(index=False))
             print(
-                "In the UI: group 'live' (live_models, daily_forecasts, forecast_scores, promotions, drift_report: "
-                "metadata, checks and the drift report's HTML), Automation (daily_forecast_schedule, "
+                "In the UI: group 'live' (live_models and model_importance's SHAP figures; live_regimes, "
+                "daily_forecasts, forecast_drivers, forecast_paths' fan chart, forecast_scores, promotions, "
+                "drift_report: metadata, checks and the drift report's HTML), Automation (daily_forecast_schedule, "
                 "retrain_on_drift), Jobs (rollback_job)."
             )
     if ok and args.backtest:

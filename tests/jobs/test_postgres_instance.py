@@ -24,6 +24,12 @@ PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REPO_DAGSTER_YAML = Path(__file__).parents[2] / "dagster.yaml"
 ASSETS = ("raw_prices", "daily_features", "targets")
 CHECKS = ("raw_prices_quality", "raw_prices_plausibility", "daily_features_quality", "targets_quality")
+OPTION_ASSETS = (
+    "option_quotes",
+    "quote_summaries",
+    "option_features",
+    "market_features",
+)  # the job's, not single's
 SINGLE_PARTITION = "2019"
 RANGE = ("2020", "2021")
 RANGE_PARTITIONS = ["2020", "2021"]
@@ -101,10 +107,13 @@ def test_market_data_graph_on_postgres_instance(
 
     run_ids = {str(row[0]) for row in _query(pg_database, "SELECT run_id FROM runs")}
     assert run_ids == {single.run_id, ranged.run_id}  # the whole range ran as one run
-    for run_id, partitions in ((single.run_id, [SINGLE_PARTITION]), (ranged.run_id, RANGE_PARTITIONS)):
+    for run_id, partitions, assets in (
+        (single.run_id, [SINGLE_PARTITION], ASSETS),
+        (ranged.run_id, RANGE_PARTITIONS, ASSETS + OPTION_ASSETS),
+    ):
         assert _run_status(pg_database, run_id) == "SUCCESS"
         assert _materialized(pg_database, run_id) == {
-            (f'["{asset}"]', partition) for asset in ASSETS for partition in partitions
+            (f'["{asset}"]', partition) for asset in assets for partition in partitions
         }
         checks = _query(
             pg_database,
@@ -113,4 +122,5 @@ def test_market_data_graph_on_postgres_instance(
             " FROM event_logs WHERE run_id = %s AND dagster_event_type = 'ASSET_CHECK_EVALUATION'",
             (run_id,),
         )
-        assert sorted(checks) == sorted((check, "true") for check in CHECKS)
+        expected = CHECKS + tuple(f"{a}_quality" for a in assets if a in OPTION_ASSETS)
+        assert sorted(checks) == sorted((check, "true") for check in expected)
