@@ -48,7 +48,7 @@ def forecast_vs_realised(
         ax.set_title(symbol, fontsize=10)
         ax.set_yscale("log")
         ax.legend(loc="upper right", fontsize=8, ncol=4)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def cumulative_loss_difference(
@@ -80,10 +80,11 @@ def cumulative_loss_difference(
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(symbol, fontsize=10)
         ax.legend(loc="upper left", fontsize=8, ncol=3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (its folder created) and close it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -101,7 +102,7 @@ def ensemble_weights(weights: pd.DataFrame, title: str, path: Path) -> Path:
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"{symbol} weight")
     axes[0].legend(loc="upper left", fontsize=7, ncol=4)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def interval_calibration(overall: pd.DataFrame, path: Path) -> Path:
@@ -125,7 +126,7 @@ def interval_calibration(overall: pd.DataFrame, path: Path) -> Path:
         ax.set_xlabel("nominal coverage")
     axes[0][0].set_ylabel("empirical coverage")
     axes[0][0].legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def rolling_coverage(scored: pd.DataFrame, level: float, path: Path, days: int = TRADING_DAYS) -> Path:
@@ -147,7 +148,7 @@ def rolling_coverage(scored: pd.DataFrame, level: float, path: Path, days: int =
         ax.set_ylabel(f"{target} coverage")
     axes[0][0].set_title(f"{round(100 * level)}% bands: coverage over the trailing {days} days")
     axes[0][0].legend()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def equity_curves(curves: dict[str, dict[str, pd.Series]], title: str, path: Path) -> Path:
@@ -161,7 +162,7 @@ def equity_curves(curves: dict[str, dict[str, pd.Series]], title: str, path: Pat
         ax.set_yscale("log")
         ax.set_title(symbol, fontsize=9)
         ax.legend(fontsize=7, ncol=4)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def violation_ratios(table: pd.DataFrame, tail: float, method: str, path: Path) -> Path:
@@ -176,7 +177,7 @@ def violation_ratios(table: pd.DataFrame, tail: float, method: str, path: Path) 
         ax.axhline(1.0, color="grey", ls=":")
         ax.set_title(symbol, fontsize=9)
         ax.legend(fontsize=7, ncol=4)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def regime_probabilities(regimes: pd.DataFrame, path: Path) -> Path:
@@ -189,7 +190,7 @@ def regime_probabilities(regimes: pd.DataFrame, path: Path) -> Path:
         ax.fill_between(pd.to_datetime(rows["date"]), rows["probability"].to_numpy(), step="mid", alpha=0.6)
         ax.set_ylim(0, 1)
         ax.set_title(symbol, fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def path_fans(fans: pd.DataFrame, title: str, path: Path) -> Path:
@@ -214,4 +215,4 @@ def path_fans(fans: pd.DataFrame, title: str, path: Path) -> Path:
         for ax in (left, right):
             ax.set_xlabel("trading days after the close")
             ax.legend(fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -11,18 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from forge_core.backtest.plots import save_figure
 from forge_core.explain.global_importance import Importance
 
 SHOWN_FEATURES = 10
-
-
-def _save(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig = plt.gcf()
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
 
 
 def importance_bars(table: pd.DataFrame, title: str, path: Path) -> Path:
@@ -36,7 +28,7 @@ def importance_bars(table: pd.DataFrame, title: str, path: Path) -> Path:
         ax.set_title(f"{family} ({rows['method'].iloc[0]})", fontsize=9)
         ax.set_xlabel("mean |SHAP| (log variance)")
         ax.tick_params(labelsize=7)
-    return _save(path)
+    return save_figure(plt.gcf(), path)
 
 
 def _shap_explanation(importance: Importance, rows: slice | int) -> object:
@@ -59,7 +51,7 @@ def beeswarm(importance: Importance, title: str, path: Path) -> Path:
     plt.figure(figsize=(8, 5))
     shap.plots.beeswarm(_shap_explanation(importance, slice(None)), max_display=SHOWN_FEATURES, show=False)
     plt.title(title, fontsize=10)
-    return _save(path)
+    return save_figure(plt.gcf(), path)
 
 
 def waterfall(importance: Importance, title: str, path: Path) -> Path:
@@ -70,4 +62,4 @@ def waterfall(importance: Importance, title: str, path: Path) -> Path:
     plt.figure(figsize=(8, 5))
     shap.plots.waterfall(_shap_explanation(importance, last), max_display=SHOWN_FEATURES, show=False)
     plt.title(title, fontsize=10)
-    return _save(path)
+    return save_figure(plt.gcf(), path)
