@@ -86,10 +86,14 @@ def _draws(
 
 
 def option_chains(
-    source: SyntheticSource, start: dt.date, end: dt.date, params: ChainParams | None = None
+    source: SyntheticSource,
+    start: dt.date,
+    end: dt.date,
+    params: ChainParams | None = None,
+    symbols: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Quotes (``forge_core.options.quote_validation`` columns, ``option_type`` C/P) of every symbol and weekday in
-    [start, end]."""
+    """Quotes (``forge_core.options.quote_validation`` columns, ``option_type`` C/P) of every symbol (or of
+    ``symbols``) and weekday in [start, end]."""
     p = params or ChainParams()
     states = source.variance_states(start, end)
     if len(states.dates) == 0:
@@ -116,6 +120,8 @@ def option_chains(
     expiry_offsets = {n: pd.Timedelta(days=round(n * 365 / TRADING_DAYS_PER_YEAR)) for n in EXPIRY_DAYS}
     rows = []
     for i, symbol in enumerate(states.symbols):
+        if symbols is not None and symbol not in symbols:
+            continue
         spread_draw, sizes = _draws(source, i, dates, len(frames))
         for j, (n, call, strike, price) in enumerate(frames):
             mid = price[:, i]

@@ -63,6 +63,8 @@ def test_chains_are_valid_reproducible_and_independent_of_the_range(
     pd.testing.assert_frame_equal(june, inside)
     again = option_chains(SyntheticSource(2, seed=3, start=dt.date(2015, 1, 2), today=END), START, END)
     pd.testing.assert_frame_equal(again, quotes)
+    one = option_chains(source, START, END, symbols=["SYN001"])  # a subset is those symbols' rows, unchanged
+    pd.testing.assert_frame_equal(one, quotes[quotes["symbol"] == "SYN001"].reset_index(drop=True))
 
 
 def test_atm_vol_is_the_expected_variance_and_puts_carry_the_skew(
