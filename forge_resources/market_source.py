@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -97,21 +99,26 @@ class MarketDataResource(ConfigurableResource):
     def option_quotes(self, window: DateWindow) -> pd.DataFrame | None:
         """Validated option quotes dated inside ``window`` (the synthetic market's chains, or the files source's
         ``options/`` folder); None when the source has none. MarketDataError on bad input."""
-        source = self._source()
-        if isinstance(source, SyntheticSource):
-            return option_chains(source, window.start, window.last_day)
-        if isinstance(source, FileSource) and (source.path / OPTIONS_FOLDER).is_dir():
-            return load_option_quotes(source.path, window.start, window.last_day)
-        return None
+        return self._quote_data(window, option_chains, OPTIONS_FOLDER, load_option_quotes)
 
     def quote_summaries(self, window: DateWindow) -> pd.DataFrame | None:
         """Validated daily quote summaries dated inside ``window`` (synthetic, or the files source's ``quotes/``
         folder); None when the source has none. MarketDataError on bad input."""
+        return self._quote_data(window, quote_summaries, QUOTES_FOLDER, load_quote_summaries)
+
+    def _quote_data(
+        self,
+        window: DateWindow,
+        synthetic: Callable[[SyntheticSource, dt.date, dt.date], pd.DataFrame],
+        folder: str,
+        load: Callable[[Path, dt.date, dt.date], pd.DataFrame],
+    ) -> pd.DataFrame | None:
+        """The synthetic market's rows, the files source's ``folder``, or None (a source without them)."""
         source = self._source()
         if isinstance(source, SyntheticSource):
-            return quote_summaries(source, window.start, window.last_day)
-        if isinstance(source, FileSource) and (source.path / QUOTES_FOLDER).is_dir():
-            return load_quote_summaries(source.path, window.start, window.last_day)
+            return synthetic(source, window.start, window.last_day)
+        if isinstance(source, FileSource) and (source.path / folder).is_dir():
+            return load(source.path, window.start, window.last_day)
         return None
 
     def available_span(self) -> tuple[dt.date, dt.date] | None:
