@@ -35,7 +35,9 @@ def backtest_report_asset(
             "Every model against the realised targets, per symbol and target, on the days all models forecast: MSE and "
             "QLIKE with ratios to HAR, Diebold-Mariano (HLN) p-values against HAR and log-HAR, 10% Model Confidence "
             "Set, Mincer-Zarnowitz, QLIKE noise floor and reducible loss, 80%/90% band coverage and width; overall and "
-            "per year. Conformal intervals: coverage, mean log width and Winkler score per model x method x level, "
+            "per year. Feature variants (e.g. `log_har_with_options`) against the model without the sets: QLIKE ratio "
+            "and DM p-value per symbol and target (`feature_gain.csv`). Conformal intervals: coverage, mean log width "
+            "and Winkler score per model x method x level, "
             "overall and per year. Figures: forecast vs realised, cumulative QLIKE difference against HAR, interval "
             "calibration and rolling one-year coverage."
         ),
@@ -56,6 +58,7 @@ def materialize_report(context: AssetExecutionContext, warehouse: WarehouseResou
     folder.mkdir(parents=True, exist_ok=True)
     report.overall.to_csv(folder / "overall.csv", index=False)
     report.yearly.to_csv(folder / "by_year.csv", index=False)
+    report.feature_gain.to_csv(folder / "feature_gain.csv", index=False)
     summary = summary_markdown(report)
     (folder / "summary.md").write_text(summary + "\n")
     figures = []

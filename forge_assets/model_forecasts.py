@@ -44,7 +44,8 @@ from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import stored_windows, write_window
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult, walk_forward
-from forge_core.models import VolatilityModel
+from forge_core.models import VolatilityModel, model_class
+from forge_core.models.variants import ModelVariant
 from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tracking import (
     TrackingUnavailable,
@@ -119,11 +120,13 @@ def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
 def read_inputs(
     warehouse: WarehouseResource, spec: TargetSpec, family: str, windows: Sequence[DateWindow]
 ) -> WindowInputs:
-    """The panel up to the last window's end, per window the latest tuning it may see (None: defaults), and the
-    windows already stored (their inputs digests and fitted parameters)."""
+    """The panel up to the last window's end, per window the latest tuning of the family it may see (None:
+    defaults), and the windows already stored (their inputs digests and fitted parameters); ``family`` may be a
+    feature variant of a family."""
     with warehouse.open(read_only=True) as conn:
         panel = load_panel(conn, spec, max(w.end for w in windows))
-        tuned = {w.start: tuned_params_for(conn, family, spec.name, w.start) for w in windows}
+        tuned_family = model_class(family).family  # a variant takes its family's tuning
+        tuned = {w.start: tuned_params_for(conn, tuned_family, spec.name, w.start) for w in windows}
         stored = stored_windows(conn, spec.name, family)
     return WindowInputs(panel, tuned, stored)
 
@@ -300,30 +303,40 @@ def store_unavailable(
 
 
 def forecast_asset(
-    model: type[VolatilityModel], hyperparameters: AssetsDefinition | None
+    model: type[VolatilityModel],
+    hyperparameters: AssetsDefinition | None,
+    variant: ModelVariant | None = None,
 ) -> AssetsDefinition:
     """The ``<family>_forecasts`` asset of a model class, downstream of its ``<family>_hyperparameters`` when the
-    family is tunable; group, kinds, pool and description come from the class."""
-    family = model.family
+    family is tunable; group, kinds, pool and description come from the class. With a ``variant`` of the
+    family: ``<variant>_forecasts``, downstream of the tables of its feature sets too."""
+    family = (variant or ModelVariant(model.family)).name
     tuned = (
         [AssetDep(hyperparameters, partition_mapping=MultiToSingleDimensionPartitionMapping("target"))]
         if hyperparameters is not None
         else []
+    )
+    sets = variant.feature_sets if variant is not None else ()
+    tables = {table for s in sets for table in s.tables} - {"daily_features"}
+    described = "".join(
+        f" {'With' if variant is not None and variant.include else 'Without'} the `{s.name}` features: "
+        f"{s.description}"
+        for s in sets
     )
 
     @asset(
         name=f"{family}_forecasts",
         partitions_def=model_partitions,
         backfill_policy=BackfillPolicy.single_run(),
-        deps=[daily_features, targets, *tuned],
+        deps=[daily_features, targets, *sorted(tables), *tuned],
         group_name=model.group,
         owners=OWNERS,
         kinds={*model.kinds, "mlflow", "duckdb"},
         pool=model.pool,
         description=(
-            f"{model.description} One model per symbol and window, fitted on rows whose target was realised before "
-            "the window (purge), forecasting every trading day of the window into the `forecasts` table; every "
-            "fit is an MLflow run and a registered version of `<target>-<family>`."
+            f"{model.description}{described} One model per symbol and window, fitted on rows whose target was "
+            "realised before the window (purge), forecasting every trading day of the window into the `forecasts` "
+            "table; every fit is an MLflow run and a registered version of `<target>-<model>`."
         ),
         check_specs=[forecasts_quality_check(family).spec()],
     )

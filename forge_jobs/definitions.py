@@ -31,7 +31,9 @@ def build_definitions() -> Definitions:
         models_definitions(families),
         tuning_definitions(families),
         ensembles_definitions([*ensembles, intervals]),
-        backtest_definitions([*families.forecasts.values(), *ensembles], intervals),
+        backtest_definitions(
+            [*families.forecasts.values(), *families.variants.values(), *ensembles], intervals
+        ),
         live_definitions(families),
         Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
     )

@@ -56,8 +56,11 @@ def regimes_definitions() -> Definitions:
 
 
 def models_definitions(families: FamilyAssets) -> Definitions:
-    """Every family's walk-forward forecasts."""
-    return Definitions(assets=list(families.forecasts.values()), jobs=[baselines_job, deep_models_job])
+    """Every family's and feature variant's walk-forward forecasts."""
+    return Definitions(
+        assets=[*families.forecasts.values(), *families.variants.values()],
+        jobs=[baselines_job, deep_models_job],
+    )
 
 
 def tuning_definitions(families: FamilyAssets) -> Definitions:

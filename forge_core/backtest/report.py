@@ -6,6 +6,8 @@ backfilled over fewer windows narrows them for every model). On those days: MSE 
 HAR), Diebold-Mariano p-values against HAR and log-HAR (QLIKE losses, HLN-corrected, HAC lag h-1), membership of
 the 10% Model Confidence Set, Mincer-Zarnowitz, the proxy's QLIKE noise floor with the reducible part of each
 model's loss, and the coverage and mean width of the 80% (q10-q90) and 90% (q05-q95) bands. The same per year.
+Feature variants (``log_har_with_options``) also against the model they differ from, on the days both forecast
+(``forge_core.backtest.feature_gain``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 
 import pandas as pd
 
+from forge_core.backtest.feature_gain import feature_gain, gain_summary
 from forge_core.evaluation import IntervalScore, by_year, compare_forecasts, qlike_noise_floor
 from forge_core.quantiles import central_bands
 
@@ -31,10 +34,12 @@ def noise_floor(proxy: str, horizon: int) -> float:
 
 @dataclass(frozen=True)
 class BacktestReport:
-    """``overall``: one row per (symbol, target, model); ``yearly``: the same per calendar year."""
+    """``overall``: one row per (symbol, target, model); ``yearly``: the same per calendar year;
+    ``feature_gain``: one row per (symbol, target, feature variant) against its partner (see ``feature_gain``)."""
 
     overall: pd.DataFrame
     yearly: pd.DataFrame
+    feature_gain: pd.DataFrame
 
 
 def _interval_scores(rows: pd.DataFrame, days: pd.Index) -> pd.DataFrame:
@@ -87,7 +92,7 @@ def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestRepor
                 y, forecasts, horizon, min_days=MIN_DAYS_PER_YEAR, seed=seed, qlike_floor=floor
             )
             yearly.append(per_year.rename_axis("model").reset_index().assign(symbol=symbol, target=target))
-    return BacktestReport(_keys_first(overall), _keys_first(yearly))
+    return BacktestReport(_keys_first(overall), _keys_first(yearly), feature_gain(realised))
 
 
 def _keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -108,4 +113,9 @@ SUMMARY_COLUMNS = [
 def summary_markdown(report: BacktestReport) -> str:
     """The overall table as markdown, the columns a researcher reads first."""
     columns = [c for c in SUMMARY_COLUMNS if c in report.overall.columns]
-    return str(report.overall[columns].to_markdown(index=False, floatfmt=".4g"))
+    text = str(report.overall[columns].to_markdown(index=False, floatfmt=".4g"))
+    if report.feature_gain.empty:
+        return text
+    gains = gain_summary(report.feature_gain).to_markdown(index=False, floatfmt=".4g")
+    title = "Feature sets: QLIKE ratio with / without, symbols significantly better or worse (DM 5%)"
+    return f"{text}\n\n{title}\n\n{gains}"

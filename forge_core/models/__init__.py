@@ -6,7 +6,15 @@ from forge_core.models.garch import GarchModel, GjrGarchModel
 from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
-from forge_core.models.registry import MODEL_REGISTRY, create_model, families, load_model, model_class
+from forge_core.models.registry import (
+    MODEL_REGISTRY,
+    configured_variants,
+    create_model,
+    families,
+    load_model,
+    model_class,
+    variant_params,
+)
 from forge_core.models.torch_model import (
     GRUModel,
     LSTMModel,
@@ -33,8 +41,10 @@ __all__ = [
     "TorchModel",
     "TransformerModel",
     "VolatilityModel",
+    "configured_variants",
     "create_model",
     "families",
     "load_model",
     "model_class",
+    "variant_params",
 ]

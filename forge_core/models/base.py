@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import PROXIES, VARIANCE_FLOOR
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.forecasting.result import Forecast
 from forge_core.quantiles import QUANTILE_LEVELS, checked_levels
 
@@ -98,7 +99,8 @@ class VolatilityModel(ABC):
     - optionally ``rows_needed`` (how many trailing rows the forecast of the last row reads; None, the default:
       the whole history, as recursions need), which lets a live forecast skip the rest;
     - ``Params`` and ``State``: frozen dataclasses of its hyperparameters and of its fitted state;
-    - ``_fit`` and ``_predict`` (and optionally ``_calibrate`` and ``_forecast``).
+    - ``_fit`` and ``_predict`` (and optionally ``_calibrate`` and ``_forecast``);
+    - optionally ``feature_params``: how it takes an optional feature set (``forge_core.features.feature_sets``).
 
     Registering the class (``forge_core.models.registry``) is all that is needed: its forecast and
     hyperparameter assets, search space and tracking follow from these attributes.
@@ -213,6 +215,14 @@ class VolatilityModel(ABC):
         """Named pass/fail facts of the last fit that a platform check should enforce (the nets: beating the
         random walk on their validation rows); none for models without a validation set."""
         return {}
+
+    @classmethod
+    def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
+        """The params that add (``include``) or take away the columns of ``sets``; ValueError where the family
+        cannot. The default: a family whose forecasts read only the return history takes none."""
+        raise ValueError(
+            f"{cls.family} takes no optional feature sets: it forecasts from the return history alone"
+        )
 
     def feature_columns(self) -> list[str] | None:
         """The input columns a fitted model reads, when it keeps a fixed list (HAR, log-HAR, the nets); None

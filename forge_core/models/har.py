@@ -1,15 +1,21 @@
-"""HAR (Corsi 2009) in levels:  y_t = b0 + b_d * x_t + b_w * x^(w)_t + b_m * x^(m)_t + e_t,
+"""HAR (Corsi 2009) in levels:  y_t = b0 + b_d * x_t + b_w * x^(w)_t + b_m * x^(m)_t [+ sum_j c_j z_{j,t}] + e_t,
 
 where x = ``<proxy>_d`` and x^(w), x^(m) its 5- and 22-day means, fitted by OLS. OLS in levels can
-forecast a negative variance, so forecasts are floored at the smallest positive training target."""
+forecast a negative variance, so forecasts are floored at the smallest positive training target.
+
+HAR-X: ``exog`` names extra positive panel columns z_j that scale with the variance (the option-implied variance
+``atm_var_30d``, the VIX level), in levels; a row without one of them has no forecast. A feature set (``vix``,
+``options``) becomes ``exog`` through ``feature_params``: its ``positive_columns``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
 
@@ -32,6 +38,37 @@ def ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, int]:
 
 
 @dataclass(frozen=True)
+class ExogParams:
+    """``exog``: comma-separated positive panel columns of HAR-X; empty for the plain HAR."""
+
+    exog: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.strip() for c in self.exog.split(",") if c.strip()]
+
+    def values(self, features: pd.DataFrame, family: str) -> np.ndarray:
+        """The exog columns of ``features`` (n, k), NaN where not positive."""
+        missing = [c for c in self.columns if c not in features]
+        if missing:
+            raise ValueError(f"{family}: exog columns {missing} are not in the features")
+        z = features[self.columns].to_numpy(dtype=float)
+        return np.where(z > 0, z, np.nan)
+
+
+def exog_params(family: str, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
+    """HAR-X's params for ``sets``: their positive columns as ``exog`` (the HAR family takes no set by default,
+    so there is none to take away)."""
+    names = [s.name for s in sets]
+    if not include:
+        raise ValueError(f"{family} takes no feature set by default: there is no {names} to take away")
+    without = [s.name for s in sets if not s.positive_columns]
+    if without:
+        raise ValueError(f"{family} takes only positive variance-scaled columns (HAR-X); {without} have none")
+    return {"exog": ",".join(c for s in sets for c in s.positive_columns)}
+
+
+@dataclass(frozen=True)
 class HarState:
     const: float
     beta_d: float
@@ -39,37 +76,56 @@ class HarState:
     beta_m: float
     floor: float  # forecasts below this are raised to it
     n_obs: int
+    beta_x: tuple[float, ...] = field(default=())  # of the exog columns, in order
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta_x", tuple(self.beta_x))  # a list when read back from JSON
 
     @property
     def coef(self) -> np.ndarray:
-        return np.array([self.const, self.beta_d, self.beta_w, self.beta_m])
+        return np.array([self.const, self.beta_d, self.beta_w, self.beta_m, *self.beta_x])
 
 
 class HarModel(VolatilityModel):
     """Linear HAR on the variance proxy in levels."""
 
     family = "har"
-    description = "HAR (Corsi 2009): OLS of the target on the proxy's 1-, 5- and 22-day means."
+    description = "HAR (Corsi 2009): OLS of the target on the proxy's 1-, 5- and 22-day means (HAR-X: exog)."
     State = HarState
+    Params = ExogParams
+    hyper: ExogParams
+
+    @classmethod
+    def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
+        return exog_params(cls.family, sets, include)
+
+    def _design(self, features: pd.DataFrame) -> np.ndarray:
+        """[1, d, w, m, z_1, ..] per row."""
+        base = har_design(features, self.task.proxy)
+        if not self.hyper.columns:
+            return base
+        return np.column_stack([base, self.hyper.values(features, self.family)])
 
     def _fit(
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
     ) -> HarState:
-        beta, _, n = ols(har_design(train, self.task.proxy), y)
+        beta, _, n = ols(self._design(train), y)
         positive = y[np.isfinite(y) & (y > 0)]
         if positive.size == 0:
             raise ValueError("har: no positive training target to floor forecasts at")
-        const, beta_d, beta_w, beta_m = map(float, beta)
-        return HarState(const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=n)
+        const, beta_d, beta_w, beta_m, *beta_x = map(float, beta)
+        return HarState(
+            const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=n, beta_x=tuple(beta_x)
+        )
 
     def rows_needed(self) -> int:
         """Its features hold their own averages: the last row alone."""
         return 1
 
     def feature_columns(self) -> list[str]:
-        return [f"{self.task.proxy}_{s}" for s in ("d", "w", "m")]
+        return [*(f"{self.task.proxy}_{s}" for s in ("d", "w", "m")), *self.hyper.columns]
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         state: HarState = self.state
-        forecast: np.ndarray = np.maximum(har_design(features, self.task.proxy) @ state.coef, state.floor)
+        forecast: np.ndarray = np.maximum(self._design(features) @ state.coef, state.floor)
         return forecast

@@ -8,25 +8,16 @@ HAR-X: ``exog`` names extra positive panel columns z_j (e.g. ``atm_var_30d``, th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import VARIANCE_FLOOR
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import Validation, VolatilityModel, WarmStart
-from forge_core.models.har import har_design, ols
-
-
-@dataclass(frozen=True)
-class LogHarParams:
-    """``exog``: comma-separated panel columns entering in logs (HAR-X); empty for the plain log-HAR."""
-
-    exog: str = ""
-
-    @property
-    def columns(self) -> list[str]:
-        return [c.strip() for c in self.exog.split(",") if c.strip()]
+from forge_core.models.har import ExogParams, exog_params, har_design, ols
 
 
 @dataclass(frozen=True)
@@ -53,20 +44,20 @@ class LogHarModel(VolatilityModel):
     family = "log_har"
     description = "log-HAR: OLS on logs of the same means, with the log-normal bias correction (HAR-X: exog)."
     State = LogHarState
-    Params = LogHarParams
-    hyper: LogHarParams
+    Params = ExogParams
+    hyper: ExogParams
+
+    @classmethod
+    def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
+        return exog_params(cls.family, sets, include)
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
-        """[1, log d, log w, log m, log z_1, ..] per row (NaN where a column is missing or not positive)."""
+        """[1, log d, log w, log m, log z_1, ..] per row (NaN where an exog value is missing or not positive)."""
         base = har_design(features, self.task.proxy, prefix="log_")
-        columns = self.hyper.columns
-        if not columns:
+        if not self.hyper.columns:
             return base
-        missing = [c for c in columns if c not in features]
-        if missing:
-            raise ValueError(f"log_har: exog columns {missing} are not in the features")
-        z = features[columns].to_numpy(dtype=float)
-        return np.column_stack([base, np.log(np.maximum(np.where(z > 0, z, np.nan), VARIANCE_FLOOR))])
+        z = self.hyper.values(features, self.family)
+        return np.column_stack([base, np.log(np.maximum(z, VARIANCE_FLOOR))])
 
     def _fit(
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None

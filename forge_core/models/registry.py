@@ -1,9 +1,13 @@
 """Model families by name. Adding a model: one module declaring its class (see ``VolatilityModel``), one line in
-``MODEL_REGISTRY``; its assets, search space and tracking follow from the class."""
+``MODEL_REGISTRY``; its assets, search space and tracking follow from the class. A model name may also be a
+family's feature variant (``forge_core.models.variants``): ``log_har_with_options`` is a ``log_har`` with the
+params its class declares for the ``options`` set; ``FORGE_MODEL_VARIANTS`` lists the variants the platform
+walks forward beside the families."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,7 @@ from forge_core.models.har import HarModel
 from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.models.torch_model import GRUModel, LSTMModel, MLPModel, TCNModel, TransformerModel
+from forge_core.models.variants import ModelVariant
 
 MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
     cls.family: cls
@@ -38,19 +43,48 @@ def families(group: str | None = None) -> tuple[str, ...]:
     return tuple(name for name, cls in MODEL_REGISTRY.items() if group is None or cls.group == group)
 
 
-def model_class(family: str) -> type[VolatilityModel]:
-    """The class registered under ``family``."""
+def model_class(name: str) -> type[VolatilityModel]:
+    """The class registered under the family of the model ``name`` (a family or one of its variants)."""
+    family = ModelVariant.parse(name).family
     try:
         return MODEL_REGISTRY[family]
     except KeyError:
         raise ValueError(f"unknown model family {family!r}; known: {sorted(MODEL_REGISTRY)}") from None
 
 
+def variant_params(name: str) -> dict[str, str]:
+    """The params that make the family of ``name`` into that variant ({} for a family; ValueError where the
+    family cannot take or leave the sets)."""
+    variant = ModelVariant.parse(name)
+    if not variant.sets:
+        return {}
+    return model_class(name).feature_params(variant.feature_sets, variant.include)
+
+
 def create_model(
-    family: str, task: ForecastTask, runtime: Runtime | None = None, **params: Any
+    name: str, task: ForecastTask, runtime: Runtime | None = None, **params: Any
 ) -> VolatilityModel:
-    """An unfitted model of ``family`` for ``task`` with hyperparameters ``params``, training on ``runtime``."""
-    return model_class(family)(task, runtime, **params)
+    """An unfitted model ``name`` (a family or a variant) for ``task`` with hyperparameters ``params`` (on top of
+    the variant's own), training on ``runtime``."""
+    return model_class(name)(task, runtime, **{**variant_params(name), **params})
+
+
+def configured_variants() -> tuple[ModelVariant, ...]:
+    """The variants in ``FORGE_MODEL_VARIANTS`` (comma-separated model names, e.g.
+    ``log_har_with_options,mlp_with_options``); none by default. Each is checked against its family."""
+    variants = []
+    for name in (n.strip() for n in os.environ.get("FORGE_MODEL_VARIANTS", "").split(",")):
+        if not name:
+            continue
+        variant = ModelVariant.parse(name)
+        if not variant.sets:
+            raise ValueError(f"FORGE_MODEL_VARIANTS: {name!r} names no feature set (<family>_with_<set>)")
+        try:
+            variant_params(name)
+        except ValueError as error:
+            raise ValueError(f"FORGE_MODEL_VARIANTS: {name}: {error}") from None
+        variants.append(variant)
+    return tuple(variants)
 
 
 def load_model(path: Path, runtime: Runtime | None = None) -> VolatilityModel:

@@ -26,7 +26,7 @@ import dataclasses
 import json
 import math
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,6 +37,7 @@ import torch
 
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import ForecastTask, Runtime, Validation, VolatilityModel, WarmStart
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
@@ -47,7 +48,7 @@ from forge_core.nets.architectures import (
     VolNet,
     initialise_output,
 )
-from forge_core.nets.inputs import Scaler, windows
+from forge_core.nets.inputs import OPTIONAL_COLUMNS, Scaler, windows
 from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
 from forge_core.nets.trainer import train as train_net
 from forge_core.quantiles import QUANTILE_LEVELS
@@ -81,6 +82,7 @@ class TorchParams:
     quantile_weight: float = 0.5
     seed: int = 0
     extra_columns: str = ""  # comma-separated panel columns added to the inputs (option or market features)
+    without_columns: str = ""  # comma-separated default inputs (``OPTIONAL_COLUMNS``) left out, e.g. the VIX
 
     def __post_init__(self) -> None:
         self.train_config()  # validates the training settings
@@ -136,6 +138,11 @@ class TransformerParams(SequenceParams):
                 f"need n_heads | hidden, n_kv_heads | n_heads and positions in {POSITIONS}; got hidden "
                 f"{self.hidden}, n_heads {self.n_heads}, n_kv_heads {self.n_kv_heads}, positions {self.positions!r}"
             )
+
+
+def names(text: str) -> tuple[str, ...]:
+    """The names of a comma-separated list."""
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 # -- search spaces: every family's defaults are a point of its space; settings left out keep their defaults --
@@ -211,6 +218,22 @@ class TorchModel(VolatilityModel):
         # self.history (set up by the base class) gets the trainer's per-epoch entries
         self.scaler: Scaler | None = None
 
+    @classmethod
+    def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
+        """Every column of ``sets`` as extra inputs, or the sets' default inputs (the VIX) left out."""
+        columns = [c for s in sets for c in s.columns]
+        defaults = [c for c in columns if c in OPTIONAL_COLUMNS]
+        if include:
+            if defaults:
+                raise ValueError(f"{cls.family} reads {defaults} by default: there is nothing to add")
+            return {"extra_columns": ",".join(columns)}
+        if not defaults:
+            raise ValueError(
+                f"{cls.family} takes none of {[s.name for s in sets]} by default (its default optional inputs: "
+                f"{list(OPTIONAL_COLUMNS)}): there is nothing to take away"
+            )
+        return {"without_columns": ",".join(defaults)}
+
     @property
     def seq_len(self) -> int:
         """Days per input window."""
@@ -248,8 +271,9 @@ class TorchModel(VolatilityModel):
     ) -> TorchState:
         """Train the net with early stopping on the validation split; ``warm_start`` is ignored."""
         hyper = self.hyper
-        extra = tuple(c.strip() for c in self.hyper.extra_columns.split(",") if c.strip())
-        self.scaler = Scaler.fit(train, self.task.proxy, extra)
+        self.scaler = Scaler.fit(
+            train, self.task.proxy, names(self.hyper.extra_columns), names(self.hyper.without_columns)
+        )
         fit_data, valid_data, *_ = self._split(train, y, valid)
         if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
             raise ValueError(

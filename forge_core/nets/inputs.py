@@ -6,7 +6,8 @@ Columns, in this order (the first three are the log-HAR vector, which ``har_init
     log_return, neg_return_d, neg_return_w, neg_return_m, log_range
                                                     -- when the training frame has the column; then a row
                                                        missing one has no forecast
-    volume_z, vix_level, vix_change, regime_turbulent, and the ``extra`` columns asked for (e.g. option features)
+    volume_z, vix_level, vix_change, regime_turbulent (less the ``without`` columns asked for), and the ``extra``
+    columns asked for (e.g. option features)
                                                     -- when the training rows hold a finite value; a missing
                                                        value (no VIX that day, no regime row) is the training
                                                        median
@@ -47,13 +48,22 @@ class Scaler:
     sd: tuple[float, ...]
 
     @classmethod
-    def fit(cls, train: pd.DataFrame, proxy: str, extra: tuple[str, ...] = ()) -> Self:
-        """Fitted on ``train``; ``extra`` names more optional columns (ValueError for one ``train`` lacks)."""
+    def fit(
+        cls, train: pd.DataFrame, proxy: str, extra: tuple[str, ...] = (), without: tuple[str, ...] = ()
+    ) -> Self:
+        """Fitted on ``train``; ``extra`` names more optional columns (ValueError for one ``train`` lacks),
+        ``without`` default optional columns to leave out."""
         missing = [c for c in extra if c not in train]
         if missing:
             raise ValueError(f"extra input columns {missing} are not in the training rows")
+        unknown = [c for c in without if c not in OPTIONAL_COLUMNS]
+        if unknown:
+            raise ValueError(
+                f"columns {unknown} are not default inputs {OPTIONAL_COLUMNS}: none to leave out"
+            )
         required = required_columns(train, proxy)
-        candidates = [*OPTIONAL_COLUMNS, *(c for c in extra if c not in OPTIONAL_COLUMNS)]
+        defaults = [c for c in OPTIONAL_COLUMNS if c not in without]
+        candidates = [*defaults, *(c for c in extra if c not in defaults)]
         optional = [c for c in candidates if c in train and np.isfinite(train[c].to_numpy(float)).any()]
         fill = [0.0] * len(required) + [float(np.nanmedian(train[c].to_numpy(float))) for c in optional]
         scaler = cls(

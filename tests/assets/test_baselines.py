@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,8 @@ from mlflow import MlflowClient
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.model_families import family_assets
 from forge_core.models import families
+from forge_core.models.variants import ModelVariant
+from forge_core.settings import reports_dir
 from forge_core.warehouse.connection import open_warehouse
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
@@ -198,3 +201,32 @@ def test_a_rerun_backfill_keeps_the_windows_already_done_unless_told_to_recomput
             refit.asset_materializations_for_node("gjr_garch_forecasts")[0].metadata["windows_kept"].value
             == 0
         )
+
+
+def test_feature_variants_walk_forward_beside_their_family_and_the_report_pairs_them(market: Path) -> None:
+    chosen = family_assets(variants=[ModelVariant.parse("log_har_with_vix")])
+    variant = chosen.variants["log_har_with_vix"]
+    assert {k.to_user_string() for k in variant.dependency_keys} == {"daily_features", "targets"}
+    models = [chosen.forecasts["log_har"], variant]
+    with instance_for_test() as instance:
+        result = run(instance, models, market, "rv_1d|2019-01-01", "rv_1d|2019-06-01")
+        assert result.success and check_results(result)["log_har_with_vix_forecasts_quality"]
+        report = materialize(
+            [backtest_report_asset(models)],
+            instance=instance,
+            resources=resources(market),
+            raise_on_error=False,
+        )
+        assert report.success
+    stored = forecasts(market)
+    assert set(stored["model"]) == {"log_har", "log_har_with_vix"}
+    with open_warehouse(market, read_only=True) as conn:
+        (params,) = conn.execute(
+            "SELECT any_value(params) FROM model_fits WHERE model = 'log_har_with_vix'"
+        ).fetchall()
+    assert json.loads(params[0])["exog"] == "vix_level"
+    gain = pd.read_csv(reports_dir() / "backtest" / "feature_gain.csv")
+    assert sorted(gain["symbol"]) == ["SYN000", "SYN001"] and set(gain["with"]) == {"log_har_with_vix"}
+    assert gain["n"].min() > 100 and gain["qlike_ratio"].between(0.5, 1.5).all()
+    (event,) = report.get_asset_materialization_events()
+    assert "Feature sets: QLIKE ratio with / without" in event.materialization.metadata["summary"].value

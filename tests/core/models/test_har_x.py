@@ -68,3 +68,37 @@ def test_a_net_takes_extra_columns_by_configuration(panel: pd.DataFrame) -> None
     assert net.params()["extra_columns"] == "atm_var_30d, rr25"
     with pytest.raises(ValueError, match=r"extra input columns \['skew_90d'\]"):
         fit(panel, "mlp", epochs=1, extra_columns="skew_90d")
+
+
+def test_a_variant_name_gives_its_family_the_feature_sets_params(panel: pd.DataFrame) -> None:
+    har_x = fit(panel, "har_with_options")
+    assert har_x.family == "har" and har_x.hyper.exog == "atm_var_30d" and len(har_x.state.beta_x) == 1
+    test = panel[panel["date"] >= SPLIT].dropna(subset=["target_value"])
+    y = test["target_value"].to_numpy()
+    assert qlike(y, har_x.predict(test)).mean() < qlike(y, fit(panel, "har").predict(test)).mean()
+    net = fit(panel, "mlp_with_options", epochs=1, hidden=8)
+    assert net.feature_columns()[-5:] == ["atm_var_30d", "term_slope", "rr25", "bf25", "vrp"]
+    without = fit(panel, "mlp_without_vix", epochs=1, hidden=8)
+    assert without.hyper.without_columns == "vix_level,vix_change"
+    assert not {"vix_level", "vix_change"} & set(without.feature_columns() or [])
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("garch_with_options", "garch takes no optional feature sets"),
+        (
+            "log_har_with_quotes",
+            r"takes only positive variance-scaled columns \(HAR-X\); \['quotes'\] have none",
+        ),
+        ("har_without_vix", r"takes no feature set by default: there is no \['vix'\] to take away"),
+        ("mlp_with_vix", r"mlp reads \['vix_level', 'vix_change'\] by default"),
+        ("mlp_without_options", "there is nothing to take away"),
+        ("mlp_with_skew", "unknown feature set 'skew'"),
+        ("mlp_with_", "expected <family>_with_<set>"),
+        ("prophet_with_vix", "unknown model family 'prophet'"),
+    ],
+)
+def test_a_variant_a_family_cannot_be_is_refused_by_name(name: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        create_model(name, ForecastTask(SPEC.horizon, SPEC.proxy))
