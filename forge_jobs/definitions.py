@@ -17,25 +17,29 @@ from forge_jobs.domains import (
     regimes_definitions,
     tuning_definitions,
 )
+from forge_jobs.executors import executor_from_env
 from forge_jobs.resources import resources_from_env
 
 
 def build_definitions() -> Definitions:
     """The Definitions for the families registered now (``forge_core.models.MODEL_REGISTRY``)."""
     families = family_assets()
-    ensembles = ensemble_assets(list(families.forecasts.values()))
-    intervals = intervals_asset([*families.forecasts.values(), *ensembles])
+    members = [*families.forecasts.values(), *families.variants.values()]  # a variant may be a member too
+    ensembles = ensemble_assets(members)
+    intervals = intervals_asset([*members, *ensembles])
     return Definitions.merge(
         market_data_definitions(),
         regimes_definitions(),
         models_definitions(families),
         tuning_definitions(families),
         ensembles_definitions([*ensembles, intervals]),
-        backtest_definitions(
-            [*families.forecasts.values(), *families.variants.values(), *ensembles], intervals
-        ),
+        backtest_definitions([*members, *ensembles], intervals),
         live_definitions(families),
-        Definitions(resources=resources_from_env(), loggers={"console": forge_console_logger}),
+        Definitions(
+            resources=resources_from_env(),
+            executor=executor_from_env(),
+            loggers={"console": forge_console_logger},
+        ),
     )
 
 

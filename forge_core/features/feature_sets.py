@@ -29,9 +29,9 @@ FEATURE_SETS: dict[str, FeatureSet] = {
         FeatureSet(
             "vix",
             ("vix_level", "vix_change"),
-            ("vix_level",),
+            ("vix_variance",),
             ("daily_features",),
-            "VIX close and its log change that day.",
+            "VIX close and its log change that day (HAR-X: the daily variance it implies, (VIX/100)^2/252).",
         ),
         FeatureSet(
             "options",

@@ -2,9 +2,10 @@
 -- before $end, with one target's value and the day it was realised (NULL while t+h has not happened yet), and the
 -- filtered probability of the most turbulent Markov-switching regime that day (`regime_turbulent`, NULL where the
 -- `regimes` table has no row: known at the close of t, from a model fitted before t's window), and the option and
--- market features of the day (NULL where none): what HAR-X (log_har's exog) and the nets' extra_columns may use.
+-- market features of the day (NULL where none): what HAR-X (log_har's exog) and the nets' extra_columns may use;
+-- `vix_variance`, the daily variance the VIX close implies ((VIX/100)^2/252), is the VIX in the units HAR-X needs.
 -- Whoever trains on this must keep only rows realised before its window.
-SELECT f.*, r.probability AS regime_turbulent,
+SELECT f.*, r.probability AS regime_turbulent, power(f.vix_level / 100, 2) / 252 AS vix_variance,
        o.atm_var_30d, o.atm_iv_30d, o.term_slope, o.rr25, o.bf25, o.vrp,
        m.spread_bps, m.microprice_bps, m.ofi, m.liquidity_score, m.corr_market_63, m.vix_change_lag1,
        t.value AS target_value, t.realised_on

@@ -224,7 +224,7 @@ def test_feature_variants_walk_forward_beside_their_family_and_the_report_pairs_
         (params,) = conn.execute(
             "SELECT any_value(params) FROM model_fits WHERE model = 'log_har_with_vix'"
         ).fetchall()
-    assert json.loads(params[0])["exog"] == "vix_level"
+    assert json.loads(params[0])["exog"] == "vix_variance"
     gain = pd.read_csv(reports_dir() / "backtest" / "feature_gain.csv")
     assert sorted(gain["symbol"]) == ["SYN000", "SYN001"] and set(gain["with"]) == {"log_har_with_vix"}
     assert gain["n"].min() > 100 and gain["qlike_ratio"].between(0.5, 1.5).all()
