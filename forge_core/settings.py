@@ -21,3 +21,9 @@ def warehouse_path() -> Path:
 def reports_dir() -> Path:
     """Reports (tables, figures) under the state folder."""
     return forge_home() / "reports"
+
+
+def reader_snapshots() -> bool:
+    """Whether writers publish the readers' snapshot (``forge_core.warehouse.reader_snapshots``): on unless
+    ``FORGE_READER_SNAPSHOTS=off`` (a deployment where nothing reads the warehouse outside the runs)."""
+    return os.environ.get("FORGE_READER_SNAPSHOTS", "on").strip().lower() != "off"

@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import warnings
-from pathlib import Path
 
 import pandas as pd
 from dagster import BetaWarning
@@ -31,7 +30,7 @@ from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
-from forge_core.warehouse.connection import open_warehouse  # noqa: E402
+from forge_core.warehouse.reader_snapshots import open_reader, snapshot_path  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
 from forge_jobs.instance import dagster_instance  # noqa: E402
 from forge_jobs.jobs import (  # noqa: E402
@@ -117,7 +116,7 @@ def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
 
 def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
     """The champions' forecasts published for ``day``, as annualised volatility with their 90% interval."""
-    with open_warehouse(path, read_only=True) as conn:
+    with open_reader(path) as conn:
         rows = conn.execute(
             "SELECT target, symbol, model, model_version, forecast, lower_90, upper_90 FROM daily_forecasts "
             "WHERE as_of = ? AND role = 'champion' ORDER BY target, symbol",
@@ -130,9 +129,9 @@ def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
 
 def describe_warehouse(path: str) -> pd.DataFrame:
     """Rows, symbols and date span of every warehouse table (none before the first write)."""
-    if not Path(path).exists():
+    if not snapshot_path(path).exists():
         return pd.DataFrame({"table": ["(no warehouse yet: nothing was written)"]})
-    with open_warehouse(path, read_only=True) as conn:
+    with open_reader(path) as conn:
         frames = [
             conn.execute(
                 f"SELECT '{table}' AS table, count(*) AS rows, count(DISTINCT symbol) AS symbols, "
@@ -178,7 +177,7 @@ def main() -> None:
     print(describe_warehouse(str(warehouse)).to_string(index=False))
     print(f"Dagster instance (SQLite): {os.environ['DAGSTER_HOME']}")
     if ok and not args.no_live:
-        with open_warehouse(warehouse, read_only=True) as conn:
+        with open_reader(warehouse) as conn:
             day = last_feature_day(conn)
         ok = run_live_loop(day, args.live_months, args.nets)
         print(f"\nlive loop (backtest of the last {args.live_months} months, retraining, daily job for {day}): "

@@ -22,7 +22,7 @@ from forge_core.quantiles import INTERVAL_LEVELS, bound_column
 from forge_core.serving import ForecastServer
 from forge_core.tracking.live_registry import MissingAlias
 from forge_core.tracking.model_registry import CHAMPION
-from forge_core.warehouse.connection import open_warehouse
+from forge_core.warehouse.reader_snapshots import open_reader
 from forge_jobs.resources import resources_from_env
 from forge_resources import MlflowResource, WarehouseResource
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     loaded = time.perf_counter() - started
-    with open_warehouse(warehouse.file, read_only=True) as conn:
+    with open_reader(warehouse.file) as conn:
         day = args.as_of or last_feature_day(conn)
         started = time.perf_counter()
         try:

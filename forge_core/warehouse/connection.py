@@ -1,7 +1,9 @@
 """Opening the DuckDB warehouse: one writing process at a time, so every open retries with jittered backoff.
 
 DuckDB lets a single process hold a database file for writing; another process cannot even open it until
-the holder closes it. Connections are therefore short-lived: open, do one unit of work, close.
+the holder closes it. Connections are therefore short-lived: open, do one unit of work, close. A writable
+connection ends by publishing the readers' snapshot (``reader_snapshots``): readers outside the pipeline open that,
+never the live file, so they never keep the writer out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import duckdb
 
+from forge_core.settings import reader_snapshots
+from forge_core.warehouse.reader_snapshots import publish_snapshot
 from forge_core.warehouse.sql_files import table_ddl
 
 
@@ -74,12 +78,15 @@ def connect(
 def open_warehouse(
     path: str | Path, *, read_only: bool = False, retry: RetryPolicy | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection; a writable one first makes sure every table exists."""
+    """A short-lived connection; a writable one first makes sure every table exists and, when the block ends
+    without an error, publishes the readers' snapshot of what it committed."""
     conn = connect(path, read_only=read_only, retry=retry)
     try:
         if not read_only:
             for ddl in table_ddl():
                 conn.execute(ddl)
         yield conn
+        if not read_only and reader_snapshots():
+            publish_snapshot(conn, path)
     finally:
         conn.close()
