@@ -1,4 +1,10 @@
-"""Resources for the current environment, from FORGE_* variables with embedded defaults.
+"""Resources for the current environment (``FORGE_ENV``), from FORGE_* variables with embedded defaults.
+
+``FORGE_ENV=dev`` (the default) is the laptop with no set-up: every store defaults to a file under FORGE_HOME
+(DuckDB, SQLite for MLflow and Optuna) and the Dagster instance is SQLite under FORGE_HOME/dagster. ``FORGE_ENV=prod``
+is one production box: the definitions refuse to load unless the warehouse file, MLflow's and Optuna's Postgres
+URIs (``postgresql+psycopg2://``) and the Dagster instance's Postgres variables (read by the repository's
+``dagster.yaml`` in DAGSTER_HOME) are all set, naming every one that is missing; values are never printed.
 
 A variable that is set (non-empty) when the definitions load is passed to its resource field as
 ``dagster.EnvVar("NAME")`` (``EnvVar.int`` for int fields): the Dagster UI and the repository snapshot show the
@@ -31,6 +37,7 @@ EnvVars their passwords stay out of the UI.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import overload
 
 from dagster import ConfigurableResource, EnvVar
@@ -57,8 +64,49 @@ def env_or_default(name: str, default: str | int) -> str | int:
     return EnvVar.int(name) if isinstance(default, int) else EnvVar(name)
 
 
+ENVIRONMENTS = ("dev", "prod")
+POSTGRES_SCHEME = "postgresql+psycopg2://"
+# prod: variable -> what it holds (each must be set and non-empty)
+PROD_STORES = {
+    "FORGE_WAREHOUSE": "the DuckDB warehouse file",
+    "FORGE_MLFLOW_TRACKING_URI": f"MLflow's tracking store and registry, {POSTGRES_SCHEME}user:password@host/db",
+    "FORGE_OPTUNA_STORAGE": f"Optuna's storage, {POSTGRES_SCHEME}user:password@host/db",
+}
+# prod: the Dagster instance (dagster.yaml in DAGSTER_HOME reads the DAGSTER_PG_* variables); the password may be
+# empty (trust auth) but must be set
+PROD_INSTANCE = ("DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB", "DAGSTER_PG_USER")
+PROD_SET = ("DAGSTER_PG_PASSWORD",)
+
+
+def forge_environment() -> str:
+    """``FORGE_ENV``: dev (default) or prod."""
+    environment = os.environ.get("FORGE_ENV", "").strip() or "dev"
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"FORGE_ENV={environment!r}: choose one of {ENVIRONMENTS}")
+    return environment
+
+
+def check_production() -> None:
+    """ValueError naming every production variable that is missing or malformed (never a value)."""
+    problems = [f"{name} ({what})" for name, what in PROD_STORES.items() if not os.environ.get(name)]
+    problems += [name for name in PROD_INSTANCE if not os.environ.get(name)]
+    problems += [f"{name} (may be empty)" for name in PROD_SET if name not in os.environ]
+    for name in ("FORGE_MLFLOW_TRACKING_URI", "FORGE_OPTUNA_STORAGE"):
+        value = os.environ.get(name, "")
+        if value and not value.startswith(POSTGRES_SCHEME):
+            problems.append(f"{name} must start with {POSTGRES_SCHEME}")
+    home = os.environ.get("DAGSTER_HOME")
+    if home and not (Path(home) / "dagster.yaml").is_file():
+        problems.append("DAGSTER_HOME has no dagster.yaml (copy the repository's)")
+    if problems:
+        raise ValueError("FORGE_ENV=prod needs: " + "; ".join(problems))
+
+
 def resources_from_env() -> dict[str, ConfigurableResource]:
-    """The resource instances every asset and job of this code location uses (variables: module docstring)."""
+    """The resource instances every asset and job of this code location uses (variables: module docstring);
+    with FORGE_ENV=prod, only once every production variable is set."""
+    if forge_environment() == "prod":
+        check_production()
     return {
         "warehouse": WarehouseResource(path=env_or_default("FORGE_WAREHOUSE", "")),
         "market_data": MarketDataResource(
