@@ -27,6 +27,7 @@ from forge_assets.market_data import OWNERS, refuse
 from forge_assets.metadata import figure
 from forge_assets.model_forecasts import run_windows
 from forge_assets.partitions import model_partitions
+from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.backtest.plots import ensemble_weights
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_combiner
 from forge_core.ensembles.ensemble_store import write_ensemble_window
@@ -155,7 +156,7 @@ def ensemble_asset(name: str, members: Sequence[AssetsDefinition]) -> AssetsDefi
         group_name=GROUP,
         owners=OWNERS,
         kinds={"python", "duckdb"},
-        pool="warehouse",
+        pool=WAREHOUSE_POOL,
         description=(
             f"{combiner.description} Combines the members' out-of-sample forecasts of each window day by day, from "
             f"forecasts realised by that day's close only, into `forecasts` (model `{model}`), with the weights "

@@ -27,6 +27,7 @@ from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.metadata import figure
 from forge_assets.model_forecasts import WalkForwardConfig
 from forge_assets.partitions import target_partitions
+from forge_assets.pools import pool_op_tags
 from forge_core.date_window import DateWindow, monthly_windows
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme
@@ -82,6 +83,7 @@ def hyperparameters_asset(model: type[VolatilityModel]) -> AssetsDefinition:
         owners=OWNERS,
         kinds={"optuna"},
         pool=model.pool,
+        op_tags=pool_op_tags(model.pool),
         description=(
             f"Optuna study of {family}'s hyperparameters for one target: TPE sampler, median pruner, trials scored "
             "by out-of-sample QLIKE on purged walk-forward windows before `tune_before`; the best parameters are "

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from forge_assets.market_data import OWNERS, refuse, targets
 from forge_assets.partitions import live_days, target_partitions
+from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX
 from forge_core.forecasting.forecast_store import load_context, load_member_history
@@ -52,7 +53,7 @@ LIVE_DAY = {
     "backfill_policy": BackfillPolicy.single_run(),
     "group_name": GROUP,
     "owners": OWNERS,
-    "pool": "warehouse",
+    "pool": WAREHOUSE_POOL,
 }
 
 

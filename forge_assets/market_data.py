@@ -29,6 +29,7 @@ from forge_assets.checks import (
     QualityCheck,
 )
 from forge_assets.partitions import market_years, partition_dates
+from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
 from forge_core.data.schema import DataProblem, MarketDataError
 from forge_core.data.validation import CheckedBars
@@ -51,7 +52,7 @@ OWNERS = ["team:quant-research"]
 SHARED = {
     "partitions_def": market_years,
     "backfill_policy": BackfillPolicy.single_run(),
-    "pool": "warehouse",
+    "pool": WAREHOUSE_POOL,
     "group_name": GROUP,
     "owners": OWNERS,
 }

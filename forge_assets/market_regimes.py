@@ -28,6 +28,7 @@ from forge_assets.market_close import market_close
 from forge_assets.market_data import OWNERS, daily_features, refuse
 from forge_assets.metadata import figure
 from forge_assets.partitions import partition_days, walk_forward_windows
+from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.backtest.plots import regime_probabilities
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import load_context
@@ -62,7 +63,7 @@ class RegimeConfig(Config):
     group_name=GROUP,
     owners=OWNERS,
     kinds={"python", "duckdb", "statsmodels"},
-    pool="warehouse",
+    pool=WAREHOUSE_POOL,
     description=(
         "Filtered probabilities of a Markov-switching model of each symbol's log variance (Hamilton's switching-mean "
         "AR(1) on the log 5-day proxy mean, regimes ordered calm to turbulent), fitted on the days before each "

@@ -40,6 +40,7 @@ from pydantic import Field
 from forge_assets.checks import forecasts_quality_check
 from forge_assets.market_data import OWNERS, daily_features, targets
 from forge_assets.partitions import model_partitions, walk_forward_windows
+from forge_assets.pools import pool_op_tags
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import stored_windows, write_window
 from forge_core.forecasting.panel import load_panel
@@ -333,6 +334,7 @@ def forecast_asset(
         owners=OWNERS,
         kinds={*model.kinds, "mlflow", "duckdb"},
         pool=model.pool,
+        op_tags=pool_op_tags(model.pool),
         description=(
             f"{model.description}{described} One model per symbol and window, fitted on rows whose target was "
             "realised before the window (purge), forecasting every trading day of the window into the `forecasts` "

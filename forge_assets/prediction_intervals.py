@@ -18,6 +18,7 @@ from pydantic import Field
 from forge_assets.market_data import OWNERS
 from forge_assets.model_forecasts import run_windows
 from forge_assets.partitions import model_partitions
+from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
@@ -90,7 +91,7 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
         group_name=GROUP,
         owners=OWNERS,
         kinds={"python", "duckdb"},
-        pool="warehouse",
+        pool=WAREHOUSE_POOL,
         description=(
             "Conformal prediction intervals (split, adaptive conformal inference, conformal PID; levels 50/80/90/95%) "
             "of every model's and ensemble's forecasts, calibrated on the log scale from each series' own scores "

@@ -1,0 +1,69 @@
+"""The executor every job runs its steps on, chosen by ``FORGE_EXECUTOR`` (never by editing code).
+
+Executor       Where steps run                                          Variables
+multiprocess   a process each, on this machine (the default)            -
+celery         Celery workers (``dagster-celery worker start -A         FORGE_CELERY_BROKER (default the local Redis,
+               dagster_celery.app -y deploy/celery.yaml``), through     redis://127.0.0.1:6379/0; RabbitMQ:
+               a broker; the instance must be Postgres, where the       pyamqp://guest@127.0.0.1:5672//),
+               workers write the step events                            FORGE_CELERY_BACKEND (default: the broker's
+                                                                        Redis, or rpc:// for RabbitMQ)
+k8s            a Kubernetes job per step (dagster-k8s); steps of ops    FORGE_K8S_NAMESPACE (default dagster),
+               in the ``gpu`` pool on GPU nodes through their           FORGE_K8S_ENV_SECRET (default forge-secrets)
+               ``dagster-k8s/config`` tags (``forge_assets.pools``)
+
+Pools hold on every executor: each claims the instance's concurrency slots (``dagster.yaml``: ``gpu`` and
+``warehouse`` one slot each) before it starts a step. The broker and backend URLs reach Dagster as ``{"env": ...}``
+config sources when set, so the UI shows the variable, never a password in them.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dagster import ExecutorDefinition, multi_or_in_process_executor
+
+EXECUTORS = ("multiprocess", "celery", "k8s")
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _env_or(name: str, default: str) -> Any:
+    """A config source reading ``name`` when it is set, else ``default``."""
+    return {"env": name} if os.environ.get(name) else default
+
+
+def celery_config() -> dict[str, Any]:
+    """The Celery executor's config: broker and backend from the environment, the local Redis by default."""
+    broker = os.environ.get("FORGE_CELERY_BROKER") or LOCAL_REDIS
+    backend_default = broker if broker.startswith("redis") else "rpc://"
+    return {
+        "broker": _env_or("FORGE_CELERY_BROKER", LOCAL_REDIS),
+        "backend": _env_or("FORGE_CELERY_BACKEND", backend_default),
+        # one step at a time per worker process, acknowledged when done: a worker that dies gives its step back
+        "config_source": {"worker_prefetch_multiplier": 1, "task_acks_late": True},
+    }
+
+
+def k8s_config() -> dict[str, Any]:
+    """The Kubernetes job executor's config: namespace and the secret holding the FORGE_* store URIs."""
+    return {
+        "job_namespace": _env_or("FORGE_K8S_NAMESPACE", "dagster"),
+        "env_secrets": [os.environ.get("FORGE_K8S_ENV_SECRET") or "forge-secrets"],
+        "max_concurrent": 8,
+    }
+
+
+def executor_from_env() -> ExecutorDefinition:
+    """The executor ``FORGE_EXECUTOR`` names (default multiprocess), configured from the environment."""
+    choice = os.environ.get("FORGE_EXECUTOR", "").strip() or "multiprocess"
+    if choice == "multiprocess":
+        return multi_or_in_process_executor
+    if choice == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor.configured(celery_config(), name="celery")
+    if choice == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor.configured(k8s_config(), name="k8s")
+    raise ValueError(f"FORGE_EXECUTOR={choice!r}: choose one of {EXECUTORS}")
