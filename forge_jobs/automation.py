@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
@@ -45,9 +46,30 @@ NEW_YORK = "America/New_York"
 TRIGGERS = (AssetKey("forecast_scores"), AssetKey("drift_report"))
 TRIGGER_TAG = "forge/retrain_trigger"  # the report a retraining answers (asset, partition, targets)
 DAY_TAG = "forge/trigger_day"
+PARTITION_TAG = "dagster/partition"
+CATCHUP_DAYS = 5  # weekdays the schedule looks back for days it missed (a daemon outage)
 COOLDOWN_DAYS = 60  # shadow days of a triggered challenger's trial, in weekdays (plus the target's horizon)
 FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 SHOWN = 5
+
+
+def catchup_days() -> int:
+    """FORGE_CATCHUP_DAYS (weekdays >= 0), default ``CATCHUP_DAYS``; ValueError naming a bad value."""
+    return _weekdays_setting("FORGE_CATCHUP_DAYS", CATCHUP_DAYS)
+
+
+def _missed_days(context: ScheduleEvaluationContext, day: dt.date, catchup: int) -> list[dt.date]:
+    """The live days after the last day the daily job was run for and before ``day``, at most ``catchup``
+    weekdays back, whose daily forecasts were never materialised; none before the job's first run."""
+    runs = context.instance.get_runs(RunsFilter(job_name=daily_job.name), limit=20)
+    ran = [dt.date.fromisoformat(r.tags[PARTITION_TAG]) for r in runs if PARTITION_TAG in r.tags]
+    if catchup == 0 or not ran:
+        return []
+    span_start: dt.date = np.busday_offset(day, -catchup, roll="forward").item()
+    first = max(span_start, max(ran) + dt.timedelta(days=1))
+    done = context.instance.get_materialized_partitions(AssetKey("daily_forecasts"))
+    days = [first + dt.timedelta(days=i) for i in range((day - first).days)]
+    return [d for d in days if live_days.has_partition_key(d.isoformat()) and d.isoformat() not in done]
 
 
 @schedule(
@@ -55,13 +77,21 @@ SHOWN = 5
     job=daily_job,
     execution_timezone=NEW_YORK,
     default_status=DefaultScheduleStatus.STOPPED,
-    description="The day's close after 17:30 New York on weekdays: ingest, features, targets, forecasts, scores.",
+    description=(
+        "The day's close after 17:30 New York on weekdays: ingest, features, targets, forecasts, scores. Catches "
+        "up the days since the last day it ran, at most FORGE_CATCHUP_DAYS weekdays back (default "
+        f"{CATCHUP_DAYS}; 0: none), that have a bar and no daily forecasts yet, e.g. after the daemon was down."
+    ),
 )
 def daily_forecast_schedule(
     context: ScheduleEvaluationContext, market_data: MarketDataResource
-) -> RunRequest | SkipReason:
-    """Requests today's live-day partition once the source has a bar of a traded symbol dated today; skips
-    (saying why) otherwise, e.g. the bundled data, which ends on 2018-12-31, or a market holiday."""
+) -> list[RunRequest] | SkipReason:
+    """Requests today's live-day partition once the source has a bar of a traded symbol dated today, and each
+    missed day of the catch-up span with a bar (oldest first; run keys ``daily-<day>``, so a day is never run twice
+    by the schedule); skips (saying why) otherwise, e.g. the bundled data, which ends on 2018-12-31, or a holiday.
+
+    Dagster itself catches up missed ticks only for schedules built from a partition set; this one evaluates the
+    latest tick alone after a daemon outage, so it looks back itself."""
     day = context.scheduled_execution_time.date()  # in New York
     key = day.isoformat()
     if not live_days.has_partition_key(key):
@@ -69,12 +99,13 @@ def daily_forecast_schedule(
         return SkipReason(
             f"{key} is not a live day (the last is {last}): see FORGE_LIVE_START_DATE, FORGE_END_DATE"
         )
-    bars = market_data.load(DateWindow(day, day + dt.timedelta(days=1))).bars
-    if bars.empty or bars["symbol"].isin(VIX_SYMBOLS).all():
+    days = [*_missed_days(context, day, catchup_days()), day]
+    bars = market_data.load(DateWindow(days[0], day + dt.timedelta(days=1))).bars
+    traded = bars[~bars["symbol"].isin(VIX_SYMBOLS)]
+    with_bars = set(pd.to_datetime(traded["date"]).dt.date)
+    if day not in with_bars:
         return SkipReason(f"no new bar for {key} in the '{market_data.source}' market data source")
-    return RunRequest(run_key=f"daily-{key}", partition_key=key)
-
-
+    return [RunRequest(run_key=f"daily-{d}", partition_key=d.isoformat()) for d in days if d in with_bars]
 def _targets_to_retrain(metadata: dict[str, object]) -> list[str]:
     """The targets a materialisation's metadata asks to retrain: degraded champions, or every target on drift."""
     entry = metadata.get(RETRAIN_TARGETS)
@@ -91,23 +122,28 @@ def _attempt(context: SensorEvaluationContext, trigger: str) -> int | None:
     return len(runs) + 1
 
 
-def cooldown_days() -> int:
-    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays >= 0), default ``COOLDOWN_DAYS``; ValueError naming a bad value."""
-    value = os.environ.get("FORGE_RETRAIN_COOLDOWN_DAYS", "").strip()
+def _weekdays_setting(name: str, default: int) -> int:
+    """The variable ``name`` as a number of weekdays >= 0, ``default`` when unset; ValueError naming a bad one."""
+    value = os.environ.get(name, "").strip()
     try:
-        days = int(value) if value else COOLDOWN_DAYS
+        days = int(value) if value else default
     except ValueError:
         days = -1
     if days < 0:
-        raise ValueError(f"FORGE_RETRAIN_COOLDOWN_DAYS must be a number of weekdays >= 0, got {value!r}")
+        raise ValueError(f"{name} must be a number of weekdays >= 0, got {value!r}")
     return days
+
+
+def cooldown_days() -> int:
+    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays >= 0), default ``COOLDOWN_DAYS``; ValueError naming a bad value."""
+    return _weekdays_setting("FORGE_RETRAIN_COOLDOWN_DAYS", COOLDOWN_DAYS)
 
 
 def _on_trial(context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int) -> str | None:
     """The day of ``target``'s last triggered retraining that did not fail, when it was fewer than ``cooldown``
     weekdays before ``day``; None otherwise."""
     runs = context.instance.get_runs(
-        RunsFilter(job_name=retrain_job.name, tags={"dagster/partition": target}), limit=20
+        RunsFilter(job_name=retrain_job.name, tags={PARTITION_TAG: target}), limit=20
     )
     days = [
         dt.date.fromisoformat(r.tags[DAY_TAG]) for r in runs if DAY_TAG in r.tags and r.status not in FAILED

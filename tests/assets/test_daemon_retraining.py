@@ -1,7 +1,9 @@
 """End to end under the real daemon: ``dagster-daemon run`` on the Postgres instance of the repository's
 dagster.yaml, the ``retrain_on_drift`` sensor turned on by the ``dagster`` command, a drift report saying rv_1d
 drifted, and the sensor's tick launches one retraining run (queued, launched in its own process) that succeeds and
-registers the first champion.
+registers the first champion. Then the daemon is killed and, as if it had died between launching the run and
+storing its cursor, the sensor's cursor is deleted; the restarted daemon's next tick reads the same report again
+and launches nothing (the run's trigger tag and run key say it was answered).
 
 The report's verdict is given (a runless materialisation of ``drift_report`` with its ``retrain_targets``): how a
 report reaches it is tested with real reports elsewhere; this test is about the daemon's machinery. Needs the CI
@@ -89,11 +91,7 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
             )  # fmt: skip
             assert started.returncode == 0, started.stderr[-2000:]
-            daemon = subprocess.Popen(
-                [BIN / "dagster-daemon", "run", "-w", "workspace.yaml"],
-                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                start_new_session=True,
-            )  # fmt: skip
+            daemon = start_daemon(env)
             try:
                 runs = []
                 deadline = time.monotonic() + WAIT_S
@@ -104,9 +102,7 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
                     time.sleep(3)
                 ticks = sensor_ticks(instance)
             finally:
-                os.killpg(daemon.pid, signal.SIGTERM)
-                _, errors = daemon.communicate(timeout=60)
-            assert daemon.returncode is not None
+                errors = kill(daemon)
             assert len(runs) == 1, f"retraining runs: {runs}; daemon stderr: {errors[-3000:]}"
             (retraining,) = runs
             assert retraining.status == DagsterRunStatus.SUCCESS, errors[-3000:]
@@ -115,3 +111,37 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
             assert retraining.tags["dagster/run_key"] == f"drift_report:{DAY}:rv_1d#1"
             assert any(t.status == TickStatus.SUCCESS and retraining.run_id in t.run_ids for t in ticks)
             assert "champion" in aliases(default_tracking_config(), "rv_1d")
+
+            lost = subprocess.run(
+                [BIN / "dagster", "sensor", "cursor", "retrain_on_drift", "--delete", "-w", "workspace.yaml"],
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+            )  # fmt: skip
+            assert lost.returncode == 0, lost.stderr[-2000:]
+            restarted = time.time()
+            daemon = start_daemon(env)
+            try:
+                later: list = []  # type: ignore[type-arg]
+                deadline = time.monotonic() + WAIT_S
+                while not later and time.monotonic() < deadline and daemon.poll() is None:
+                    time.sleep(3)
+                    later = [t for t in sensor_ticks(instance) if t.timestamp > restarted and t.is_completed]
+            finally:
+                errors = kill(daemon)
+            assert later, f"no sensor tick after the restart; daemon stderr: {errors[-3000:]}"
+            assert later[-1].status == TickStatus.SKIPPED, later[-1]
+            assert f"drift_report:{DAY}:rv_1d already retrained" in (later[-1].skip_reason or "")
+            assert len(instance.get_runs(RunsFilter(job_name="retrain_job"))) == 1
+
+
+def start_daemon(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [BIN / "dagster-daemon", "run", "-w", "workspace.yaml"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+def kill(daemon: subprocess.Popen[str]) -> str:
+    """SIGKILL the daemon and everything it started (no clean shutdown); its stderr."""
+    os.killpg(daemon.pid, signal.SIGKILL)
+    _, errors = daemon.communicate(timeout=60)
+    return errors

@@ -7,7 +7,9 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo
 
+import pytest
 from dagster import (
+    AssetMaterialization,
     DagsterInstance,
     DagsterRunStatus,
     MaterializeResult,
@@ -30,23 +32,55 @@ from forge_resources import MarketDataResource
 EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
 
 
-def evening(day: str, source: str = "bundled") -> RunRequest | SkipReason:
+def evening(
+    day: str, source: str = "bundled", instance: DagsterInstance | None = None
+) -> list[RunRequest] | SkipReason:
     context = build_schedule_context(
+        instance=instance,
         scheduled_execution_time=dt.datetime.combine(dt.date.fromisoformat(day), EVENING),
         resources={"market_data": MarketDataResource(source=source)},
     )
     return daily_forecast_schedule(context)  # type: ignore[no-any-return]
 
 
+def days(requests: list[RunRequest] | SkipReason) -> list[str | None]:
+    assert isinstance(requests, list)
+    return [r.partition_key for r in requests]
+
+
 def test_the_schedule_runs_a_day_with_a_bar_and_skips_one_without() -> None:
-    request = evening("2018-12-31")
-    assert isinstance(request, RunRequest) and request.partition_key == "2018-12-31"
-    skipped = evening("2019-01-02")
-    assert isinstance(skipped, SkipReason)
-    assert skipped.skip_message == "no new bar for 2019-01-02 in the 'bundled' market data source"
-    assert isinstance(
-        evening("2019-01-02", source="synthetic"), RunRequest
-    )  # the synthetic market has every day
+    with instance_for_test() as instance:
+        assert days(evening("2018-12-31", instance=instance)) == [
+            "2018-12-31"
+        ]  # no earlier run: nothing missed
+        skipped = evening("2019-01-02", instance=instance)
+        assert isinstance(skipped, SkipReason)
+        assert skipped.skip_message == "no new bar for 2019-01-02 in the 'bundled' market data source"
+        assert days(evening("2019-01-02", "synthetic", instance)) == ["2019-01-02"]  # every day has a bar
+
+
+def test_after_an_outage_the_schedule_catches_up_the_days_it_missed(monkeypatch: pytest.MonkeyPatch) -> None:
+    with instance_for_test() as instance:
+        instance.add_run(
+            DagsterRun(
+                job_name="daily_job", run_id=str(uuid.uuid4()), tags={"dagster/partition": "2018-12-20"}
+            )
+        )
+        instance.report_runless_asset_event(AssetMaterialization("daily_forecasts", partition="2018-12-27"))
+        # since the 19th, five weekdays back at most: 24, 26 and 28 (25 is a holiday without bars; 27's
+        # forecasts exist; the 20th and 21st are more than five weekdays back), oldest first
+        assert days(evening("2018-12-31", instance=instance)) == [
+            "2018-12-24", "2018-12-26", "2018-12-28", "2018-12-31"
+        ]  # fmt: skip
+        monkeypatch.setenv("FORGE_CATCHUP_DAYS", "3")  # at most three weekdays back
+        assert days(evening("2018-12-31", instance=instance)) == ["2018-12-26", "2018-12-28", "2018-12-31"]
+        monkeypatch.setenv("FORGE_CATCHUP_DAYS", "0")
+        assert days(evening("2018-12-31", instance=instance)) == ["2018-12-31"]
+        monkeypatch.setenv("FORGE_CATCHUP_DAYS", "a week")
+        with pytest.raises(
+            ValueError, match="FORGE_CATCHUP_DAYS must be a number of weekdays >= 0, got 'a week'"
+        ):
+            evening("2018-12-31", instance=instance)
 
 
 @asset(name="forecast_scores", partitions_def=live_days)
