@@ -141,7 +141,7 @@ def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -
     home = tempfile.mkdtemp(prefix="forge_operations_")
     configure(home, args, shift_on, days[-1])
 
-    from dagster import RunRequest, SensorResult, build_schedule_context, build_sensor_context
+    from dagster import SensorResult, build_schedule_context, build_sensor_context
 
     from forge_core.monitoring.drift import DriftSettings
     from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
@@ -175,11 +175,13 @@ def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -
     started = time.perf_counter()
     for index, day in enumerate(tqdm(days, desc="simulated days", unit="day"), start=1):
         with build_schedule_context(
-            scheduled_execution_time=dt.datetime.combine(day, EVENING), resources={"market_data": market}
+            instance=instance,
+            scheduled_execution_time=dt.datetime.combine(day, EVENING),
+            resources={"market_data": market},
         ) as context:
-            request = daily_forecast_schedule(context)
-        ok = isinstance(request, RunRequest) and run(
-            daily_job.name, daily_config, **{"dagster/partition": str(request.partition_key)}
+            requested = daily_forecast_schedule(context)
+        ok = isinstance(requested, list) and all(
+            run(daily_job.name, daily_config, **{"dagster/partition": str(r.partition_key)}) for r in requested
         )
         result = retrain_on_drift(build_sensor_context(instance=instance, cursor=cursor))
         requests = result.run_requests if isinstance(result, SensorResult) else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,21 @@ def throwaway_database(prefix: str) -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def postgres_instance(home: Path, database: str) -> dict[str, str]:
+    """A DAGSTER_HOME at ``home`` holding the repository's dagster.yaml, and the variables that point it at
+    ``database`` on the CI Postgres: the production instance."""
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(__file__).parents[1] / "dagster.yaml", home / "dagster.yaml")
+    return {
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_PG_HOST": str(POSTGRES["host"]),
+        "DAGSTER_PG_PORT": str(POSTGRES["port"]),
+        "DAGSTER_PG_DB": database,
+        "DAGSTER_PG_USER": str(POSTGRES["user"]),
+        "DAGSTER_PG_PASSWORD": "",
+    }
 
 
 def postgres_url(database: str) -> str:

@@ -86,18 +86,23 @@ class HarState:
         return np.array([self.const, self.beta_d, self.beta_w, self.beta_m, *self.beta_x])
 
 
-class HarModel(VolatilityModel):
-    """Linear HAR on the variance proxy in levels."""
+class ExogModel(VolatilityModel):
+    """A HAR family with optional positive exogenous regressors (HAR-X): its params and how it takes a feature set."""
 
-    family = "har"
-    description = "HAR (Corsi 2009): OLS of the target on the proxy's 1-, 5- and 22-day means (HAR-X: exog)."
-    State = HarState
     Params = ExogParams
     hyper: ExogParams
 
     @classmethod
     def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
         return exog_params(cls.family, sets, include)
+
+
+class HarModel(ExogModel):
+    """Linear HAR on the variance proxy in levels."""
+
+    family = "har"
+    description = "HAR (Corsi 2009): OLS of the target on the proxy's 1-, 5- and 22-day means (HAR-X: exog)."
+    State = HarState
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
         """[1, d, w, m, z_1, ..] per row."""

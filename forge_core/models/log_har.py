@@ -8,16 +8,14 @@ HAR-X: ``exog`` names extra positive panel columns z_j (e.g. ``atm_var_30d``, th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.features.feature_sets import FeatureSet
-from forge_core.models.base import Validation, VolatilityModel, WarmStart
-from forge_core.models.har import ExogParams, exog_params, har_design, ols
+from forge_core.models.base import Validation, WarmStart
+from forge_core.models.har import ExogModel, har_design, ols
 
 
 @dataclass(frozen=True)
@@ -38,18 +36,12 @@ class LogHarState:
         return np.array([self.const, self.beta_d, self.beta_w, self.beta_m, *self.beta_x])
 
 
-class LogHarModel(VolatilityModel):
+class LogHarModel(ExogModel):
     """HAR on log variances with the log-normal bias correction."""
 
     family = "log_har"
     description = "log-HAR: OLS on logs of the same means, with the log-normal bias correction (HAR-X: exog)."
     State = LogHarState
-    Params = ExogParams
-    hyper: ExogParams
-
-    @classmethod
-    def feature_params(cls, sets: Sequence[FeatureSet], include: bool) -> dict[str, str]:
-        return exog_params(cls.family, sets, include)
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
         """[1, log d, log w, log m, log z_1, ..] per row (NaN where an exog value is missing or not positive)."""

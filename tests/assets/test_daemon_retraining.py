@@ -13,7 +13,6 @@ Postgres; fails without it.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import aliases
 from forge_jobs.automation import TRIGGER_TAG
 from tests.assets.test_baselines import BY_NAME, run
-from tests.conftest import POSTGRES, throwaway_database
+from tests.conftest import postgres_instance, throwaway_database
 
 REPO = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
@@ -48,12 +47,7 @@ def environment(home: Path, warehouse: Path, database: str) -> dict[str, str]:
     """What the daemon, its code server and its runs read: this test's FORGE_HOME and warehouse, the instance."""
     return {
         **os.environ,
-        "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_HOST": POSTGRES["host"],
-        "DAGSTER_PG_PORT": str(POSTGRES["port"]),
-        "DAGSTER_PG_DB": database,
-        "DAGSTER_PG_USER": POSTGRES["user"],
-        "DAGSTER_PG_PASSWORD": "",
+        **postgres_instance(home, database),
         "FORGE_WAREHOUSE": str(warehouse),
         "FORGE_SOURCE": "synthetic",
         "FORGE_SYNTHETIC_SYMBOLS": "2",
@@ -73,11 +67,8 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
     with instance_for_test() as scratch:  # the walk-forward history a retraining ranks and calibrates on
         assert run(scratch, members, market, "rv_1d|2018-01-01", "rv_1d|2019-06-01").success
 
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     with throwaway_database("forge_daemon") as database:
-        env = environment(home, market, database)
+        env = environment(tmp_path / "dagster_home", market, database)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         with DagsterInstance.get() as instance:

@@ -31,7 +31,7 @@ from forge_core.targets import DEFAULT_TARGETS
 from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.definitions import build_definitions
-from tests.conftest import throwaway_database
+from tests.conftest import postgres_instance, postgres_url, throwaway_database
 
 REPO = Path(__file__).parents[2]
 BROKER_DB = 7  # a Redis database of its own, emptied before and after
@@ -72,22 +72,14 @@ def build_warehouse(path: Path) -> None:
 
 
 def environment(tmp_path: Path, dagster_db: str, mlflow_db: str) -> dict[str, str]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORGE_", "DAGSTER_", "MLFLOW_"))}
     env.update(
+        postgres_instance(tmp_path / "dagster_home", dagster_db),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # the CLI starts `celery`
         PYTHONPATH=str(REPO),
-        DAGSTER_HOME=str(home),
-        DAGSTER_PG_HOST="127.0.0.1",
-        DAGSTER_PG_PORT="5432",
-        DAGSTER_PG_DB=dagster_db,
-        DAGSTER_PG_USER="postgres",
-        DAGSTER_PG_PASSWORD="",
         FORGE_HOME=str(tmp_path / "forge"),
         FORGE_WAREHOUSE=str(tmp_path / "forge" / "warehouse.duckdb"),
-        FORGE_MLFLOW_TRACKING_URI=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{mlflow_db}",
+        FORGE_MLFLOW_TRACKING_URI=postgres_url(mlflow_db),
         FORGE_EXECUTOR="celery",
         FORGE_CELERY_BROKER=BROKER,
         FORGE_CELERY_BACKEND=BROKER,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 from dagster._scheduler.scheduler import launch_scheduled_runs
 from dagster._time import get_current_datetime
 
-from tests.conftest import POSTGRES, throwaway_database
+from tests.conftest import postgres_instance, throwaway_database
 
 REPO = Path(__file__).parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
@@ -52,17 +51,9 @@ def tick(context, when: dt.datetime) -> None:  # type: ignore[no-untyped-def]
 def test_a_missed_tick_is_caught_up_or_skipped_as_configured(
     catchup: str, expected: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
     with throwaway_database("forge_schedule") as database:
         for name, value in {
-            "DAGSTER_HOME": str(home),
-            "DAGSTER_PG_HOST": POSTGRES["host"],
-            "DAGSTER_PG_PORT": str(POSTGRES["port"]),
-            "DAGSTER_PG_DB": database,
-            "DAGSTER_PG_USER": POSTGRES["user"],
-            "DAGSTER_PG_PASSWORD": "",
+            **postgres_instance(tmp_path / "dagster_home", database),
             "FORGE_SOURCE": "synthetic",
             "FORGE_SYNTHETIC_SYMBOLS": "2",
             "FORGE_SYNTHETIC_START": "2018-01-02",
