@@ -1,15 +1,16 @@
-"""What forward-looking features add to the forecasts: each family with and without them, in the same walk-forward.
+"""What forward-looking features add to the forecasts: every family that takes them, with and without, in the same
+walk-forward and scored by the backtest report's own feature-gain table (``forge_core.backtest.feature_gain``).
 
-    python benchmarks/option_features.py [--json benchmarks/results/option_features.json]
+    python benchmarks/option_features.py [--json benchmarks/results/option_features.json] [--families har,mlp]
 
-Synthetic market (3 symbols from 2011, option chains and quote summaries from 2012): the log-HAR against HAR-X with
-the 30-day ATM implied variance (``log_har`` with ``exog=atm_var_30d``) and the MLP with and without
-``atm_var_30d, rr25, vrp`` as extra inputs; yearly refits, tested 2015-2018, every target. Bundled S&P 500 and
-NASDAQ: the log-HAR against HAR-X with the VIX level (``exog=vix_level``) over 2015-2018 (the nets take the VIX
-level and change by default, so there is no without-VIX net to set beside them).
-Per symbol, target and family: QLIKE of each variant, their ratio and the Diebold-Mariano (HLN) p-value; the
-synthetic market's implied variance is informative by construction (it is the model's own expected variance times
-the VIX premium), so a gain must show there.
+Synthetic market (3 symbols from 2011, option chains and quote summaries from 2012): each family against its
+``_with_options`` variant (HAR and log-HAR: HAR-X on the 30-day ATM implied variance; the nets: the five option
+columns as extra inputs). Bundled S&P 500 and NASDAQ, the VIX set: ``har_with_vix`` and ``log_har_with_vix``
+(HAR-X on the VIX level) against HAR and log-HAR, and each net (which reads the VIX level and change by default)
+against its ``_without_vix`` variant. Yearly refits, tested 2015-2018, every target. Per symbol, target and family:
+QLIKE without and with, their ratio and the Diebold-Mariano (HLN) p-value; the synthetic market's implied variance is
+informative by construction (it is the model's own expected variance times the VIX premium), so a gain must show
+there. The return-only families (random walk, EWMA, GARCH, GJR-GARCH) take no feature set.
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from tqdm import tqdm
 
+from forge_core.backtest.feature_gain import feature_gain, gain_summary
 from forge_core.data.bundled import BundledSource
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow, yearly_windows
-from forge_core.evaluation.diebold_mariano import diebold_mariano
-from forge_core.evaluation.losses import qlike
 from forge_core.features.market_features import build_market_features
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
+from forge_core.models import families, model_class
+from forge_core.models.variants import ModelVariant
 from forge_core.options.option_features import build_option_features
 from forge_core.options.priced_quotes import write_option_quotes, write_quote_summaries
 from forge_core.options.synthetic_chains import option_chains, quote_summaries
@@ -41,6 +44,7 @@ from forge_core.warehouse.sql_files import table_ddl
 
 TARGETS = (TargetSpec("rv_1d", 1), TargetSpec("rv_5d", 5), TargetSpec("rv_22d", 22))
 NET = {"epochs": 15, "hidden": 16}
+TAKING_SETS = tuple(f for f in families() if f not in {"random_walk", "ewma", "garch", "gjr_garch"})
 
 
 def warehouse(bars: pd.DataFrame) -> duckdb.DuckDBPyConnection:
@@ -62,50 +66,34 @@ def synthetic_market() -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def compare(
-    conn: duckdb.DuckDBPyConnection,
-    market: str,
-    variants: dict[str, tuple[str, dict[str, object]]],
-    pairs: tuple[tuple[str, str], ...],
-) -> list[dict[str, object]]:
-    """Every variant walked yearly over 2015-2018 on every target; a row per symbol, target and pair."""
+def realised_forecasts(conn: duckdb.DuckDBPyConnection, market: str, models: list[str]) -> pd.DataFrame:
+    """Every model walked yearly over 2015-2018 on every target, with the realised targets: the rows the backtest
+    report scores (``load_realised``'s columns that ``feature_gain`` reads)."""
     windows = yearly_windows(dt.date(2015, 1, 1), dt.date(2018, 12, 31))
-    rows = []
+    frames = []
     for spec in TARGETS:
         panel = load_panel(conn, spec, dt.date(2019, 1, 1))
-        forecasts = {}
-        for name, (family, params) in variants.items():
-            started = time.perf_counter()
-            results = walk_forward(panel, spec, family, windows, TrainingScheme(), model_params=params)
-            forecasts[name] = pd.concat([r.forecasts for r in results], ignore_index=True)
-            print(f"  {market} {spec.name} {name}: {time.perf_counter() - started:.1f} s", flush=True)
-        truth = panel[["symbol", "date", "target_value"]]
-        for base, with_features in pairs:
-            a = forecasts[base].merge(truth, on=["symbol", "date"])
-            b = forecasts[with_features].merge(truth, on=["symbol", "date"])
-            both = a.merge(b, on=["symbol", "date", "target_value"], suffixes=("_a", "_b")).dropna(
-                subset=["forecast_a", "forecast_b", "target_value"]
+        truth = panel[["symbol", "date", "target_value"]].rename(columns={"target_value": "realised"})
+        for name in tqdm(models, desc=f"{market} {spec.name}", unit="model"):
+            params = NET if model_class(name).group == "deep_models" else {}
+            results = walk_forward(panel, spec, name, windows, TrainingScheme(), model_params=params)
+            forecasts = pd.concat([r.forecasts for r in results], ignore_index=True)
+            frames.append(
+                forecasts[["symbol", "date", "forecast"]]
+                .merge(truth, on=["symbol", "date"])
+                .assign(target=spec.name, horizon=spec.horizon, model=name, market=market)
             )
-            both = both[both["target_value"] > 0]
-            for symbol, mine in both.groupby("symbol"):
-                loss_a = qlike(mine["target_value"].to_numpy(), mine["forecast_a"].to_numpy())
-                loss_b = qlike(mine["target_value"].to_numpy(), mine["forecast_b"].to_numpy())
-                dm = diebold_mariano(loss_b, loss_a, spec.horizon)
-                rows.append(
-                    {
-                        "market": market,
-                        "symbol": symbol,
-                        "target": spec.name,
-                        "family": base,
-                        "days": len(mine),
-                        "qlike_without": float(loss_a.mean()),
-                        "qlike_with": float(loss_b.mean()),
-                        "ratio": float(loss_b.mean() / loss_a.mean()),
-                        "dm_statistic": dm.statistic,
-                        "dm_p_value": dm.p_value,
-                    }
-                )
-    return rows
+    return pd.concat(frames, ignore_index=True)
+
+
+def variants(chosen: tuple[str, ...], set_name: str, default_sets: bool) -> list[str]:
+    """Each chosen family and its variant with ``set_name`` (``_without_`` for the nets when they read it by
+    default)."""
+    names = []
+    for family in chosen:
+        include = not (default_sets and model_class(family).group == "deep_models")
+        names += [family, ModelVariant(family, (set_name,), include).name]
+    return names
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,41 +101,32 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--families", default="", help="comma-separated families (default: all that take sets)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    options = "atm_var_30d,rr25,vrp"
-    synthetic = compare(
-        synthetic_market(),
-        "synthetic",
-        {
-            "log_har": ("log_har", {}),
-            "har_x": ("log_har", {"exog": "atm_var_30d"}),
-            "mlp": ("mlp", NET),
-            "mlp_x": ("mlp", {**NET, "extra_columns": options}),
-        },
-        (("log_har", "har_x"), ("mlp", "mlp_x")),
-    )
+    chosen = tuple(args.families.split(",")) if args.families else TAKING_SETS
+    synthetic = realised_forecasts(synthetic_market(), "synthetic", variants(chosen, "options", False))
     bars = BundledSource().load(dt.date(1999, 1, 1), dt.date(2018, 12, 31))
-    bundled = compare(
+    bundled = realised_forecasts(
         warehouse(bars[bars["symbol"].isin(["^GSPC", "^IXIC", "^VIX"])]),
         "bundled",
-        {"log_har": ("log_har", {}), "har_x": ("log_har", {"exog": "vix_level"})},
-        (("log_har", "har_x"),),
+        variants(chosen, "vix", True),
     )
-    table = pd.DataFrame(synthetic + bundled)
-    pd.set_option("display.width", 200)
-    print(table.round(4).to_string(index=False))
-    summary = table.groupby(["market", "family", "target"]).agg(
-        ratio=("ratio", "mean"),
-        significant=("dm_p_value", lambda p: int((p < 0.05).sum())),
-        symbols=("symbol", "count"),
+    table = pd.concat(
+        [feature_gain(synthetic).assign(market="synthetic"), feature_gain(bundled).assign(market="bundled")],
+        ignore_index=True,
     )
-    print("\nmean QLIKE ratio (with / without) and symbols with a DM p-value below 5%")
-    print(summary.round(4).to_string())
+    pd.set_option("display.width", 220)
+    print(table.drop(columns=["first_day", "last_day"]).round(4).to_string(index=False))
+    print("\nmean QLIKE ratio (with / without) and symbols significantly better or worse (DM, HLN, 5%)")
+    for market in ("synthetic", "bundled"):
+        print(f"\n{market}\n{gain_summary(table[table['market'] == market]).round(4).to_string(index=False)}")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rows": table.to_dict("records")}, indent=1, default=float) + "\n")
+        args.json.write_text(json.dumps({"rows": table.to_dict("records")}, indent=1, default=str) + "\n")
         print(f"wrote {args.json}")
     return 0
 
