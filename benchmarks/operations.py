@@ -181,7 +181,8 @@ def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -
         ) as context:
             requested = daily_forecast_schedule(context)
         ok = isinstance(requested, list) and all(
-            run(daily_job.name, daily_config, **{"dagster/partition": str(r.partition_key)}) for r in requested
+            run(daily_job.name, daily_config, **{"dagster/partition": str(r.partition_key)})
+            for r in requested
         )
         result = retrain_on_drift(build_sensor_context(instance=instance, cursor=cursor))
         requests = result.run_requests if isinstance(result, SensorResult) else []

@@ -106,6 +106,8 @@ def daily_forecast_schedule(
     if day not in with_bars:
         return SkipReason(f"no new bar for {key} in the '{market_data.source}' market data source")
     return [RunRequest(run_key=f"daily-{d}", partition_key=d.isoformat()) for d in days if d in with_bars]
+
+
 def _targets_to_retrain(metadata: dict[str, object]) -> list[str]:
     """The targets a materialisation's metadata asks to retrain: degraded champions, or every target on drift."""
     entry = metadata.get(RETRAIN_TARGETS)
