@@ -78,6 +78,57 @@ class Timers:
                 self.calls[name] += 1
 
 
+class EventWrites:
+    """Wraps an instance's event log storage: the seconds spent in ``store_event``/``store_event_batch`` (timer
+    ``event_writes``, outermost call only), events and seconds by type, the serialised bytes of materialisation
+    events, and the counting's own time (``overhead``, to subtract from a wall time)."""
+
+    def __init__(self, storage: Any, timers: Timers) -> None:
+        from dagster._serdes import serialize_value
+
+        self.timers = timers
+        self.events: collections.Counter[str] = collections.Counter()
+        self.by_type: collections.Counter[str] = collections.Counter()
+        self.materialisation_bytes = 0
+        self.overhead = 0.0
+        store_event, store_event_batch = storage.store_event, storage.store_event_batch
+
+        def count(entry: Any) -> str:
+            started = time.perf_counter()
+            kind: str = entry.dagster_event.event_type_value if entry.dagster_event else "LOG_MESSAGE"
+            self.events[kind] += 1
+            if kind == "ASSET_MATERIALIZATION":
+                self.materialisation_bytes += len(serialize_value(entry))
+            self.overhead += time.perf_counter() - started
+            return kind
+
+        def timed_store_event(entry: Any) -> None:
+            if timers._depth["event_writes"]:
+                store_event(entry)
+                return
+            kind = count(entry)
+            started = time.perf_counter()
+            with timers.time("event_writes"):
+                store_event(entry)
+            self.by_type[kind] += time.perf_counter() - started
+
+        def timed_store_event_batch(entries: Any) -> None:
+            for entry in entries:
+                count(entry)
+            started = time.perf_counter()
+            with timers.time("event_writes"):
+                store_event_batch(entries)
+            self.by_type["(batches)"] += time.perf_counter() - started
+
+        storage.store_event = timed_store_event
+        storage.store_event_batch = timed_store_event_batch
+
+    def reset(self) -> None:
+        self.events.clear()
+        self.by_type.clear()
+        self.materialisation_bytes, self.overhead = 0, 0.0
+
+
 def _child(args: argparse.Namespace) -> dict[str, Any]:
     """Run the jobs on the instance named by DAGSTER_HOME, instrumented; runs inside the child process."""
     import warnings
@@ -85,8 +136,6 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     from dagster import BetaWarning
 
     warnings.filterwarnings("ignore", category=BetaWarning)
-
-    from dagster._serdes import serialize_value
 
     import forge_assets.model_forecasts as model_forecasts
     from forge_assets.partitions import market_years
@@ -99,44 +148,8 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     from forge_resources import WarehouseResource
 
     timers = Timers()
-    events: collections.Counter[str] = collections.Counter()
-    by_type: collections.Counter[str] = collections.Counter()
-    materialisation_bytes = [0]
-    overhead = [0.0]
     instance = dagster_instance()
-    storage = instance.event_log_storage
-
-    def count(entry: Any) -> str:
-        started = time.perf_counter()
-        kind: str = entry.dagster_event.event_type_value if entry.dagster_event else "LOG_MESSAGE"
-        events[kind] += 1
-        if kind == "ASSET_MATERIALIZATION":
-            materialisation_bytes[0] += len(serialize_value(entry))
-        overhead[0] += time.perf_counter() - started
-        return kind
-
-    store_event, store_event_batch = storage.store_event, storage.store_event_batch
-
-    def timed_store_event(entry: Any) -> None:
-        if timers._depth["event_writes"]:
-            store_event(entry)
-            return
-        kind = count(entry)
-        started = time.perf_counter()
-        with timers.time("event_writes"):
-            store_event(entry)
-        by_type[kind] += time.perf_counter() - started
-
-    def timed_store_event_batch(entries: Any) -> None:
-        for entry in entries:
-            count(entry)
-        started = time.perf_counter()
-        with timers.time("event_writes"):
-            store_event_batch(entries)
-        by_type["(batches)"] += time.perf_counter() - started
-
-    storage.store_event = timed_store_event  # type: ignore[method-assign]
-    storage.store_event_batch = timed_store_event_batch  # type: ignore[method-assign]
+    writes = EventWrites(instance.event_log_storage, timers)
 
     opened = WarehouseResource.open
 
@@ -157,12 +170,10 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     def measure(job: Any, tags: dict[str, str], partitions: int) -> dict[str, Any]:
         timers.seconds.clear()
         timers.calls.clear()
-        events.clear()
-        by_type.clear()
-        materialisation_bytes[0], overhead[0] = 0, 0.0
+        writes.reset()
         started = time.perf_counter()
         result = run_job(job, instance, run_config=QUIET, tags=tags, raise_on_error=False)
-        wall = time.perf_counter() - started - overhead[0]
+        wall = time.perf_counter() - started - writes.overhead
         steps = {
             s.step_key: round(s.end_time - s.start_time, 2)
             for s in instance.get_run_step_stats(result.run_id)
@@ -177,10 +188,10 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             "wall_s": round(wall, 2),
             "event_write_s": round(event_s, 2),
             "event_write_share": round(event_s / wall, 4),
-            "events_written": sum(events.values()),
-            "events_by_type": dict(events.most_common()),
-            "event_write_s_by_type": {k: round(v, 2) for k, v in by_type.most_common()},
-            "materialisation_bytes": materialisation_bytes[0],
+            "events_written": sum(writes.events.values()),
+            "events_by_type": dict(writes.events.most_common()),
+            "event_write_s_by_type": {k: round(v, 2) for k, v in writes.by_type.most_common()},
+            "materialisation_bytes": writes.materialisation_bytes,
             "warehouse_s": round(timers.seconds["warehouse"], 2),
             "warehouse_opens": timers.calls["warehouse"],
             "mlflow_s": round(timers.seconds["mlflow"], 2),

@@ -1,0 +1,209 @@
+"""Load test of the daily job: how far one machine goes as the symbols grow.
+
+    python benchmarks/daily_load.py [--symbols 50,200,500] [--families har,log_har] [--json PATH]
+
+Per symbol count, a fresh FORGE_HOME on the embedded instance (SQLite Dagster and MLflow, the DuckDB file) and the
+synthetic market from 2016 (three targets, rv_1d / rv_5d / rv_22d):
+
+1. set-up, in a child process (timed, not the measure): market data 2016-2018 (one run); ``--families`` walked
+   over the monthly windows 2017-07 .. 2018-12 for every target (one run: the 250 realised out-of-sample days per
+   symbol a champion is chosen and its intervals calibrated on); ``retrain_job`` for every target: per target the
+   champion, a shadow per family and per ensemble, every combiner, conformal interval thresholds;
+2. the measure, in a second fresh child process: ``daily_job`` for 2018-12-31 as the schedule would run it (the
+   day's close, regimes, every live set's forecast with intervals, scores, promotions, drift report, drivers,
+   paths): wall time, the process's peak resident memory (imports included), the seconds inside Dagster's event
+   log writes and their share of the wall time (``bookkeeping.EventWrites``), and each step's time.
+
+Prints a table per symbol count and how wall time and memory grow with the symbols; writes JSON with ``--json``.
+The aim on this machine: 500 symbols in <= 5 minutes and <= 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.bookkeeping import EventWrites, Timers  # noqa: E402
+
+DAY = "2018-12-31"  # the last day of data, as the demo runs it
+WINDOWS = (
+    "2017-07-01",
+    "2018-12-01",
+)  # 18 months: 250 realised out-of-sample days per target for the intervals
+AIM_S, AIM_GIB = 300, 4.0
+
+
+def environment(home: Path, symbols: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FORGE_", "DAGSTER_", "MLFLOW_"))}
+    env.update(
+        PYTHONPATH=str(REPO),
+        FORGE_HOME=str(home),
+        DAGSTER_HOME=str(home / "dagster"),
+        FORGE_SOURCE="synthetic",
+        FORGE_SYNTHETIC_SYMBOLS=str(symbols),
+        FORGE_SYNTHETIC_START="2016-01-04",
+        FORGE_START_DATE="2016-01-04",
+        FORGE_END_DATE=DAY,
+        FORGE_WALK_FORWARD_START="2017-01-01",
+        FORGE_LIVE_START_DATE="2018-12-03",
+        MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false",
+        DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true",
+    )
+    return env
+
+
+def child_setup(families: list[str]) -> dict[str, Any]:
+    """Step 1 of the module docstring, in this process."""
+    from dagster import AssetKey, Definitions, define_asset_job
+
+    from forge_core.targets import configured_targets
+    from forge_jobs.definitions import defs
+    from forge_jobs.demo import QUIET
+    from forge_jobs.instance import dagster_instance
+    from forge_jobs.jobs import market_data_job, retrain_job
+    from forge_jobs.launch import RANGE_END, RANGE_START, run_job
+
+    instance = dagster_instance()
+    names = [spec.name for spec in configured_targets()]
+    seconds = {}
+
+    def timed(label: str, job: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        result = run_job(job, instance, run_config=QUIET, raise_on_error=False, **kwargs)
+        seconds[label] = round(seconds.get(label, 0.0) + time.perf_counter() - started, 1)
+        if not result.success:
+            raise SystemExit(f"set-up step {label} failed (run {result.run_id})")
+
+    timed(
+        "market_data",
+        defs.resolve_job_def(market_data_job.name),
+        tags={RANGE_START: "2016", RANGE_END: "2018"},
+    )
+    members = define_asset_job("load_members", selection=[AssetKey(f"{f}_forecasts") for f in families])
+    timed(
+        "walk_forward",
+        Definitions.merge(defs, Definitions(jobs=[members])).resolve_job_def("load_members"),
+        tags={RANGE_START: f"{names[0]}|{WINDOWS[0]}", RANGE_END: f"{names[-1]}|{WINDOWS[1]}"},
+    )
+    for target in names:
+        timed("retrain", defs.resolve_job_def(retrain_job.name), tags={"dagster/partition": target})
+    return seconds
+
+
+def child_measure() -> dict[str, Any]:
+    """Step 2 of the module docstring, in this (fresh) process."""
+    from forge_jobs.definitions import defs
+    from forge_jobs.demo import QUIET
+    from forge_jobs.instance import dagster_instance
+    from forge_jobs.jobs import daily_job
+    from forge_jobs.launch import run_job
+
+    instance = dagster_instance()
+    timers = Timers()
+    writes = EventWrites(instance.event_log_storage, timers)
+    job = defs.resolve_job_def(daily_job.name)
+    started = time.perf_counter()
+    result = run_job(job, instance, run_config=QUIET, tags={"dagster/partition": DAY}, raise_on_error=False)
+    wall = time.perf_counter() - started - writes.overhead
+    steps = {
+        s.step_key: round(s.end_time - s.start_time, 2)
+        for s in instance.get_run_step_stats(result.run_id)
+        if s.end_time and s.start_time
+    }
+    event_s = timers.seconds["event_writes"]
+    return {
+        "success": result.success,
+        "wall_s": round(wall, 1),
+        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+        "event_write_s": round(event_s, 2),
+        "event_write_share": round(event_s / wall, 4),
+        "events_written": sum(writes.events.values()),
+        "step_seconds": dict(sorted(steps.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def run_child(kind: str, env: dict[str, str], extra: list[str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, *extra],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--symbols", default="50,200,500")
+    parser.add_argument("--families", default="har,log_har")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-families", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        out = child_setup(args.child_families.split(",")) if args.child == "setup" else child_measure()
+        print(json.dumps(out))
+        return 0
+    rows = []
+    for symbols in (int(n) for n in args.symbols.split(",")):
+        with tempfile.TemporaryDirectory(prefix="forge-load-") as folder:
+            env = environment(Path(folder), symbols)
+            (Path(folder) / "dagster").mkdir()
+            print(f"{symbols} symbols: set-up ...", flush=True)
+            setup = run_child("setup", env, ["--child-families", args.families])
+            print(f"  set-up {setup}; measuring daily_job {DAY} ...", flush=True)
+            measured = run_child("measure", env, [])
+            row = {"symbols": symbols, "setup_s": setup, **measured}
+            rows.append(row)
+            top = list(measured["step_seconds"].items())[:4]
+            print(
+                f"  daily_job: {measured['wall_s']} s, peak {measured['peak_rss_gib']} GiB, event writes "
+                f"{measured['event_write_s']} s ({100 * measured['event_write_share']:.1f}%), slowest steps {top}",
+                flush=True,
+            )
+    print(f"\ndaily_job for {DAY}, 3 targets, members {args.families} + every ensemble, intervals")
+    print(f"{'symbols':>8} {'wall s':>8} {'peak GiB':>9} {'event s':>8} {'event %':>8} {'ok':>4}")
+    for row in rows:
+        print(
+            f"{row['symbols']:>8} {row['wall_s']:>8} {row['peak_rss_gib']:>9} {row['event_write_s']:>8} "
+            f"{100 * row['event_write_share']:>7.1f}% {'yes' if row['success'] else 'NO':>4}"
+        )
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        ratio = last["symbols"] / first["symbols"]
+        print(
+            f"x{ratio:.0f} symbols: wall x{last['wall_s'] / first['wall_s']:.2f}, "
+            f"memory x{last['peak_rss_gib'] / first['peak_rss_gib']:.2f}"
+        )
+    biggest = rows[-1]
+    met = biggest["wall_s"] <= AIM_S and biggest["peak_rss_gib"] <= AIM_GIB
+    print(f"aim ({AIM_S} s, {AIM_GIB} GiB at {biggest['symbols']} symbols): {'met' if met else 'NOT met'}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps({"day": DAY, "families": args.families, "rows": rows}, indent=1) + "\n"
+        )
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
