@@ -34,7 +34,7 @@ from forge_core.forecasting.walk_forward import TrainingScheme
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
 from forge_core.live import LiveSettings, fit_live
 from forge_core.live.daily_publication import last_feature_day
-from forge_core.models import MODEL_REGISTRY
+from forge_core.models import MODEL_REGISTRY, model_class, variant_params
 from forge_core.targets import configured_targets
 from forge_core.tracking import code_version, discard_on_failure
 from forge_core.tracking.live_registry import (
@@ -62,7 +62,10 @@ class LiveConfig(Config):
 
     families: list[str] = Field(
         default_factory=list,
-        description="Families to fit; empty: every family with walk-forward forecasts in the store.",
+        description=(
+            "Families (or feature variants, e.g. log_har_with_options) to fit; empty: every model with walk-forward "
+            "forecasts in the store."
+        ),
     )
     combiners: list[str] = Field(
         default_factory=lambda: list(COMBINER_REGISTRY),
@@ -80,9 +83,18 @@ class LiveConfig(Config):
     )
 
 
+def _known_model(name: str) -> bool:
+    """Whether ``name`` is a registered family or a feature variant its family can be."""
+    try:
+        variant_params(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _refuse_unknown(config: LiveConfig) -> None:
     """A refusal naming any family, combiner or method the config names that does not exist (before any work)."""
-    unknown = sorted(set(config.families) - set(MODEL_REGISTRY)) + sorted(
+    unknown = sorted(f for f in config.families if not _known_model(f)) + sorted(
         set(config.combiners) - set(COMBINER_REGISTRY)
     )
     if unknown or config.method not in INTERVAL_METHODS:
@@ -121,7 +133,8 @@ def materialize_live(
         features = load_context(conn, CONTEXT_COLUMNS, end)
         stored = sorted(m for m in history["model"].unique() if not str(m).startswith(ENSEMBLE_PREFIX))
         families = config.families or stored
-        params = {f: tuned_params_for(conn, f, spec.name, end) for f in families}
+        # a feature variant takes its family's tuning, as its walk-forward did
+        params = {f: tuned_params_for(conn, model_class(f).family, spec.name, end) for f in families}
     settings = _settings(config, as_of, families)
     context.log.info(
         f"{spec.name}: fitting {', '.join(families)} and {len(settings.combiners)} ensembles, as of {as_of}"

@@ -16,9 +16,11 @@ from forge_assets.forecast_paths import forecast_paths
 from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.market_regimes import live_regimes
+from forge_assets.model_families import family_assets
 from forge_assets.model_importance import model_importance
+from forge_core.models.variants import ModelVariant
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import aliases, promote
+from forge_core.tracking.live_registry import aliases, load_set, promote
 from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.rollback import rollback_job
 from forge_resources import MarketDataResource
@@ -197,3 +199,27 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
                 conn.execute("SELECT action FROM promotions ORDER BY created_at").df()["action"].iloc[-1]
                 == "rolled_back"
             )
+
+
+def test_a_feature_variant_is_retrained_and_served_like_a_family(market: Path) -> None:
+    variant = family_assets(variants=[ModelVariant.parse("log_har_with_vix")]).variants["log_har_with_vix"]
+    members = [BY_NAME["log_har_forecasts"], variant]
+    with instance_for_test() as instance:
+        assert run(instance, members, market, "rv_1d|2018-01-01", "rv_1d|2019-06-01").success
+        retrained = materialize(
+            [live_models_asset(members)],
+            instance=instance,
+            resources=resources(market),
+            partition_key="rv_1d",
+            run_config={"ops": {"live_models": {"config": {"combiners": ["equal"], "as_of": AS_OF}}}},
+            raise_on_error=False,
+        )
+        assert retrained.success
+    config = default_tracking_config()
+    assert {"shadow_log_har", "shadow_log_har_with_vix", "shadow_ensemble_equal"} <= set(
+        aliases(config, "rv_1d")
+    )
+    served = load_set(config, "rv_1d", "shadow_log_har_with_vix").fitted
+    assert served.member == "log_har_with_vix"
+    model = next(iter(served.models.values()))
+    assert model.family == "log_har" and model.hyper.exog == "vix_variance"
