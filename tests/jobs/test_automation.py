@@ -35,12 +35,12 @@ EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
 def evening(
     day: str, source: str = "bundled", instance: DagsterInstance | None = None
 ) -> list[RunRequest] | SkipReason:
-    context = build_schedule_context(
+    with build_schedule_context(
         instance=instance,
         scheduled_execution_time=dt.datetime.combine(dt.date.fromisoformat(day), EVENING),
         resources={"market_data": MarketDataResource(source=source)},
-    )
-    return daily_forecast_schedule(context)  # type: ignore[no-any-return]
+    ) as context:
+        return daily_forecast_schedule(context)  # type: ignore[no-any-return]
 
 
 def days(requests: list[RunRequest] | SkipReason) -> list[str | None]:

@@ -100,7 +100,7 @@ def test_round_trip_through_the_registry(
         "window_end": "2019-02-01",
         "train_rows": "700",
     }
-    assert all(params[k] == str(v) for k, v in model.params().items())
+    assert all(params[k] == v for k, v in flatten(model.params()).items())  # tuples as JSON lists
     assert params["code_version"] == code_version() and params["n_features"] == "3"
     assert run.data.metrics == {"qlike": 0.25, "mse": 1e-8, "epoch/train_loss": 0.4}
     steps = client.get_metric_history(record.run_id, "epoch/train_loss")
