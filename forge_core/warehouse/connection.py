@@ -8,6 +8,7 @@ never the live file, so they never keep the writer out.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ import duckdb
 from forge_core.settings import reader_snapshots
 from forge_core.warehouse.reader_snapshots import publish_snapshot
 from forge_core.warehouse.sql_files import table_ddl
+
+logger = logging.getLogger(__name__)
 
 
 class WarehouseBusyError(RuntimeError):
@@ -87,6 +90,11 @@ def open_warehouse(
                 conn.execute(ddl)
         yield conn
         if not read_only and reader_snapshots():
-            publish_snapshot(conn, path)
+            try:
+                publish_snapshot(conn, path)
+            except OSError as error:  # the write itself committed: readers keep the previous whole snapshot
+                logger.warning(
+                    f"warehouse {path} written, but its reader snapshot was not published: {error}"
+                )
     finally:
         conn.close()

@@ -80,3 +80,16 @@ def test_a_failed_write_publishes_nothing_and_a_fresh_warehouse_names_what_to_do
         assert conn.execute("SELECT count(*) FROM parts").fetchall() == [
             (0,)
         ]  # rolled back in the live file too
+
+
+def test_a_snapshot_that_cannot_be_published_never_undoes_the_write(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = tmp_path / "w.duckdb"
+    snapshot_path(live).mkdir()  # something in the snapshot's place that a file cannot replace
+    with open_warehouse(live) as conn:
+        conn.execute("CREATE TABLE parts (part INTEGER)")
+    assert "written, but its reader snapshot was not published" in caplog.text
+    with open_warehouse(live, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM parts").fetchall() == [(0,)]
+    assert not list(tmp_path.glob(".*.partial"))  # no half copy left behind
