@@ -132,8 +132,14 @@ def child_measure() -> dict[str, Any]:
         if s.end_time and s.start_time
     }
     event_s = timers.seconds["event_writes"]
+    failures = [
+        f"{e.step_key}: {e.event_specific_data.error.message.strip()[:300]}"  # type: ignore[union-attr]
+        for e in result.all_events
+        if e.is_step_failure
+    ]
     return {
         "success": result.success,
+        "failures": failures,
         "wall_s": round(wall, 1),
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
         "event_write_s": round(event_s, 2),

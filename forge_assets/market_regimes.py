@@ -35,6 +35,7 @@ from forge_core.forecasting.forecast_store import load_context
 from forge_core.regimes.regime_windows import (
     FIT_DAYS,
     REGIME_COLUMNS,
+    WindowRegimes,
     day_regimes,
     models_by_window,
     month_start,
@@ -54,6 +55,19 @@ class RegimeConfig(Config):
     proxy: str = Field(default="parkinson", description="Variance proxy whose log 5-day mean switches.")
     regimes: int = Field(default=2, description="Number of regimes.")
     fit_days: int = Field(default=FIT_DAYS, description="Days before a window that fit its model.")
+
+
+def check_skipped(context: AssetExecutionContext, result: WindowRegimes) -> None:
+    """A refusal when no symbol could be given a regime model; else one warning naming every symbol and window
+    left without one (their regime is unknown), and why."""
+    if not result.skipped:
+        return
+    listed = "; ".join(f"{where}: {why}" for where, why in sorted(result.skipped.items()))
+    if result.probabilities.empty:
+        raise refuse(ValueError(f"no symbol could be given a regime model: {listed}"))
+    context.log.warning(
+        f"no regime model for {len(result.skipped)} symbol windows (regime unknown): {listed}"
+    )
 
 
 @asset(
@@ -84,6 +98,7 @@ def market_regimes(
         result = window_regimes(features, windows, config.proxy, config.regimes, config.fit_days)
     except (ValueError, KeyError) as error:
         raise refuse(error) from None
+    check_skipped(context, result)
     rows, now = result.probabilities, pd.Timestamp.now(tz="UTC").tz_localize(None)
     written = 0
     with warehouse.open() as conn:
@@ -107,6 +122,7 @@ def market_regimes(
     return MaterializeResult(
         metadata={
             "dagster/row_count": written,
+            "skipped_symbols": MetadataValue.json(result.skipped),
             "windows": f"{windows[0].start} .. {windows[-1].start}",
             "latest": MetadataValue.md(latest.drop(columns="window_start").round(3).to_markdown(index=False)),
             "figure_regimes": figure(chart),
@@ -141,6 +157,7 @@ def live_regimes(
         )
     except (ValueError, KeyError) as error:
         raise refuse(error) from None
+    check_skipped(context, result)
     models = pd.concat([known, result.models], ignore_index=True)
     now = pd.Timestamp.now(tz="UTC").tz_localize(None)
     written = 0
@@ -164,6 +181,7 @@ def live_regimes(
     return MaterializeResult(
         metadata={
             "dagster/row_count": written,
+            "skipped_symbols": MetadataValue.json(result.skipped),
             "models_fitted": len(result.models),
             "latest": MetadataValue.md(latest[REGIME_COLUMNS].round(3).to_markdown(index=False)),
         }

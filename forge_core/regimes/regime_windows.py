@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -28,10 +28,14 @@ MODEL_COLUMNS = ["symbol", "window_start", "regimes", "proxy", "fit_start", "par
 @dataclass(frozen=True, eq=False)
 class WindowRegimes:
     """Filtered probabilities (``REGIME_COLUMNS``) and the models fitted for them (``MODEL_COLUMNS``, ``params``
-    as JSON; the ``known`` models that were reused are not repeated)."""
+    as JSON; the ``known`` models that were reused are not repeated); ``skipped``: "<symbol> before <window
+    start>" -> why no model could be fitted there (too short a past, no convergence). A skipped symbol has no
+    probabilities in that window: its ``regime_turbulent`` is unknown, which the nets fill with the training median
+    and the regime combiners treat as ``UNKNOWN_REGIME``, so one symbol never stops the others."""
 
     probabilities: pd.DataFrame
     models: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def models_by_window(models: pd.DataFrame) -> dict[tuple[str, dt.date], RegimeParams]:
@@ -51,9 +55,9 @@ def window_regimes(
 ) -> WindowRegimes:
     """The regimes of each symbol's days in ``windows`` from daily ``features`` (``symbol``, ``date``,
     ``log_<proxy>_w``; rows before and in the windows), fitting a window's model unless ``known`` holds it for
-    (symbol, window start). ValueError naming the symbol and window whose past is too short to fit."""
+    (symbol, window start); a symbol and window whose model cannot be fitted is skipped and named (``skipped``)."""
     column = f"log_{proxy}_w"
-    frames, models = [], []
+    frames, models, skipped = [], [], {}
     for symbol, rows in features.sort_values(["symbol", "date"]).groupby("symbol", sort=True):
         series = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
         for window in windows:
@@ -64,7 +68,12 @@ def window_regimes(
             past = series[series.index < start].tail(fit_days)
             params = (known or {}).get((str(symbol), window.start))
             if params is None:
-                params = fit_regimes(past.rename(f"{symbol} before {window.start}"), regimes)
+                name = f"{symbol} before {window.start}"
+                try:
+                    params = fit_regimes(past.rename(name), regimes)
+                except ValueError as error:
+                    skipped[name] = str(error).removeprefix(f"{name}: ")
+                    continue
                 first = past.index[0].date()
                 models.append((symbol, window.start, regimes, proxy, first, params.to_json()))
             probabilities = filtered_probabilities(
@@ -84,9 +93,9 @@ def window_regimes(
             )
     fitted = pd.DataFrame(models, columns=MODEL_COLUMNS)
     if not frames:
-        return WindowRegimes(pd.DataFrame(columns=REGIME_COLUMNS), fitted)
+        return WindowRegimes(pd.DataFrame(columns=REGIME_COLUMNS), fitted, skipped)
     probabilities = pd.concat(frames, ignore_index=True)[REGIME_COLUMNS]
-    return WindowRegimes(probabilities.sort_values(["symbol", "date", "regime"]), fitted)
+    return WindowRegimes(probabilities.sort_values(["symbol", "date", "regime"]), fitted, skipped)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -104,7 +113,7 @@ def day_regimes(
 ) -> WindowRegimes:
     """The regimes of live ``days``: each filtered with the model of its month's window (from ``known``, else
     fitted on the days before the month, as the window's own partition will be), probabilities of ``days`` only."""
-    frames, models = [], []
+    frames, models, skipped = [], [], {}
     for start in sorted({month_start(d) for d in days}):
         last = max(d for d in days if month_start(d) == start)
         part = window_regimes(
@@ -112,9 +121,10 @@ def day_regimes(
         )
         frames.append(part.probabilities)
         models.append(part.models)
+        skipped.update(part.skipped)
     probabilities = pd.concat(frames, ignore_index=True)
     chosen = probabilities[pd.to_datetime(probabilities["date"]).dt.date.isin(set(days))]
-    return WindowRegimes(chosen.reset_index(drop=True), pd.concat(models, ignore_index=True))
+    return WindowRegimes(chosen.reset_index(drop=True), pd.concat(models, ignore_index=True), skipped)
 
 
 def stored_models(

@@ -4,6 +4,7 @@ shows as the high regime; later days change nothing; a window without enough pas
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -69,6 +70,15 @@ def test_a_live_day_gets_what_its_window_will_hold() -> None:
     assert reused.models.empty  # nothing fitted: the stored model served
 
 
-def test_a_window_without_enough_past_is_named() -> None:
-    with pytest.raises(ValueError, match=r"SYN000 before 2012-02-01: \d+ rows, a 2-regime model needs"):
-        window_regimes(features(), [DateWindow(dt.date(2012, 2, 1), dt.date(2012, 3, 1))])
+def test_a_window_without_enough_past_is_skipped_and_named_while_the_others_go_on() -> None:
+    frame = features()
+    newcomer = frame[frame["date"] >= "2015-01-02"].assign(symbol="NEW")  # listed a month before the window
+    result = window_regimes(
+        pd.concat([frame, newcomer]), [DateWindow(dt.date(2015, 2, 1), dt.date(2015, 3, 1))]
+    )
+    assert set(result.skipped) == {"NEW before 2015-02-01"}
+    assert re.fullmatch(
+        r"\d+ rows, a 2-regime model needs at least \d+", result.skipped["NEW before 2015-02-01"]
+    )
+    assert set(result.probabilities["symbol"]) == set(frame["symbol"]) - {"NEW"}
+    assert "NEW" not in set(result.models["symbol"])
