@@ -78,6 +78,15 @@ class Timers:
                 self.calls[name] += 1
 
 
+def step_seconds(instance: Any, run_id: str) -> dict[str, float]:
+    """Each finished step's wall time in the run ``run_id``, from the instance's step stats."""
+    return {
+        s.step_key: round(s.end_time - s.start_time, 2)
+        for s in instance.get_run_step_stats(run_id)
+        if s.end_time and s.start_time
+    }
+
+
 class EventWrites:
     """Wraps an instance's event log storage: the seconds spent in ``store_event``/``store_event_batch`` (timer
     ``event_writes``, outermost call only), events and seconds by type, the serialised bytes of materialisation
@@ -174,11 +183,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         result = run_job(job, instance, run_config=QUIET, tags=tags, raise_on_error=False)
         wall = time.perf_counter() - started - writes.overhead
-        steps = {
-            s.step_key: round(s.end_time - s.start_time, 2)
-            for s in instance.get_run_step_stats(result.run_id)
-            if s.end_time and s.start_time
-        }
+        steps = step_seconds(instance, result.run_id)
         event_s = timers.seconds["event_writes"]
         return {
             "job": job.name,

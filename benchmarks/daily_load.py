@@ -36,7 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bookkeeping import EventWrites, Timers  # noqa: E402
+from benchmarks.bookkeeping import EventWrites, Timers, step_seconds  # noqa: E402
 
 DAY = "2018-12-31"  # the last day of data, as the demo runs it
 WINDOWS = (
@@ -126,11 +126,7 @@ def child_measure() -> dict[str, Any]:
     started = time.perf_counter()
     result = run_job(job, instance, run_config=QUIET, tags={"dagster/partition": DAY}, raise_on_error=False)
     wall = time.perf_counter() - started - writes.overhead
-    steps = {
-        s.step_key: round(s.end_time - s.start_time, 2)
-        for s in instance.get_run_step_stats(result.run_id)
-        if s.end_time and s.start_time
-    }
+    steps = step_seconds(instance, result.run_id)
     event_s = timers.seconds["event_writes"]
     failures = [
         f"{e.step_key}: {e.event_specific_data.error.message.strip()[:300]}"  # type: ignore[union-attr]
