@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forge_core.features.feature_sets import FeatureSet
+from forge_core.features.feature_sets import FeatureSet, column_names
 from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
 
@@ -45,7 +45,7 @@ class ExogParams:
 
     @property
     def columns(self) -> list[str]:
-        return [c.strip() for c in self.exog.split(",") if c.strip()]
+        return list(column_names(self.exog))
 
     def values(self, features: pd.DataFrame, family: str) -> np.ndarray:
         """The exog columns of ``features`` (n, k), NaN where not positive."""

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from forge_core.features.feature_sets import column_names
 from forge_core.models.base import ForecastTask, Runtime, VolatilityModel
 from forge_core.models.ewma import EwmaModel
 from forge_core.models.garch import GarchModel, GjrGarchModel
@@ -73,9 +74,7 @@ def configured_variants() -> tuple[ModelVariant, ...]:
     """The variants in ``FORGE_MODEL_VARIANTS`` (comma-separated model names, e.g.
     ``log_har_with_options,mlp_with_options``); none by default. Each is checked against its family."""
     variants = []
-    for name in (n.strip() for n in os.environ.get("FORGE_MODEL_VARIANTS", "").split(",")):
-        if not name:
-            continue
+    for name in column_names(os.environ.get("FORGE_MODEL_VARIANTS", "")):
         variant = ModelVariant.parse(name)
         if not variant.sets:
             raise ValueError(f"FORGE_MODEL_VARIANTS: {name!r} names no feature set (<family>_with_<set>)")

@@ -37,7 +37,7 @@ import torch
 
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.features.feature_sets import FeatureSet
+from forge_core.features.feature_sets import FeatureSet, column_names
 from forge_core.models.base import ForecastTask, Runtime, Validation, VolatilityModel, WarmStart
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
@@ -138,11 +138,6 @@ class TransformerParams(SequenceParams):
                 f"need n_heads | hidden, n_kv_heads | n_heads and positions in {POSITIONS}; got hidden "
                 f"{self.hidden}, n_heads {self.n_heads}, n_kv_heads {self.n_kv_heads}, positions {self.positions!r}"
             )
-
-
-def names(text: str) -> tuple[str, ...]:
-    """The names of a comma-separated list."""
-    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 # -- search spaces: every family's defaults are a point of its space; settings left out keep their defaults --
@@ -272,7 +267,10 @@ class TorchModel(VolatilityModel):
         """Train the net with early stopping on the validation split; ``warm_start`` is ignored."""
         hyper = self.hyper
         self.scaler = Scaler.fit(
-            train, self.task.proxy, names(self.hyper.extra_columns), names(self.hyper.without_columns)
+            train,
+            self.task.proxy,
+            column_names(self.hyper.extra_columns),
+            column_names(self.hyper.without_columns),
         )
         fit_data, valid_data, *_ = self._split(train, y, valid)
         if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
