@@ -9,6 +9,7 @@ fits the same model on the same days and rewrites the same probabilities).
 """
 
 import datetime as dt
+import os
 
 import pandas as pd
 from dagster import (
@@ -55,6 +56,12 @@ class RegimeConfig(Config):
     proxy: str = Field(default="parkinson", description="Variance proxy whose log 5-day mean switches.")
     regimes: int = Field(default=2, description="Number of regimes.")
     fit_days: int = Field(default=FIT_DAYS, description="Days before a window that fit its model.")
+    workers: int = Field(
+        default=0, ge=0, description="Processes fitting the symbols' models at once; 0 = one per CPU."
+    )
+
+    def processes(self) -> int:
+        return self.workers or os.cpu_count() or 1
 
 
 def check_skipped(context: AssetExecutionContext, result: WindowRegimes) -> None:
@@ -95,7 +102,9 @@ def market_regimes(
     with warehouse.open(read_only=True) as conn:
         features = load_context(conn, [f"log_{config.proxy}_w"], span.end.date())
     try:
-        result = window_regimes(features, windows, config.proxy, config.regimes, config.fit_days)
+        result = window_regimes(
+            features, windows, config.proxy, config.regimes, config.fit_days, workers=config.processes()
+        )
     except (ValueError, KeyError) as error:
         raise refuse(error) from None
     check_skipped(context, result)
@@ -153,7 +162,13 @@ def live_regimes(
         return MaterializeResult(metadata={"dagster/row_count": 0, "days": "no trading day"})
     try:
         result = day_regimes(
-            features, traded, config.proxy, config.regimes, config.fit_days, known=models_by_window(known)
+            features,
+            traded,
+            config.proxy,
+            config.regimes,
+            config.fit_days,
+            known=models_by_window(known),
+            workers=config.processes(),
         )
     except (ValueError, KeyError) as error:
         raise refuse(error) from None

@@ -11,7 +11,9 @@ the window's start (``known``), not refitted every day.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -22,6 +24,9 @@ from forge_core.regimes.markov_switching import RegimeParams, filtered_probabili
 
 FIT_DAYS = 2500  # the most recent days before a window that fit its model (about ten years)
 REGIME_COLUMNS = ["symbol", "date", "window_start", "regimes", "regime", "probability"]
+POOL_MIN_FITS = (
+    8  # fewer fits than this per worker are fitted in-process: starting a process costs about that
+)
 MODEL_COLUMNS = ["symbol", "window_start", "regimes", "proxy", "fit_start", "params"]
 
 
@@ -45,6 +50,30 @@ def models_by_window(models: pd.DataFrame) -> dict[tuple[str, dt.date], RegimePa
     }
 
 
+def fitted_models(
+    pasts: Mapping[tuple[str, dt.date], pd.Series], regimes: int = 2, workers: int = 1
+) -> dict[tuple[str, dt.date], RegimeParams | str]:
+    """(symbol, window start) -> the model fitted on that past (``fit_regimes``, seeded: the same model whatever
+    process fits it), or why none could be. With ``workers`` > 1 and more than ``POOL_MIN_FITS`` fits per worker,
+    the fits run in that many spawned processes (each fit is independent; the fork of a process holding torch or
+    DuckDB threads is not safe); a daemonic process, which may not start children, fits them itself."""
+    keys = sorted(pasts)
+    names = [pasts[key].rename(f"{key[0]} before {key[1]}") for key in keys]
+    if workers <= 1 or len(keys) < POOL_MIN_FITS * workers or multiprocessing.current_process().daemon:
+        fits = [_fit_or_reason(name, regimes) for name in names]
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            fits = list(pool.map(_fit_or_reason, names, [regimes] * len(names), chunksize=POOL_MIN_FITS))
+    return dict(zip(keys, fits, strict=True))
+
+
+def _fit_or_reason(past: pd.Series, regimes: int) -> RegimeParams | str:
+    try:
+        return fit_regimes(past, regimes)
+    except ValueError as error:
+        return str(error).removeprefix(f"{past.name}: ")
+
+
 def window_regimes(
     features: pd.DataFrame,
     windows: Sequence[DateWindow],
@@ -52,45 +81,51 @@ def window_regimes(
     regimes: int = 2,
     fit_days: int = FIT_DAYS,
     known: Mapping[tuple[str, dt.date], RegimeParams] | None = None,
+    workers: int = 1,
 ) -> WindowRegimes:
     """The regimes of each symbol's days in ``windows`` from daily ``features`` (``symbol``, ``date``,
     ``log_<proxy>_w``; rows before and in the windows), fitting a window's model unless ``known`` holds it for
-    (symbol, window start); a symbol and window whose model cannot be fitted is skipped and named (``skipped``)."""
+    (symbol, window start), on up to ``workers`` processes (``fitted_models``); a symbol and window whose model
+    cannot be fitted is skipped and named (``skipped``)."""
     column = f"log_{proxy}_w"
-    frames, models, skipped = [], [], {}
+    series: dict[
+        tuple[str, dt.date], tuple[pd.Series, pd.Series]
+    ] = {}  # (symbol, start) -> (past, through end)
     for symbol, rows in features.sort_values(["symbol", "date"]).groupby("symbol", sort=True):
-        series = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
+        values = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
         for window in windows:
             start, end = pd.Timestamp(window.start), pd.Timestamp(window.end)
-            inside = (series.index >= start) & (series.index < end)
-            if not inside.any():
-                continue
-            past = series[series.index < start].tail(fit_days)
-            params = (known or {}).get((str(symbol), window.start))
-            if params is None:
-                name = f"{symbol} before {window.start}"
-                try:
-                    params = fit_regimes(past.rename(name), regimes)
-                except ValueError as error:
-                    skipped[name] = str(error).removeprefix(f"{name}: ")
-                    continue
-                first = past.index[0].date()
-                models.append((symbol, window.start, regimes, proxy, first, params.to_json()))
-            probabilities = filtered_probabilities(
-                params, series[(series.index >= past.index[0]) & (series.index < end)]
+            if ((values.index >= start) & (values.index < end)).any():
+                past = values[values.index < start].tail(fit_days)
+                series[(str(symbol), window.start)] = (past, values[values.index < end])
+    params = dict(known or {})
+    wanted = {key: past for key, (past, _) in series.items() if key not in params}
+    models, skipped = [], {}
+    for (symbol, start), fit in fitted_models(wanted, regimes, workers).items():
+        if isinstance(fit, str):
+            skipped[f"{symbol} before {start}"] = fit
+            continue
+        params[(symbol, start)] = fit
+        models.append((symbol, start, regimes, proxy, wanted[(symbol, start)].index[0].date(), fit.to_json()))
+    frames = []
+    for (symbol, start), (past, through) in series.items():
+        if (symbol, start) not in params:
+            continue
+        probabilities = filtered_probabilities(
+            params[(symbol, start)], through[through.index >= past.index[0]]
+        )
+        kept = probabilities[probabilities.index >= pd.Timestamp(start)]
+        long = kept.reset_index(names="date").melt(
+            id_vars="date", var_name="regime", value_name="probability"
+        )
+        frames.append(
+            long.assign(
+                symbol=symbol,
+                window_start=start,
+                regimes=regimes,
+                regime=long["regime"].str.removeprefix("regime_").astype(int),
             )
-            kept = probabilities[probabilities.index >= start]
-            long = kept.reset_index(names="date").melt(
-                id_vars="date", var_name="regime", value_name="probability"
-            )
-            frames.append(
-                long.assign(
-                    symbol=symbol,
-                    window_start=window.start,
-                    regimes=regimes,
-                    regime=long["regime"].str.removeprefix("regime_").astype(int),
-                )
-            )
+        )
     fitted = pd.DataFrame(models, columns=MODEL_COLUMNS)
     if not frames:
         return WindowRegimes(pd.DataFrame(columns=REGIME_COLUMNS), fitted, skipped)
@@ -110,6 +145,7 @@ def day_regimes(
     regimes: int = 2,
     fit_days: int = FIT_DAYS,
     known: Mapping[tuple[str, dt.date], RegimeParams] | None = None,
+    workers: int = 1,
 ) -> WindowRegimes:
     """The regimes of live ``days``: each filtered with the model of its month's window (from ``known``, else
     fitted on the days before the month, as the window's own partition will be), probabilities of ``days`` only."""
@@ -117,7 +153,13 @@ def day_regimes(
     for start in sorted({month_start(d) for d in days}):
         last = max(d for d in days if month_start(d) == start)
         part = window_regimes(
-            features, [DateWindow(start, last + dt.timedelta(days=1))], proxy, regimes, fit_days, known
+            features,
+            [DateWindow(start, last + dt.timedelta(days=1))],
+            proxy,
+            regimes,
+            fit_days,
+            known,
+            workers,
         )
         frames.append(part.probabilities)
         models.append(part.models)

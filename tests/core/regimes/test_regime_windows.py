@@ -14,6 +14,7 @@ from forge_core.date_window import DateWindow, monthly_windows
 from forge_core.features.reference import compute_daily_features
 from forge_core.regimes.regime_windows import (
     MODEL_COLUMNS,
+    POOL_MIN_FITS,
     REGIME_COLUMNS,
     day_regimes,
     models_by_window,
@@ -82,3 +83,15 @@ def test_a_window_without_enough_past_is_skipped_and_named_while_the_others_go_o
     )
     assert set(result.probabilities["symbol"]) == set(frame["symbol"]) - {"NEW"}
     assert "NEW" not in set(result.models["symbol"])
+
+
+def test_fits_on_a_process_pool_equal_those_made_in_process() -> None:
+    """Enough fits per worker go to spawned processes; each fit is seeded, so the models and probabilities are
+    the same as one process makes."""
+    frame = features()
+    windows = monthly_windows(dt.date(2018, 1, 1), dt.date(2018, 8, 31))  # 2 symbols x 8 windows: 16 fits
+    assert len(windows) * 2 >= POOL_MIN_FITS * 2
+    alone, pooled = (window_regimes(frame, windows, fit_days=1000, workers=n) for n in (1, 2))
+    pd.testing.assert_frame_equal(pooled.probabilities, alone.probabilities)
+    pd.testing.assert_frame_equal(pooled.models, alone.models)
+    assert pooled.skipped == alone.skipped and len(alone.models) == 16
