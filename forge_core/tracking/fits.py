@@ -17,6 +17,8 @@ import json
 import logging
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -79,6 +81,33 @@ def tracking_client(config: TrackingConfig) -> MlflowClient:
         store=config.tracking_uri,
     )
     return MlflowClient(tracking_uri=config.tracking_uri, registry_uri=config.registry_uri)
+
+
+@contextmanager
+def model_artifacts(client: MlflowClient, store: str, run_id: str, what: str) -> Iterator[Path]:
+    """The folder of run ``run_id``'s ``MODEL_ARTIFACT_DIR``, to read (never write) inside the ``with``: in place
+    when the run's artifacts are a local directory, else downloaded into a temporary folder. A live set is
+    thousands of per-symbol files (every member of every ensemble), and copying them one by one was most of the
+    daily job at 500 symbols; a finished run's artifacts never change, so reading them in place is safe."""
+    uri = retrying(lambda: client.get_run(run_id).info.artifact_uri, what=what, store=store)
+    local = _local_directory(uri)
+    if local is not None and (local / MODEL_ARTIFACT_DIR).is_dir():
+        yield local / MODEL_ARTIFACT_DIR
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(
+            retrying(
+                lambda: client.download_artifacts(run_id, MODEL_ARTIFACT_DIR, tmp), what=what, store=store
+            )
+        )
+
+
+def _local_directory(uri: str | None) -> Path | None:
+    """The directory of a ``file:`` (or scheme-less) artifact URI; None for a remote store."""
+    parsed = urllib.parse.urlparse(uri or "")
+    if parsed.scheme not in ("", "file") or parsed.netloc not in ("", "localhost") or not parsed.path:
+        return None
+    return Path(urllib.request.url2pathname(parsed.path))
 
 
 @functools.cache

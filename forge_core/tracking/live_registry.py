@@ -8,11 +8,9 @@ recent QLIKE); every call rides out a restart of the store (``store_retry.retryi
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
@@ -21,7 +19,7 @@ from forge_core.live.daily_publication import PublishedSet, strongest_roles
 from forge_core.live.fitted_set import FittedSet
 from forge_core.models.base import Runtime
 from forge_core.tracking.config import TrackingConfig
-from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, log_run, tracking_client
+from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, log_run, model_artifacts, tracking_client
 from forge_core.tracking.model_registry import CHALLENGER, CHAMPION, register_fit
 from forge_core.tracking.store_retry import retrying
 
@@ -146,13 +144,10 @@ def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime |
     run_id = version.run_id
     if run_id is None:
         raise MissingAlias(f"{name}@{alias} (version {version.version}) has no run to load the set from")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = retrying(
-            lambda: client.download_artifacts(run_id, MODEL_ARTIFACT_DIR, tmp),
-            what=f"downloading {name}@{alias}",
-            store=config.tracking_uri,
-        )
-        fitted = FittedSet.load(Path(folder), runtime)
+    with model_artifacts(
+        client, config.tracking_uri, run_id, f"reading the files of {name}@{alias}"
+    ) as folder:
+        fitted = FittedSet.load(folder, runtime)
     return LoadedSet(fitted, int(version.version), run_id, alias)
 
 

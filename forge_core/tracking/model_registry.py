@@ -6,9 +6,6 @@ even when the reply to its registration is lost (the retry first looks for the v
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
@@ -17,7 +14,7 @@ from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
 from forge_core.models import load_model
 from forge_core.models.base import VolatilityModel
 from forge_core.tracking.config import TrackingConfig
-from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, MODEL_FILE, TAG_PREFIX, FitRecord, tracking_client
+from forge_core.tracking.fits import MODEL_FILE, TAG_PREFIX, FitRecord, model_artifacts, tracking_client
 from forge_core.tracking.store_retry import note_version, retrying
 
 CHAMPION = "champion"
@@ -90,6 +87,7 @@ def load_registered(config: TrackingConfig, name: str, alias_or_version: str | i
     )
     if version.run_id is None:  # registered from a source outside a run, so not a logged fit
         raise ValueError(f"{name} version {version.version} has no run to load the model from")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = client.download_artifacts(version.run_id, MODEL_ARTIFACT_DIR, tmp)
-        return load_model(Path(folder) / MODEL_FILE)
+    with model_artifacts(
+        client, config.tracking_uri, version.run_id, f"reading the files of {name} {ref}"
+    ) as folder:
+        return load_model(folder / MODEL_FILE)

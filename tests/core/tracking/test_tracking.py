@@ -31,7 +31,7 @@ from forge_core.tracking import (
     set_alias,
     tracking_client,
 )
-from forge_core.tracking.fits import flatten
+from forge_core.tracking.fits import _local_directory, flatten, model_artifacts
 from tests.core.tracking.conftest import SPECS
 
 WINDOW = (dt.date(2019, 1, 1), dt.date(2019, 2, 1))
@@ -119,6 +119,23 @@ def test_round_trip_through_the_registry(
     mv = client.get_model_version_by_alias(name, CHAMPION)
     assert (int(mv.version), mv.run_id) == (version, record.run_id)
     assert mv.tags["forge.symbol"] == "SYN000" and mv.tags["forge.window_end"] == "2019-02-01"
+
+
+def test_model_files_are_read_in_place_from_a_local_store(
+    panels: dict[str, pd.DataFrame], forge_home: Path
+) -> None:
+    """A local artifact store is read where it is (a live set is thousands of files, not copied one by one); any
+    other store (S3, an MLflow server's proxied ``mlflow-artifacts:``, another host's file) is downloaded."""
+    config = default_tracking_config()
+    model, _ = fitted(panels["rv_1d"], "rv_1d", "har", "SYN000")
+    record = log(config, model, "rv_1d", "SYN000")
+    stored = forge_home / "mlflow" / "artifacts" / "rv_1d" / record.run_id / "artifacts" / "model"
+    with model_artifacts(tracking_client(config), config.tracking_uri, record.run_id, "reading") as folder:
+        assert folder == stored and (folder / "model.json").is_file()
+    assert (stored / "model.json").is_file()  # read, never moved or removed
+    assert _local_directory(stored.as_uri()) == _local_directory(str(stored)) == stored
+    for remote in ("s3://bucket/1/abc/artifacts", "mlflow-artifacts:/1/abc/artifacts", "file://other/1/abc"):
+        assert _local_directory(remote) is None
 
 
 def test_versions_aliases_and_experiments_per_target(panels: dict[str, pd.DataFrame]) -> None:
