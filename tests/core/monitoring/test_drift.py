@@ -10,6 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import ks_2samp
 
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.monitoring.drift import (
@@ -19,6 +20,7 @@ from forge_core.monitoring.drift import (
     calibrated_drift,
     drift_frames,
     evidently_drift,
+    ks_statistics,
     persistent_alarm,
 )
 from forge_core.pipeline import build_market_tables
@@ -81,3 +83,20 @@ def test_a_reference_window_without_features_is_refused_naming_the_day() -> None
         conn, dt.date(2018, 3, 30), dt.date(2018, 2, 28), {}, DriftSettings()
     )
     assert not reference.empty and not current.empty
+
+
+def test_ks_statistics_equal_scipys_with_ties_and_gaps() -> None:
+    """The base sorted once, each statistic scipy's ``ks_2samp(...).statistic`` up to the last bit (ties, NaN
+    dropped, a sample above or below all of the base; scipy snaps small samples' statistic to a multiple of
+    1/lcm(n1, n2))."""
+    rng = np.random.default_rng(3)
+    base = np.round(rng.normal(size=3000), 1)  # rounded: many ties
+    base[::97] = np.nan
+    samples = [
+        np.round(rng.normal(loc, 1.0, size=n), 1) for loc, n in ((0.0, 40), (0.7, 5), (-9.0, 12), (0.0, 3000))
+    ]
+    samples[0][3] = np.nan
+    expected = [ks_2samp(base[~np.isnan(base)], s[~np.isnan(s)]).statistic for s in samples]
+    assert ks_statistics(base, samples) == pytest.approx(expected, rel=1e-12, abs=0)
+    with pytest.raises(ValueError, match="two non-empty samples"):
+        ks_statistics(base, [np.array([np.nan])])
