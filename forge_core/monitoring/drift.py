@@ -204,7 +204,7 @@ def ks_statistics(base: FloatArray, samples: Sequence[FloatArray]) -> list[float
 
     with the empirical CDFs counting ties as scipy's ``ks_2samp`` does (``searchsorted(side="right")``), so each
     value is its ``statistic`` (to the last bit); ``base`` is sorted once for every sample (the reference of 500
-    symbols x 500 days is compared with a hundred windows per column). ValueError when a sample is empty."""
+    symbols x 500 days is compared with a hundred windows per column); NaN where a sample is empty, as scipy gives."""
     data1 = np.sort(base[~np.isnan(base)])
     n1 = len(data1)
     own1 = np.searchsorted(data1, data1, side="right") / n1
@@ -212,8 +212,9 @@ def ks_statistics(base: FloatArray, samples: Sequence[FloatArray]) -> list[float
     for sample in samples:
         data2 = np.sort(sample[~np.isnan(sample)])
         n2 = len(data2)
-        if min(n1, n2) == 0:
-            raise ValueError("a K-S statistic needs two non-empty samples")
+        if min(n1, n2) == 0:  # as scipy: no statistic, and no drift
+            statistics.append(float("nan"))
+            continue
         diffs = np.concatenate(
             [
                 own1 - np.searchsorted(data2, data1, side="right") / n2,
