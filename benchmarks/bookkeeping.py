@@ -57,6 +57,16 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 PASSED = ("FORGE_START_DATE", "FORGE_END_DATE", "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS")
 
 
+def rss_mib(pid: int | str = "self") -> float:
+    """Resident memory of process ``pid`` now (``VmRSS`` of ``/proc/<pid>/status``), in MiB; 0 once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # gone
+        return 0.0
+    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "0")
+    return int(kib) / 1024
+
+
 class Timers:
     """Seconds and calls per named timer, counting only the outermost of nested calls."""
 

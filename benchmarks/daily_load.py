@@ -45,13 +45,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bookkeeping import EventWrites, Timers, step_seconds  # noqa: E402
+from benchmarks.bookkeeping import EventWrites, Timers, rss_mib, step_seconds  # noqa: E402
 
 DAY = "2018-12-31"  # the last day of data, as the demo runs it
-RUNS = (
-    "first",
-    "again",
-)  # the month's first live run (regime models fitted), then the same day with them stored
+# the month's first live run (regime models fitted), then the same day with them stored
+RUNS = ("first", "again")
 WINDOWS = (
     "2017-07-01",
     "2018-12-01",
@@ -152,7 +150,7 @@ class TreeMemory:
         me = os.getpid()
         while not self._stop.wait(self.interval):
             children = _descendants(me)
-            own, others = _rss_gib(me), sum(_rss_gib(pid) for pid in children)
+            own, others = rss_mib(me) / 1024, sum(rss_mib(pid) for pid in children) / 1024
             self.children_gib = max(self.children_gib, others)
             self._tree_gib = max(self._tree_gib, own + others)
 
@@ -171,15 +169,6 @@ def _descendants(root: int) -> list[int]:
         frontier = [pid for pid, up in parent.items() if up in frontier]
         found.extend(frontier)
     return found
-
-
-def _rss_gib(pid: int) -> float:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    kib = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")), "0")
-    return int(kib) / 2**20
 
 
 def child_measure(run: str) -> dict[str, Any]:

@@ -44,6 +44,10 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.bookkeeping import rss_mib  # noqa: E402
+
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "validation.json"
 BASELINE_REV = "085a9ea"
 BASELINE_FILES = ("schema", "validation", "files")
@@ -125,13 +129,6 @@ def place_baseline(rev: str, folder: Path) -> Path:
     return folder
 
 
-def rss_now_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def child(args: argparse.Namespace) -> None:
     """Run one path in this (fresh) process and print its measurements as one JSON line."""
     started = time.perf_counter()
@@ -150,7 +147,7 @@ def child(args: argparse.Namespace) -> None:
     result: dict[str, Any] = {
         "path": args.child,
         "import_s": imported - started,
-        "rss_after_imports_mb": rss_now_mb(),
+        "rss_after_imports_mb": rss_mib(),
     }
     try:
         bars = FileSource(args.folder).load(dt.date(1900, 1, 1), dt.date(2100, 1, 1))

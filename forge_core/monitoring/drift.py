@@ -34,8 +34,8 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
+from forge_core.evaluation.losses import FloatArray
 from forge_core.warehouse.partition_writes import replace_keyed
 
 DRIFT_COLUMNS = (
@@ -44,7 +44,6 @@ DRIFT_COLUMNS = (
 )  # fmt: skip
 MIN_SCALE = 1e-12
 DATE = "date"
-FloatArray = NDArray[np.float64]
 NULL_STEP = 5  # days between the starts of the reference windows that calibrate a column's threshold
 
 

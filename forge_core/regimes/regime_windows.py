@@ -24,9 +24,8 @@ from forge_core.regimes.markov_switching import RegimeParams, filtered_probabili
 
 FIT_DAYS = 2500  # the most recent days before a window that fit its model (about ten years)
 REGIME_COLUMNS = ["symbol", "date", "window_start", "regimes", "regime", "probability"]
-POOL_MIN_FITS = (
-    8  # fewer fits than this per worker are fitted in-process: starting a process costs about that
-)
+# fewer fits than this per worker are fitted in-process: starting a process costs about as much
+POOL_MIN_FITS = 8
 MODEL_COLUMNS = ["symbol", "window_start", "regimes", "proxy", "fit_start", "params"]
 
 
@@ -88,9 +87,8 @@ def window_regimes(
     (symbol, window start), on up to ``workers`` processes (``fitted_models``); a symbol and window whose model
     cannot be fitted is skipped and named (``skipped``)."""
     column = f"log_{proxy}_w"
-    series: dict[
-        tuple[str, dt.date], tuple[pd.Series, pd.Series]
-    ] = {}  # (symbol, start) -> (past, through end)
+    # (symbol, window start) -> (the past that fits its model, the days through the window's end)
+    series: dict[tuple[str, dt.date], tuple[pd.Series, pd.Series]] = {}
     for symbol, rows in features.sort_values(["symbol", "date"]).groupby("symbol", sort=True):
         values = pd.Series(rows[column].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
         for window in windows:
