@@ -52,6 +52,23 @@ RAW_PRICES_PLAUSIBILITY = QualityCheck(
     blocking=False,
     aspect="plausibility",
 )
+RAW_PRICES_GAPS = QualityCheck(
+    "raw_prices",
+    "Symbols with no bar for more than FORGE_GAP_WEEKDAYS weekdays (default 10): the first return after such a gap is "
+    "left out of the features (NULL) and every window restarts there; each gap is listed with its symbol and days.",
+    severity=AssetCheckSeverity.WARN,
+    blocking=False,
+    aspect="gaps",
+)
+RAW_PRICES_SPLITS = QualityCheck(
+    "raw_prices",
+    "Overnight jumps of prices without adj_close or a recorded split that a common split ratio (2:1, 3:2, 1:10, ...) "
+    "explains: each is listed with its symbol, day and ratio, and how to proceed (supply adj_close, or list the split "
+    "in the folder's splits.csv).",
+    severity=AssetCheckSeverity.WARN,
+    blocking=False,
+    aspect="splits",
+)
 DAILY_FEATURES_QUALITY = QualityCheck(
     "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
 )

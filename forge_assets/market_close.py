@@ -35,11 +35,14 @@ def market_close(
     warehouse: WarehouseResource,
 ) -> MaterializeResult:
     window = partition_dates(context)
-    bars = validated_bars(context, market_data, window).bars
+    checked = validated_bars(context, market_data, window)
+    bars = checked.bars
     specs = configured_targets()
     with warehouse.open() as conn:
         try:
-            ingestion = ingest_bars(conn, bars, window, allow_shrink=config.allow_shrink)
+            ingestion = ingest_bars(
+                conn, bars, window, splits=checked.splits, allow_shrink=config.allow_shrink
+            )
             features = build_daily_features(conn, window)
             realised = build_targets(conn, window, specs)
         except (IngestionRefused, TargetConflict) as error:

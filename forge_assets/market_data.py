@@ -23,15 +23,19 @@ from pydantic import Field
 
 from forge_assets.checks import (
     DAILY_FEATURES_QUALITY,
+    RAW_PRICES_GAPS,
     RAW_PRICES_PLAUSIBILITY,
     RAW_PRICES_QUALITY,
+    RAW_PRICES_SPLITS,
     TARGETS_QUALITY,
     QualityCheck,
 )
 from forge_assets.partitions import market_years, partition_dates
 from forge_assets.pools import WAREHOUSE_POOL
+from forge_core.data.continuity import Continuity, continuity
 from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
 from forge_core.data.schema import DataProblem, MarketDataError
+from forge_core.data.splits import split_advice
 from forge_core.data.validation import CheckedBars
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
@@ -124,6 +128,29 @@ def plausibility_result(flagged: Sequence[DataProblem]) -> AssetCheckResult:
     )
 
 
+def continuity_results(
+    context: AssetExecutionContext, found: Continuity, folder: str | None
+) -> list[AssetCheckResult]:
+    """The raw_prices_gaps and raw_prices_splits warnings of stored bars, each case also logged at WARNING."""
+    advice = split_advice(folder)
+    for gap in found.gaps:
+        context.log.warning(f"gap: {gap.describe()}")
+    for split in found.splits:
+        context.log.warning(f"suspected split: {split.describe()}: {advice}")
+    gaps = "\n".join(f"- {gap.describe()}" for gap in found.gaps[:MAX_LISTED_SYMBOLS])
+    splits = "\n".join(f"- {split.describe()}" for split in found.splits[:MAX_LISTED_SYMBOLS])
+    return [
+        RAW_PRICES_GAPS.result({"gaps": len(found.gaps)}, {"gaps_found": MetadataValue.md(gaps or "none")}),
+        RAW_PRICES_SPLITS.result(
+            {"suspected_splits": len(found.splits)},
+            {
+                "suspected": MetadataValue.md(splits or "none"),
+                "how_to_proceed": MetadataValue.text(advice if found.splits else "nothing to do"),
+            },
+        ),
+    ]
+
+
 def validated_bars(
     context: AssetExecutionContext, market_data: MarketDataResource, window: DateWindow
 ) -> CheckedBars:
@@ -168,7 +195,12 @@ class IngestionConfig(Config):
         "a folder of files, or a synthetic market), validated before anything is written. A delivery replaces each "
         "symbol's bars over the dates it covers and nothing else; one that would drop stored days is refused."
     ),
-    check_specs=[RAW_PRICES_QUALITY.spec(), RAW_PRICES_PLAUSIBILITY.spec()],
+    check_specs=[
+        RAW_PRICES_QUALITY.spec(),
+        RAW_PRICES_PLAUSIBILITY.spec(),
+        RAW_PRICES_GAPS.spec(),
+        RAW_PRICES_SPLITS.spec(),
+    ],
 )
 def raw_prices(
     context: AssetExecutionContext,
@@ -179,13 +211,17 @@ def raw_prices(
     checked = validated_bars(context, market_data, partition_dates(context))
     bars = checked.bars
     done: list[Ingestion] = []
+    warnings = [plausibility_result(checked.flagged)]  # the continuity warnings join once the bars are stored
 
     def write(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> int:
         try:
-            done.append(ingest_bars(conn, bars, window, allow_shrink=config.allow_shrink))
+            done.append(
+                ingest_bars(conn, bars, window, splits=checked.splits, allow_shrink=config.allow_shrink)
+            )
         except IngestionRefused as error:
             raise refuse(error) from None
         context.log.info(f"raw_prices: {done[0].describe()}")
+        warnings.extend(continuity_results(context, continuity(conn, window), market_data.files_path or None))
         found = conn.execute(
             "SELECT count(*) FROM raw_prices WHERE date >= $start AND date < $end", window.params()
         ).fetchall()
@@ -201,7 +237,7 @@ def raw_prices(
         raw_prices_quality,
         RAW_PRICES_QUALITY,
         ingestion,
-        [plausibility_result(checked.flagged)],
+        warnings,
     )
 
 

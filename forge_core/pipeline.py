@@ -17,12 +17,16 @@ from forge_core.targets import TargetSpec, build_targets
 
 
 def build_market_tables(
-    conn: duckdb.DuckDBPyConnection, bars: pd.DataFrame, specs: tuple[TargetSpec, ...]
+    conn: duckdb.DuckDBPyConnection,
+    bars: pd.DataFrame,
+    specs: tuple[TargetSpec, ...],
+    splits: pd.DataFrame | None = None,
 ) -> DateWindow:
     """Ingest ``bars`` (canonical, validated: each symbol's bars replace its stored ones over the dates they cover)
-    and rebuild features and targets over their span; returns the span."""
+    and their ``splits`` (symbol, date, ratio), and rebuild features and targets over their span; returns the
+    span."""
     span = DateWindow(bars["date"].min().date(), bars["date"].max().date() + dt.timedelta(days=1))
-    ingest_bars(conn, bars, span, allow_shrink=True)
+    ingest_bars(conn, bars, span, splits=splits, allow_shrink=True)
     build_daily_features(conn, span)
     build_targets(conn, span, specs)
     return span

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from forge_core.data.schema import DataProblem, MarketDataError
+from forge_core.data.splits import SPLITS_FILE, no_splits, read_splits, unheld_splits
 from forge_core.data.validation import (
     DEFAULT_MAX_ABS_LOG_RETURN,
     DEFAULT_PRICE_RANGE,
@@ -49,7 +50,8 @@ _SIGNATURES = (
 
 class FileSource:
     """A folder of CSV (.csv, .csv.gz) or Parquet (.parquet) files with columns symbol, date, open, high,
-    low, close, volume (adj_close optional); any number of symbols per file and files per folder.
+    low, close, volume (adj_close optional); any number of symbols per file and files per folder, and optionally
+    the splits of symbols without adj_close in ``splits.csv`` (``forge_core.data.splits``).
 
     ``max_abs_log_return``, ``price_range`` and ``plausibility_mode`` set the plausibility checks (see
     ``forge_core.data.validation.Plausibility``): in mode ``"refuse"`` (the default) an implausible row fails
@@ -89,9 +91,15 @@ class FileSource:
         frames: dict[str, pd.DataFrame] = {}
         flagged: list[DataProblem] = []
         problems: list[DataProblem] = []
-        for path in self.files():
+        files = self.files()
+        try:
+            splits = read_splits(self.path)
+        except MarketDataError as error:
+            problems += error.problems
+            splits = no_splits()
+        for path in files:
             try:
-                checked = _read_valid(path, self.today, self.plausibility)
+                checked = _read_valid(path, self.today, self.plausibility, splits)
             except MarketDataError as error:
                 problems += error.problems
             else:
@@ -99,18 +107,21 @@ class FileSource:
                 flagged += checked.flagged
         pa.default_memory_pool().release_unused()  # the text of every file, now free
         problems += _cross_file_duplicates(frames)
-        if problems:
-            raise MarketDataError(problems)
         if len(frames) == 1:
             (data,) = frames.values()  # already sorted by symbol and date
-        else:
+        elif frames:
             data = pd.concat(frames.values(), ignore_index=True).sort_values(["symbol", "date"])
+        if frames:
+            problems += unheld_splits(splits, data, str(self.path / SPLITS_FILE))
+        if problems:
+            raise MarketDataError(problems)
         inside = data["date"].between(pd.Timestamp(start), pd.Timestamp(end)).to_numpy()
         if not inside.all() or not data.index.equals(pd.RangeIndex(len(data))):
             data = data[inside].reset_index(drop=True)
         first, last = start.isoformat(), end.isoformat()
         self.flagged = tuple(p for p in flagged if p.date is None or first <= p.date <= last)
-        return CheckedBars(data, self.flagged)
+        dated = splits[splits["date"].between(pd.Timestamp(start), pd.Timestamp(end))]
+        return CheckedBars(data, self.flagged, dated.drop(columns="row").reset_index(drop=True))
 
     def files(self) -> list[Path]:
         """The folder's CSV and Parquet files, sorted by name (hidden files and subfolders left out)."""
@@ -122,6 +133,7 @@ class FileSource:
             for path in self.path.iterdir()
             if path.is_file()
             and not path.name.startswith(".")
+            and path.name.lower() != SPLITS_FILE
             and path.name.lower().endswith((*_CSV_SUFFIXES, _PARQUET_SUFFIX))
         )
         if not found:
@@ -236,14 +248,18 @@ def _encoding_problem(
     return DataProblem(origin, message, row=line)
 
 
-def _read_valid(path: Path, today: datetime.date | None, plausibility: Plausibility) -> CheckedBars:
+def _read_valid(
+    path: Path, today: datetime.date | None, plausibility: Plausibility, splits: pd.DataFrame
+) -> CheckedBars:
     try:
         frame, first_row_number = read_frame(path)
     except MarketDataError:
         raise
     except (OSError, ValueError) as error:
         raise MarketDataError([DataProblem(str(path), f"cannot read file: {error}")]) from error
-    return check_with(frame, str(path), plausibility, today=today, first_row_number=first_row_number)
+    return check_with(
+        frame, str(path), plausibility, today=today, first_row_number=first_row_number, splits=splits
+    )
 
 
 def _cross_file_duplicates(frames: dict[str, pd.DataFrame]) -> list[DataProblem]:

@@ -4,6 +4,8 @@ For every symbol a source delivers, its bars replace that symbol's stored bars o
 (its first to its last delivered day); symbols the source does not hold, and a symbol's days outside its delivered
 range, stay as they were. A delivery that would drop stored days (a day stored inside the delivered range that the
 source no longer has) is refused, naming the symbol, the count and the first such day, unless ``allow_shrink``.
+The delivery's splits (``forge_core.data.splits``) replace the stored splits over the same symbols and dates, in the
+same transaction.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from forge_core.data.splits import no_splits
 from forge_core.date_window import DateWindow
 from forge_core.warehouse.partition_writes import Replacement, replace_in_transaction
 from forge_core.warehouse.sql_files import read_sql
 
-COVERED = (
-    "EXISTS (SELECT 1 FROM ingestion_coverage AS c WHERE c.symbol = raw_prices.symbol "
-    "AND raw_prices.date BETWEEN c.first_day AND c.last_day)"
-)
+
+def _covered(table: str) -> str:
+    """Rows of ``table`` inside a delivered symbol's range of dates."""
+    return (
+        f"EXISTS (SELECT 1 FROM ingestion_coverage AS c WHERE c.symbol = {table}.symbol "
+        f"AND {table}.date BETWEEN c.first_day AND c.last_day)"
+    )
 
 
 class IngestionRefused(ValueError):
@@ -51,9 +57,15 @@ class Ingestion:
 
 
 def ingest_bars(
-    conn: duckdb.DuckDBPyConnection, bars: pd.DataFrame, window: DateWindow, *, allow_shrink: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    bars: pd.DataFrame,
+    window: DateWindow,
+    *,
+    splits: pd.DataFrame | None = None,
+    allow_shrink: bool = False,
 ) -> Ingestion:
-    """Merge validated canonical ``bars`` (all dated inside ``window``) into ``raw_prices`` in one transaction."""
+    """Merge validated canonical ``bars`` (all dated inside ``window``) into ``raw_prices``, and their ``splits``
+    (``symbol, date, ratio``) into ``splits``, in one transaction."""
     dates = pd.to_datetime(bars["date"])
     outside = bars[(dates < pd.Timestamp(window.start)) | (dates >= pd.Timestamp(window.end))]
     if not outside.empty:
@@ -61,6 +73,7 @@ def ingest_bars(
             f"{len(outside)} bars fall outside [{window.start}, {window.end}), first: {outside['date'].iloc[0]}"
         )
     conn.register("incoming_bars", bars)
+    conn.register("incoming_splits", (no_splits() if splits is None else splits)[["symbol", "date", "ratio"]])
     try:
         coverage = conn.execute(read_sql("data/ingestion_coverage.sql")).df()
         shrinking = coverage[coverage["missing_days"] > 0]
@@ -72,12 +85,19 @@ def ingest_bars(
         conn.register("ingestion_coverage", coverage)
         try:
             replace_in_transaction(
-                conn, [Replacement("raw_prices", COVERED, {}, [("SELECT * FROM incoming_bars", {})])]
+                conn,
+                [
+                    Replacement(
+                        "raw_prices", _covered("raw_prices"), {}, [("SELECT * FROM incoming_bars", {})]
+                    ),
+                    Replacement("splits", _covered("splits"), {}, [("SELECT * FROM incoming_splits", {})]),
+                ],
             )
         finally:
             conn.unregister("ingestion_coverage")
     finally:
         conn.unregister("incoming_bars")
+        conn.unregister("incoming_splits")
     stored, missing = int(coverage["stored_days"].sum()), int(coverage["missing_days"].sum())
     replaced = stored - missing
     return Ingestion(

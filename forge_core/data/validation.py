@@ -19,7 +19,8 @@ import datetime
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -35,6 +36,7 @@ from forge_core.data.schema import (
     DataProblem,
     MarketDataError,
 )
+from forge_core.data.splits import no_splits, ratio_label, split_advice, split_ratios, suspected_ratio
 
 # Most problems built per check; beyond it one summary problem gives the count of the rest.
 MAX_PROBLEMS_PER_CHECK = 1000
@@ -91,11 +93,13 @@ class CheckedBars:
 
     ``flagged`` holds one DataProblem per implausible row (origin, row, symbol, date, column, value and the
     reason), first rows first, capped at MAX_PROBLEMS_PER_CHECK per check plus one summary problem with the
-    count of the rest; it is empty in mode ``"refuse"`` (where such rows fail validation instead).
+    count of the rest; it is empty in mode ``"refuse"`` (where such rows fail validation instead). ``splits``: the
+    source's splits of the bars' dates (``symbol, date, ratio``; ``forge_core.data.splits``), stored beside them.
     """
 
     bars: pd.DataFrame
     flagged: tuple[DataProblem, ...] = ()
+    splits: pd.DataFrame = field(default_factory=no_splits)
 
 
 def validate_ohlcv(
@@ -148,8 +152,10 @@ def check_with(
     *,
     today: datetime.date | None = None,
     first_row_number: int = 2,
+    splits: pd.DataFrame | None = None,
 ) -> CheckedBars:
-    """``check_ohlcv`` with the plausibility settings as one value."""
+    """``check_ohlcv`` with the plausibility settings as one value; ``splits`` (symbol, date, ratio) adjust the
+    returns of days without adj_close."""
     if len(frame) == 0:
         raise MarketDataError([DataProblem(origin, "no rows")])
     names = [str(name).strip().lower().replace(" ", "_") for name in frame.columns]
@@ -170,7 +176,7 @@ def check_with(
         *sequence.problems(data),
         *_check_future(data, typed, today),
     ]
-    implausible = _check_plausibility(data, typed & past & ~sequence.duplicate, plausibility)
+    implausible = _check_plausibility(data, typed & past & ~sequence.duplicate, plausibility, splits)
     flagged: list[DataProblem] = []
     if plausibility.mode == "refuse":
         problems += implausible
@@ -595,7 +601,9 @@ def _check_future(data: _Input, typed: np.ndarray, today: datetime.date) -> list
     )
 
 
-def _check_plausibility(data: _Input, checked: np.ndarray, plausibility: Plausibility) -> list[DataProblem]:
+def _check_plausibility(
+    data: _Input, checked: np.ndarray, plausibility: Plausibility, splits: pd.DataFrame | None
+) -> list[DataProblem]:
     """Prices outside the plausible range, then daily log returns beyond the bound (on ``checked`` rows)."""
     prices = data.numbers
     plausible = {c: np.isfinite(prices[c]) & (prices[c] > 0) for c in ("close", "adj_close")}
@@ -609,16 +617,23 @@ def _check_plausibility(data: _Input, checked: np.ndarray, plausibility: Plausib
             if column in plausible:
                 plausible[column] &= ~outside
     if plausibility.max_abs_log_return is not None:
-        problems += _check_returns(data, checked & plausible["close"], plausible["adj_close"], plausibility)
+        problems += _check_returns(
+            data, checked & plausible["close"], plausible["adj_close"], plausibility, splits
+        )
     return problems
 
 
 def _check_returns(
-    data: _Input, checked: np.ndarray, adjusted: np.ndarray, plausibility: Plausibility
+    data: _Input,
+    checked: np.ndarray,
+    adjusted: np.ndarray,
+    plausibility: Plausibility,
+    splits: pd.DataFrame | None,
 ) -> list[DataProblem]:
     """|log(p_t / p_t-1)| beyond the bound between consecutive days of a symbol, on adj_close where both days
-    have one and on close otherwise; the problem is on the later day. Rows with an implausible close are
-    skipped, so the return runs from the day before them to the day after."""
+    have one and on close otherwise (times the day's split ratio, from ``splits``); the problem is on the later
+    day, and says how to proceed (a split: adj_close or the splits file; else the plausibility settings). Rows
+    with an implausible close are skipped, so the return runs from the day before them to the day after."""
     bound = plausibility.max_abs_log_return
     assert bound is not None
     in_order = data.order[checked[data.order]]  # no duplicates among them: sorted by symbol, then date
@@ -627,10 +642,15 @@ def _check_returns(
     on_adjusted = adjusted[later] & adjusted[before]
     with np.errstate(divide="ignore", invalid="ignore"):  # only positive prices are used
         log_close, log_adjusted = np.log(data.numbers["close"]), np.log(data.numbers["adj_close"])
+    ratios = (
+        np.ones(len(later))
+        if splits is None
+        else split_ratios(splits, data.symbols[later], data.dates[later])
+    )
     returns = np.where(
         on_adjusted,
         log_adjusted[later] - log_adjusted[before],
-        log_close[later] - log_close[before],
+        log_close[later] + np.log(ratios) - log_close[before],
     )
     beyond = np.abs(returns) > bound
     previous = np.zeros(len(data.rows), dtype=np.int64)
@@ -638,6 +658,11 @@ def _check_returns(
     size_of = np.zeros(len(data.rows))
     size_of[later] = returns
     message = f"daily log return beyond ±{bound:g}"
+    folder = Path(data.origin).parent  # a files source's splits file lies beside its price files
+    settings = (
+        f"to store it anyway set FORGE_PLAUSIBILITY=flag, or raise the market_data resource's max_abs_log_return "
+        f"(now {bound:g}; 0 turns the check off)"
+    )
     problems: list[DataProblem] = []
     for column, used in (("close", ~on_adjusted), ("adj_close", on_adjusted)):
         mask = np.zeros(len(data.rows), dtype=bool)
@@ -645,9 +670,13 @@ def _check_returns(
 
         def detail(i: int, column: str = column) -> str:
             j = int(previous[i])
+            ratio = suspected_ratio(float(size_of[i])) if column == "close" else None
+            advice = split_advice(folder)
+            split = f"; a {ratio_label(ratio)} split? {advice}" if ratio else ""
+            way_out = split or (f"; if it is a split, {advice}" if column == "close" else "")
             return (
                 f" ({size_of[i]:+.3g} from {column} {data.text(column, j)} in row {data.rows[j]}, "
-                f"{data.date_text(j)})"
+                f"{data.date_text(j)}){way_out}; {settings}"
             )
 
         problems += data.flag(mask, message, column=column, detail=detail)

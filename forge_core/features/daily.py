@@ -6,6 +6,7 @@ import duckdb
 
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import DateWindow
+from forge_core.settings import gap_weekdays
 from forge_core.warehouse.partition_writes import replace_window
 from forge_core.warehouse.sql_files import read_sql
 
@@ -27,6 +28,7 @@ def feature_params() -> dict[str, object]:
         "variance_floor": VARIANCE_FLOOR,
         "min_volume_sd": MIN_VOLUME_SD,
         "vix_symbols": sorted(VIX_SYMBOLS),
+        "max_gap_weekdays": gap_weekdays(),
     }
 
 

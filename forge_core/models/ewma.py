@@ -1,6 +1,7 @@
 """RiskMetrics EWMA:  s_t = lambda * s_{t-1} + (1 - lambda) * proxy_t,  f_t = s_t for every horizon h
 (no mean reversion). The recursion starts at the first row of ``features`` from s_{-1} = the training
-mean of the proxy, so pass earlier rows to warm it up (lambda^100 ~ 0.2% at lambda = 0.94)."""
+mean of the proxy, so pass earlier rows to warm it up (lambda^100 ~ 0.2% at lambda = 0.94). A missing proxy (a
+return-based one on the first bar after a gap) leaves the average where it was: s_t = s_{t-1}."""
 
 from __future__ import annotations
 
@@ -53,6 +54,15 @@ class EwmaModel(VolatilityModel):
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
         lam = self.hyper.decay
         x = features[self.task.daily_column].to_numpy(dtype=float)
-        out: np.ndarray
-        out, _ = lfilter([1 - lam], [1, -lam], x, zi=[lam * self.state.initial_variance])
+        out = np.empty(len(x))
+        level = self.state.initial_variance
+        known = np.isfinite(x)
+        edges = np.flatnonzero(np.diff(known.astype(np.int8))) + 1
+        for run in np.split(np.arange(len(x)), edges):  # runs of known and of missing values, in order
+            if len(run) and known[run[0]]:
+                out[run], _ = lfilter([1 - lam], [1, -lam], x[run], zi=[lam * level])
+            else:
+                out[run] = level
+            if len(run):
+                level = float(out[run[-1]])
         return out

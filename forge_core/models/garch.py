@@ -11,6 +11,7 @@ factor  c = mean(y_train) / mean(in-sample forecast on the training rows), which
 a range proxy's level (c ~ 1 for sq_return). The recursion runs over the rows of ``features`` from sigma2_0 =
 arch's backcast of the *training* returns, so row t depends on rows <= t only (arch's own ``forecast`` re-derives
 the backcast from the first 75 rows given, which would look ahead); pass ~100 earlier rows to warm it up.
+A missing return (the first bar after a gap, whose move is not one day's) enters as r_t = 0: no news that day.
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ class GarchState:
 
 
 def percent_returns(frame: pd.DataFrame) -> np.ndarray:
+    """100 * log_return, 0 where the return is missing (after a gap); an infinite return is an error."""
     r: np.ndarray = PERCENT * frame["log_return"].to_numpy(dtype=float)
-    if not np.isfinite(r).all():
-        raise ValueError("garch: log_return has missing values")
-    return r
+    if np.isinf(r).any():
+        raise ValueError("garch: log_return has infinite values")
+    filled: np.ndarray = np.nan_to_num(r, nan=0.0)
+    return filled
 
 
 MAX_START_PERSISTENCE = 0.99

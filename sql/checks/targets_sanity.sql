@@ -1,6 +1,7 @@
 -- Targets realised in [$start, $end): values that are not finite or are negative; declared targets ($names,
 -- $horizons) with no row in the window although a symbol has a feature day in it with more than `horizon` feature
--- days up to it (so the window should hold that target); over the whole table: repeated (symbol, date, target)
+-- days up to it since its last gap (so the window should hold that target); over the whole table: repeated
+-- (symbol, date, target)
 -- keys, and target names stored under more than one definition (horizon, proxy).
 WITH declared AS (
     SELECT unnest($names::VARCHAR[]) AS target, unnest($horizons::INTEGER[]) AS horizon
@@ -8,9 +9,14 @@ WITH declared AS (
 deepest AS (
     SELECT coalesce(max(n), 0) AS n
     FROM (
-        SELECT date, row_number() OVER (PARTITION BY symbol ORDER BY date) AS n
-        FROM daily_features
-        WHERE date < $end
+        SELECT date, row_number() OVER (PARTITION BY symbol, segment ORDER BY date) AS n
+        FROM (
+            SELECT symbol, date,
+                   count_if(log_return IS NULL) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING)
+                       AS segment
+            FROM daily_features
+            WHERE date < $end
+        )
     )
     WHERE date >= $start
 )

@@ -1,18 +1,25 @@
 -- Daily features for the traded symbols with dates in [$start, $end).
 -- Each symbol also reads its last $lookback_rows rows before $start, the longest window below, so a
 -- partition computed alone equals the same rows of a full rebuild.
--- Variance proxies of day t (o = open, h = high, l = low, c = close, c' = previous close):
+-- Prices (o = open, h = high, l = low, c = close, c' = previous close) and the adjustment g of day t: with
+-- adj_close on both days, g = f_t / f_{t-1} where f = adj_close / close (splits and dividends); otherwise the
+-- split ratio of the day from the splits table (1 without one). Return-based quantities use adjusted prices:
+--   log_return       = ln(c g / c')      (= ln(adj_close_t / adj_close_{t-1}) with adj_close)
+--   overnight_return = ln(o g / c')
+-- and range proxies the day's own OHLC. Variance proxies of day t:
 --   parkinson       = ln(h/l)^2 / (4 ln 2)
 --   garman_klass    = 0.5 ln(h/l)^2 - (2 ln 2 - 1) ln(c/o)^2
 --   rogers_satchell = ln(h/c) ln(h/o) + ln(l/c) ln(l/o)
---   yang_zhang      = ln(o/c')^2 + k ln(c/o)^2 + (1 - k) rogers_satchell, k = 0.34 / (1.34 + (n+1)/(n-1)), n = 22
---                     (its 22-row mean is the zero-drift Yang-Zhang estimator over a month)
---   sq_return       = ln(c/c')^2
--- A window mean is NULL until the symbol has enough bars: bar_number >= n for proxies defined from a symbol's
+--   yang_zhang      = overnight_return^2 + k ln(c/o)^2 + (1 - k) rogers_satchell, k = 0.34 / (1.34 + (n+1)/(n-1)),
+--                     n = 22 (its 22-row mean is the zero-drift Yang-Zhang estimator over a month)
+--   sq_return       = log_return^2
+-- Gaps: a bar more than $max_gap_weekdays weekdays after the symbol's previous bar starts a new segment. Its
+-- returns (and yang_zhang, sq_return, neg_return) are NULL, not one day's move, and every window restarts there.
+-- A window mean is NULL until the segment has enough bars: bar_number >= n for proxies defined from a segment's
 -- first bar (range-based ones, volume), >= n + 1 for those that need the previous close. raw_prices columns are
 -- NOT NULL, so this equals "the window holds n values", and the look-back makes it exact per partition.
 -- Logs of proxies and of their means are floored at $variance_floor (a zero range has no logarithm).
--- Needs the macros of features/macros.sql on the connection.
+-- Every bar but a symbol's first gets a row. Needs the macros of features/macros.sql on the connection.
 WITH lookback_start AS (
     SELECT symbol, min(date) AS first_date
     FROM (
@@ -37,17 +44,42 @@ vix AS (
     WHERE symbol = (SELECT min(symbol) FROM raw_prices WHERE symbol IN (SELECT unnest($vix_symbols)))
       AND date < $end
 ),
+steps AS (
+    SELECT
+        b.*,
+        lag(b.close) OVER by_day AS previous_close,
+        lag(b.adj_close) OVER by_day AS previous_adj_close,
+        lag(b.date) OVER by_day AS previous_date,
+        s.ratio AS split_ratio
+    FROM bars AS b
+    LEFT JOIN splits AS s USING (symbol, date)
+    WINDOW by_day AS (PARTITION BY b.symbol ORDER BY b.date)
+),
+marked AS (
+    SELECT
+        *,
+        coalesce(weekday_number(date) - weekday_number(previous_date) - 1 > $max_gap_weekdays, false)
+            AS after_gap,
+        CASE WHEN adj_close IS NOT NULL AND previous_adj_close IS NOT NULL
+            THEN (adj_close / close) / (previous_adj_close / previous_close)
+            ELSE coalesce(split_ratio, 1.0) END AS adjustment
+    FROM steps
+),
+segmented AS (
+    SELECT *, sum(after_gap::INTEGER) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS segment
+    FROM marked
+),
 returns AS (
     SELECT
-        symbol, date, volume,
-        row_number() OVER by_day AS bar_number,
-        ln(close / lag(close) OVER by_day) AS log_return,
-        ln(open / lag(close) OVER by_day) AS overnight_return,
+        symbol, segment, date, volume, previous_date,
+        row_number() OVER by_segment AS bar_number,
+        CASE WHEN NOT after_gap THEN ln(close * adjustment / previous_close) END AS log_return,
+        CASE WHEN NOT after_gap THEN ln(open * adjustment / previous_close) END AS overnight_return,
         ln(close / open) AS intraday_return,
         ln(high / low) AS log_range,
         ln(high / close) * ln(high / open) + ln(low / close) * ln(low / open) AS rogers_satchell_d
-    FROM bars
-    WINDOW by_day AS (PARTITION BY symbol ORDER BY date)
+    FROM segmented
+    WINDOW by_segment AS (PARTITION BY symbol, segment ORDER BY date)
 ),
 proxies AS (
     SELECT
@@ -83,9 +115,9 @@ windows AS (
         CASE WHEN bar_number >= 63 THEN stddev_samp(log_volume) OVER w63 END AS log_volume_sd
     FROM proxies
     WINDOW
-        w5 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
-        w22 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 21 PRECEDING AND CURRENT ROW),
-        w63 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 62 PRECEDING AND CURRENT ROW)
+        w5 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
+        w22 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 21 PRECEDING AND CURRENT ROW),
+        w63 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 62 PRECEDING AND CURRENT ROW)
 )
 SELECT
     w.symbol, w.date,
@@ -116,4 +148,4 @@ SELECT
     v.vix_level, v.vix_change
 FROM windows AS w
 LEFT JOIN vix AS v USING (date)
-WHERE w.date >= $start AND w.log_return IS NOT NULL
+WHERE w.date >= $start AND w.previous_date IS NOT NULL

@@ -1,5 +1,6 @@
 -- One forecast target for the traded symbols: value at t = mean of the daily proxy over rows t+1 .. t+$horizon,
--- kept only when the whole window exists and its last row (realised_on) falls in [$start, $end).
+-- kept only when the whole window exists, does not cross a gap (a row after a gap has no log_return: see
+-- features/daily_features.sql) and its last row (realised_on) falls in [$start, $end).
 -- The proxy column is chosen by name among the daily proxies, so no identifier is ever formatted into SQL.
 WITH lookback_start AS (
     SELECT symbol, min(date) AS first_date
@@ -20,7 +21,8 @@ proxy AS (
             WHEN 'rogers_satchell' THEN f.rogers_satchell_d
             WHEN 'yang_zhang' THEN f.yang_zhang_d
             WHEN 'sq_return' THEN f.sq_return_d
-        END AS variance
+        END AS variance,
+        f.log_return IS NULL AS after_gap
     FROM daily_features AS f
     LEFT JOIN lookback_start AS b USING (symbol)
     WHERE f.date < $end AND f.date >= coalesce(b.first_date, $start)
@@ -30,10 +32,11 @@ ahead AS (
         symbol, date,
         avg(variance) OVER next_rows AS value,
         count(variance) OVER next_rows AS rows_ahead,
+        count_if(after_gap) OVER next_rows AS gaps_ahead,
         lead(date, $horizon) OVER (PARTITION BY symbol ORDER BY date) AS realised_on
     FROM proxy
     WINDOW next_rows AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 1 FOLLOWING AND $horizon FOLLOWING)
 )
 SELECT symbol, date, $target AS target, $horizon AS horizon, $proxy AS proxy, value, realised_on
 FROM ahead
-WHERE rows_ahead = $horizon AND realised_on >= $start AND realised_on < $end
+WHERE rows_ahead = $horizon AND gaps_ahead = 0 AND realised_on >= $start AND realised_on < $end

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from dagster import (
-    AssetKey,
+    AssetCheckEvaluation,
     DagsterEventType,
     DagsterInstance,
     ExecuteInProcessResult,
@@ -23,7 +24,7 @@ from forge_core.warehouse.connection import open_warehouse
 from forge_resources import MarketDataResource, WarehouseResource
 
 ASSETS = [raw_prices, daily_features, targets]
-TABLES = ("raw_prices", "daily_features", "targets")
+TABLES = ("raw_prices", "splits", "daily_features", "targets")
 
 
 @pytest.fixture
@@ -75,14 +76,16 @@ def test_the_whole_graph_on_real_data_runs_as_one_run(tmp_path: Path, instance: 
 
     assert result.success
     assert len(instance.get_runs()) == 1
-    for key in ("raw_prices", "daily_features", "targets"):
-        assert instance.get_materialized_partitions(AssetKey(key)) == {"2013", "2014"}
+    for key in ASSETS:
+        assert instance.get_materialized_partitions(key.key) == {"2013", "2014"}
     checks = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     assert {e.event_specific_data.check_name for e in checks} == {
-        *(f"{t}_quality" for t in TABLES),
+        *(f"{a.key.to_user_string()}_quality" for a in ASSETS),
         "raw_prices_plausibility",
+        "raw_prices_gaps",
+        "raw_prices_splits",
     }
-    assert all(e.event_specific_data.passed for e in checks)
+    assert all(e.event_specific_data.passed for e in checks)  # real index data: no gap, no split
 
     tables = snapshot(warehouse)
     raw = tables["raw_prices"]
@@ -236,3 +239,88 @@ def test_in_flag_mode_an_implausible_bar_is_stored_and_reported_by_a_warning_che
     assert "row 7" in warning.metadata["flagged"].value and "SYN000" in warning.metadata["flagged"].value
     assert checks["raw_prices_quality"].passed
     assert len(snapshot(warehouse)["raw_prices"]) == len(good)  # the flagged bar is stored with the others
+
+
+def _checks(result: ExecuteInProcessResult) -> dict[str, AssetCheckEvaluation]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+
+
+def test_a_suspected_split_and_a_gap_are_warnings_naming_symbol_day_and_the_way_out(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
+    folder.mkdir()
+    bars = delivered_bars()
+    dates = bars["date"]
+    split = (bars["symbol"] == "SYN000") & (dates < "2024-02-12")  # a 2:1 split on Monday 2024-02-12
+    bars.loc[split, ["open", "high", "low", "close"]] *= 2
+    bars = bars[~((bars["symbol"] == "SYN001") & dates.between("2024-01-16", "2024-02-09"))]  # 19 weekdays
+    _write_csv(folder, bars)
+
+    result = run_range(instance, warehouse, "2024", "2024", source="files", files_path=str(folder))
+
+    assert result.success  # warnings: features and targets are built
+    checks = _checks(result)
+    splits, gaps = checks["raw_prices_splits"], checks["raw_prices_gaps"]
+    assert (
+        not splits.passed
+        and splits.severity.value == "WARN"
+        and splits.metadata["suspected_splits"].value == 1
+    )
+    listed = splits.metadata["suspected"].value
+    assert "SYN000 on 2024-02-12" in listed and "2:1 split" in listed
+    advice = splits.metadata["how_to_proceed"].value
+    assert "adj_close" in advice and str(folder / "splits.csv") in advice
+    assert not gaps.passed and gaps.metadata["gaps"].value == 1
+    assert (
+        "SYN001: no bar for 19 weekdays between 2024-01-15 and 2024-02-12"
+        in gaps.metadata["gaps_found"].value
+    )
+    warnings = [
+        e.message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING and e.message
+    ]
+    assert any("suspected split: SYN000 on 2024-02-12" in m for m in warnings)
+    assert any("gap: SYN001" in m for m in warnings)
+
+    (folder / "splits.csv").write_text("symbol,date,ratio\nSYN000,2024-02-12,2:1\n")
+    fixed = run_range(instance, warehouse, "2024", "2024", source="files", files_path=str(folder))
+    assert fixed.success and _checks(fixed)["raw_prices_splits"].passed
+    tables = snapshot(warehouse)
+    assert tables["splits"][["symbol", "ratio"]].values.tolist() == [["SYN000", 2.0]]
+    features = tables["daily_features"].set_index(["symbol", "date"])
+    assert abs(features.loc[("SYN000", pd.Timestamp("2024-02-12")), "log_return"]) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("line", "fragments"),
+    [
+        ("SYN000,2024-02-30,2:1", ["splits.csv", "row 2", "symbol SYN000", "column 'date'", "2024-02-30"]),
+        (
+            "SYN000,2024-02-12,2 for 1",
+            ["splits.csv", "row 2", "date 2024-02-12", "column 'ratio'", "2 for 1"],
+        ),
+        ("ZZZ,2024-02-12,2:1", ["splits.csv", "row 2", "symbol ZZZ", "date 2024-02-12", "unknown symbol"]),
+    ],
+)
+def test_a_bad_splits_file_fails_naming_the_problem_and_writes_nothing(
+    tmp_path: Path, instance: DagsterInstance, line: str, fragments: list[str]
+) -> None:
+    folder, warehouse = tmp_path / "incoming", tmp_path / "w.duckdb"
+    folder.mkdir()
+    _write_csv(folder, delivered_bars())
+    market = {"source": "files", "files_path": str(folder)}
+    assert run_range(instance, warehouse, "2024", "2024", **market).success
+    before = snapshot(warehouse)
+
+    (folder / "splits.csv").write_text(f"symbol,date,ratio\n{line}\n")
+    result = run_range(instance, warehouse, "2024", "2024", **market)
+
+    assert not result.success
+    message = failure_message(result)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} missing from: {message}"
+    assert_same_tables(snapshot(warehouse), before)

@@ -72,7 +72,10 @@ def test_a_log_return_beyond_the_bound_is_refused_on_the_later_day() -> None:
     assert problems == [
         DataProblem(
             ORIGIN,
-            "daily log return beyond ±1 (+1.1 from close 10 in row 2, 2024-01-02)",
+            "daily log return beyond ±1 (+1.1 from close 10 in row 2, 2024-01-02); a 1:3 split? supply an "
+            "adj_close column, or list the split in splits.csv (columns symbol, date, ratio; ratio as new:old "
+            "shares, e.g. 2:1), which the features then apply; to store it anyway set FORGE_PLAUSIBILITY=flag, or "
+            "raise the market_data resource's max_abs_log_return (now 1; 0 turns the check off)",
             row=3,
             symbol="AAA",
             date="2024-01-03",
@@ -90,7 +93,7 @@ def test_a_spike_gives_the_jump_up_and_the_jump_down() -> None:
 
     problems = problems_of(frame(rows))
 
-    assert [(p.row, p.value, p.message.split(" (")[1]) for p in problems] == [
+    assert [(p.row, p.value, p.message.split(" (")[1].split(";")[0]) for p in problems] == [
         (3, "100", "+2.3 from close 10 in row 2, 2024-01-02)"),
         (4, "10", "-2.3 from close 100 in row 3, 2024-01-03)"),
     ]
@@ -140,7 +143,10 @@ def test_adj_close_is_used_where_both_days_have_one() -> None:
     ]
     problems = problems_of(frame(jump))
     assert [(p.row, p.column, p.value) for p in problems] == [(3, "adj_close", "10")]
-    assert problems[0].message == "daily log return beyond ±1 (-2.3 from adj_close 100 in row 2, 2024-01-02)"
+    assert problems[0].message == (
+        "daily log return beyond ±1 (-2.3 from adj_close 100 in row 2, 2024-01-02); to store it anyway set "
+        "FORGE_PLAUSIBILITY=flag, or raise the market_data resource's max_abs_log_return (now 1; 0 turns the check off)"
+    )
 
 
 def test_flag_mode_accepts_the_rows_and_hands_back_their_problems() -> None:
