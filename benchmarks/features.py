@@ -1,9 +1,11 @@
 """Benchmark the daily features: DuckDB SQL (build_daily_features) against plain pandas (compute_daily_features).
 
 Both paths compute the same rows from the same synthetic bars; the script checks that they agree to 1e-9
-(relative) and exits 1 if not. Usage:
+(relative) and exits 1 if not. With ``--baseline REV`` it also times the feature query of git revision REV
+(``sql/features/daily_features.sql`` as it was there) against today's on the same bars, the runs interleaved, so a
+change to the SQL is measured against what it replaced in one run on one machine. Usage:
 
-    python benchmarks/features.py [--symbols 500] [--years 20] [--seed 7] [--repeats 1] [--out PATH]
+    python benchmarks/features.py [--symbols 500] [--years 20] [--seed 7] [--repeats 1] [--baseline REV] [--out PATH]
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -132,6 +135,36 @@ def time_sql_query(conn: duckdb.DuckDBPyConnection, window: DateWindow, repeats:
     return Timing("sql query only (in memory, no write)", int(rows), statistics.median(runs), runs, False)
 
 
+def time_against_baseline(
+    conn: duckdb.DuckDBPyConnection, window: DateWindow, repeats: int, revision: str
+) -> tuple[Timing, Timing]:
+    """The feature query of ``revision`` and today's, fetched into Arrow tables, alternating run by run."""
+    sql, params = daily_features_query(conn)
+    old_sql = subprocess.run(
+        ["git", "show", f"{revision}:sql/features/daily_features.sql"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    runs: dict[str, list[float]] = {"baseline": [], "current": []}
+    rows: dict[str, int] = {}
+    for i in range(repeats):
+        for name, query in (("baseline", old_sql), ("current", sql)):
+            used = {k: v for k, v in {**params, **window.params()}.items() if f"${k}" in query}
+            seconds, result = timed(
+                f"{name} query run {i + 1}/{repeats}",
+                lambda q=query, u=used: conn.execute(q, u).to_arrow_table(),
+            )
+            runs[name].append(seconds)
+            rows[name] = result.num_rows
+    baseline, current = (
+        Timing(f"sql query at {label}", rows[name], statistics.median(runs[name]), runs[name], False)
+        for name, label in (("baseline", revision), ("current", "the working tree"))
+    )
+    return baseline, current
+
+
 def time_pandas(bars: pd.DataFrame, repeats: int) -> tuple[Timing, pd.DataFrame]:
     """compute_daily_features on the in-memory bars; the result is not written anywhere."""
     runs, features = [], pd.DataFrame()
@@ -206,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--baseline", help="a git revision whose feature SQL to time against today's")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     if args.symbols < 1 or args.years < 1 or args.repeats < 1:
@@ -228,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"[3/4] timing both paths, {args.repeats} run(s) each")
         sql = time_sql(conn, window, args.repeats)
         sql_query = time_sql_query(conn, window, args.repeats)
+        against = time_against_baseline(conn, window, args.repeats, args.baseline) if args.baseline else ()
         pandas_timing, reference = time_pandas(bars, args.repeats)
         log("[4/4] comparing the two results")
         agreement = compare(conn.execute("SELECT * FROM daily_features").df(), reference)
@@ -238,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(table([sql, sql_query, pandas_timing], ratio))
     log(f"ratio sql_query_only_rows_per_s / pandas_rows_per_s = {query_ratio:.2f}")
+    if against:
+        baseline, current = against
+        log(table([baseline, current], current.rows_per_s / pandas_timing.rows_per_s))
+        log(
+            f"cost of the working tree's query relative to {args.baseline}: {current.seconds / baseline.seconds:.3f}x"
+        )
     log("(the first sql time includes inserting into daily_features; the other two write nothing)")
     verdict = "AGREE" if agreement.ok else "DISAGREE"
     log(
@@ -260,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             "parameters": {**vars(args), "out": str(args.out), "start": str(start), "end": str(end)},
             "bars": len(bars),
             "results": [{**asdict(t), "rows_per_s": t.rows_per_s} for t in (sql, sql_query, pandas_timing)],
+            "against_baseline": [{**asdict(t), "rows_per_s": t.rows_per_s} for t in against],
+            "cost_relative_to_baseline": against[1].seconds / against[0].seconds if against else None,
             "ratio_sql_rows_per_s_to_pandas": ratio,
             "ratio_sql_query_only_rows_per_s_to_pandas": query_ratio,
             "agreement": {**asdict(agreement), "ok": agreement.ok, "tolerance": TOLERANCE},

@@ -52,23 +52,32 @@ RAW_PRICES_PLAUSIBILITY = QualityCheck(
     blocking=False,
     aspect="plausibility",
 )
-RAW_PRICES_GAPS = QualityCheck(
-    "raw_prices",
-    "Symbols with no bar for more than FORGE_GAP_WEEKDAYS weekdays (default 10): the first return after such a gap is "
-    "left out of the features (NULL) and every window restarts there; each gap is listed with its symbol and days.",
-    severity=AssetCheckSeverity.WARN,
-    blocking=False,
-    aspect="gaps",
-)
-RAW_PRICES_SPLITS = QualityCheck(
-    "raw_prices",
-    "Overnight jumps of prices without adj_close or a recorded split that a common split ratio (2:1, 3:2, 1:10, ...) "
-    "explains: each is listed with its symbol, day and ratio, and how to proceed (supply adj_close, or list the split "
-    "in the folder's splits.csv).",
-    severity=AssetCheckSeverity.WARN,
-    blocking=False,
-    aspect="splits",
-)
+
+
+def continuity_checks(asset: str) -> tuple[QualityCheck, QualityCheck]:
+    """The two warnings on what an asset's stored bars say between days: ``<asset>_gaps`` and ``<asset>_splits``."""
+    gaps = QualityCheck(
+        asset,
+        "Symbols with no bar for more than FORGE_GAP_WEEKDAYS weekdays (default 10): the first return after such a "
+        "gap is left out of the features (NULL) and every window restarts there; each gap is listed with its symbol "
+        "and days.",
+        severity=AssetCheckSeverity.WARN,
+        blocking=False,
+        aspect="gaps",
+    )
+    splits = QualityCheck(
+        asset,
+        "Overnight jumps of prices without adj_close or a recorded split that a common split ratio (2:1, 3:2, 1:10, "
+        "...) explains: each is listed with its symbol, day and ratio, and how to proceed (supply adj_close, or list "
+        "the split in the folder's splits.csv).",
+        severity=AssetCheckSeverity.WARN,
+        blocking=False,
+        aspect="splits",
+    )
+    return gaps, splits
+
+
+RAW_PRICES_GAPS, RAW_PRICES_SPLITS = continuity_checks("raw_prices")
 DAILY_FEATURES_QUALITY = QualityCheck(
     "daily_features", "Finite values, non-negative variances, a row for every expected trading day."
 )
@@ -77,6 +86,7 @@ MARKET_CLOSE_QUALITY = QualityCheck(
     "market_close",
     "The day's bars, features and realised targets pass the checks of raw_prices, daily_features and targets.",
 )
+MARKET_CLOSE_GAPS, MARKET_CLOSE_SPLITS = continuity_checks("market_close")
 DAILY_FORECASTS_QUALITY = QualityCheck(
     "daily_forecasts",
     "Published forecasts, quantiles and bounds finite and positive, quantiles not crossing, each level's interval "

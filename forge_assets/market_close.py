@@ -8,10 +8,11 @@ the rows it writes are those a re-run of the year would write: the two paths nev
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from forge_assets.checks import MARKET_CLOSE_QUALITY
+from forge_assets.checks import MARKET_CLOSE_GAPS, MARKET_CLOSE_QUALITY, MARKET_CLOSE_SPLITS
 from forge_assets.live_models import LIVE_DAY
-from forge_assets.market_data import IngestionConfig, refuse, validated_bars
+from forge_assets.market_data import IngestionConfig, continuity_results, refuse, validated_bars
 from forge_assets.partitions import partition_dates
+from forge_core.data.continuity import continuity
 from forge_core.data.ingestion import IngestionRefused, ingest_bars
 from forge_core.features.daily import build_daily_features
 from forge_core.targets import TargetConflict, build_targets, configured_targets
@@ -22,7 +23,7 @@ from forge_resources import MarketDataResource, WarehouseResource
 @asset(
     **LIVE_DAY,
     kinds={"duckdb", "sql"},
-    check_specs=[MARKET_CLOSE_QUALITY.spec()],
+    check_specs=[MARKET_CLOSE_QUALITY.spec(), MARKET_CLOSE_GAPS.spec(), MARKET_CLOSE_SPLITS.spec()],
     description=(
         "The day's bars from the market data source, validated and ingested, its daily features and the targets "
         "it realises: the rows the yearly market-data assets hold for that day, built the same way."
@@ -47,6 +48,7 @@ def market_close(
             realised = build_targets(conn, window, specs)
         except (IngestionRefused, TargetConflict) as error:
             raise refuse(error) from None
+        found = continuity(conn, window)
         defects = {
             **{f"raw_prices_{k}": v for k, v in raw_prices_quality(conn, window).counts.items()},
             **{f"daily_features_{k}": v for k, v in daily_features_quality(conn, window).counts.items()},
@@ -68,5 +70,10 @@ def market_close(
                 {name: getattr(ingestion, name) for name in ("added", "replaced", "removed", "kept")}
             ),
         },
-        check_results=[MARKET_CLOSE_QUALITY.result(defects)],
+        check_results=[
+            MARKET_CLOSE_QUALITY.result(defects),
+            *continuity_results(
+                context, found, market_data.files_path or None, (MARKET_CLOSE_GAPS, MARKET_CLOSE_SPLITS)
+            ),
+        ],
     )

@@ -129,9 +129,13 @@ def plausibility_result(flagged: Sequence[DataProblem]) -> AssetCheckResult:
 
 
 def continuity_results(
-    context: AssetExecutionContext, found: Continuity, folder: str | None
+    context: AssetExecutionContext,
+    found: Continuity,
+    folder: str | None,
+    checks: tuple[QualityCheck, QualityCheck] = (RAW_PRICES_GAPS, RAW_PRICES_SPLITS),
 ) -> list[AssetCheckResult]:
-    """The raw_prices_gaps and raw_prices_splits warnings of stored bars, each case also logged at WARNING."""
+    """The gaps and splits warnings (``checks``) of stored bars, each case also logged at WARNING."""
+    gaps_check, splits_check = checks
     advice = split_advice(folder)
     for gap in found.gaps:
         context.log.warning(f"gap: {gap.describe()}")
@@ -140,8 +144,8 @@ def continuity_results(
     gaps = "\n".join(f"- {gap.describe()}" for gap in found.gaps[:MAX_LISTED_SYMBOLS])
     splits = "\n".join(f"- {split.describe()}" for split in found.splits[:MAX_LISTED_SYMBOLS])
     return [
-        RAW_PRICES_GAPS.result({"gaps": len(found.gaps)}, {"gaps_found": MetadataValue.md(gaps or "none")}),
-        RAW_PRICES_SPLITS.result(
+        gaps_check.result({"gaps": len(found.gaps)}, {"gaps_found": MetadataValue.md(gaps or "none")}),
+        splits_check.result(
             {"suspected_splits": len(found.splits)},
             {
                 "suspected": MetadataValue.md(splits or "none"),

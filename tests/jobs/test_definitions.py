@@ -23,8 +23,10 @@ from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorag
 
 from forge_assets.checks import (
     DAILY_FEATURES_QUALITY,
+    RAW_PRICES_GAPS,
     RAW_PRICES_PLAUSIBILITY,
     RAW_PRICES_QUALITY,
+    RAW_PRICES_SPLITS,
     TARGETS_QUALITY,
 )
 from forge_assets.partitions import (
@@ -78,6 +80,14 @@ LIVE_DAILY = (
     "forecast_paths",
 )
 MODULE = "forge_jobs.definitions"
+
+
+# raw_prices' warnings, after its blocking quality check: (name, blocking)
+RAW_PRICES_WARNINGS = [
+    ("raw_prices_plausibility", False),
+    ("raw_prices_gaps", False),
+    ("raw_prices_splits", False),
+]
 
 
 def _assets_def(name: str) -> AssetsDefinition:
@@ -163,11 +173,7 @@ def test_forecast_assets_are_walk_forward_partitions_with_a_blocking_check(name:
     if name == "ewma_forecasts":  # the one tunable baseline
         upstream.add(AssetKey("ewma_hyperparameters"))
     assert {dep.asset_key for dep in spec.deps} == upstream
-    warnings = [("raw_prices_plausibility", False)] if name == "raw_prices" else []
-    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [
-        (f"{name}_quality", True),
-        *warnings,
-    ]
+    assert [(check.name, check.blocking) for check in assets_def.check_specs] == [(f"{name}_quality", True)]
     assert {"warehouse", "compute", "tracking"} <= assets_def.required_resource_keys
 
 
@@ -182,7 +188,7 @@ def test_asset_operational_metadata(name: str) -> None:
     assert assets_def.op.pool == "warehouse"
     assert assets_def.backfill_policy == BackfillPolicy.single_run()
     assert assets_def.partitions_def == market_years
-    warnings = [("raw_prices_plausibility", False)] if name == "raw_prices" else []
+    warnings = RAW_PRICES_WARNINGS if name == "raw_prices" else []
     assert [(check.name, check.blocking) for check in assets_def.check_specs] == [
         (f"{name}_quality", True),
         *warnings,
@@ -256,10 +262,10 @@ def test_market_data_checks_are_named_constants_with_an_explicit_severity() -> N
         assert check.severity == AssetCheckSeverity.ERROR and check.blocking
         spec = next(iter(_assets_def(check.asset).check_specs))
         assert (spec.name, spec.blocking, spec.description) == (check.name, True, check.description)
-    warning = RAW_PRICES_PLAUSIBILITY
-    assert warning.name == "raw_prices_plausibility"
-    assert warning.severity == AssetCheckSeverity.WARN and not warning.blocking
-    assert list(_assets_def("raw_prices").check_specs)[1].name == warning.name
+    warnings = (RAW_PRICES_PLAUSIBILITY, RAW_PRICES_GAPS, RAW_PRICES_SPLITS)
+    assert [(w.name, w.blocking) for w in warnings] == RAW_PRICES_WARNINGS
+    assert all(w.severity == AssetCheckSeverity.WARN for w in warnings)
+    assert [spec.name for spec in _assets_def("raw_prices").check_specs][1:] == [w.name for w in warnings]
 
 
 class ThrowawayModel(EwmaModel):

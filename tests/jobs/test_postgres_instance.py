@@ -23,7 +23,14 @@ from tests.conftest import throwaway_database
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REPO_DAGSTER_YAML = Path(__file__).parents[2] / "dagster.yaml"
 ASSETS = ("raw_prices", "daily_features", "targets")
-CHECKS = ("raw_prices_quality", "raw_prices_plausibility", "daily_features_quality", "targets_quality")
+CHECKS = (
+    "raw_prices_quality",
+    "raw_prices_plausibility",
+    "raw_prices_gaps",
+    "raw_prices_splits",
+    "daily_features_quality",
+    "targets_quality",
+)
 OPTION_ASSETS = (
     "option_quotes",
     "quote_summaries",
