@@ -7,6 +7,7 @@ it, with nothing written.
 """
 
 import datetime as dt
+from collections import defaultdict
 
 import pandas as pd
 from dagster import (
@@ -97,6 +98,12 @@ def daily_forecasts(
     skipped = {
         f"{p.target} {s}": why for ps in published.values() for p in ps for s, why in p.skipped.items()
     }
+    by_reason = defaultdict(list)
+    for key, why in skipped.items():
+        by_reason[why].append(key)
+    if by_reason:
+        listed = "; ".join(f"{', '.join(keys)}: {why}" for why, keys in by_reason.items())
+        context.log.warning(f"not forecast: {listed}")
     return MaterializeResult(
         metadata={
             "dagster/row_count": written,

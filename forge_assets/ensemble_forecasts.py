@@ -38,10 +38,9 @@ from forge_core.ensembles.ensemble_windows import (
     combine_windows,
     ensemble_model,
 )
-from forge_core.forecasting.forecast_store import load_context, load_member_history
+from forge_core.forecasting.forecast_store import forecasts_quality, load_context, load_member_history
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
-from forge_core.warehouse.quality import forecasts_quality
 from forge_resources import ComputeResource, WarehouseResource
 
 GROUP = "ensembles"

@@ -3,10 +3,13 @@ with features (or a configured day), registered as versions of ``volatilityforge
 
 Walk-forward partitions are whole past months; a retraining in the middle of a month belongs here. The fit reads
 what it needs from the warehouse, closes it, then fits (nothing holds the DuckDB file while training); the
-registrations and aliases of a failed retraining are undone, so the registry stays as it was.
+registrations and aliases of a failed retraining are undone, so the registry stays as it was. A symbol without the
+purged training rows or realised out-of-sample scores a set needs is skipped, named with what it has and needs in
+a WARNING and in ``short_histories``; when no symbol has them, the run fails with one line saying so.
 """
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 from dagster import (
@@ -24,15 +27,22 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.market_data import OWNERS, refuse, targets
+from forge_assets.metadata import (
+    SHORT_HISTORIES,
+    SkippedSymbol,
+    no_symbol_qualifies,
+    skipped_metadata,
+    warn_skipped,
+)
 from forge_assets.partitions import live_days, target_partitions
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX
 from forge_core.forecasting.forecast_store import load_context, load_member_history
 from forge_core.forecasting.panel import load_panel
-from forge_core.forecasting.walk_forward import TrainingScheme
+from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
-from forge_core.live import LiveSettings, fit_live
+from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live
 from forge_core.live.daily_publication import last_feature_day
 from forge_core.models import MODEL_REGISTRY, model_class, variant_params
 from forge_core.targets import configured_targets
@@ -149,8 +159,12 @@ def materialize_live(
             runtime=compute.runtime(),
             model_params={f: p for f, p in params.items() if p},
         )
+    except NoSymbolQualifies as error:
+        raise no_symbol_qualifies(str(error), skipped_as_of(spec.name, as_of, error.skipped)) from None
     except ValueError as error:
         raise refuse(error) from None
+    skipped = skipped_as_of(spec.name, as_of, fit.skipped)
+    warn_skipped(context.log, skipped)
     for member, why in fit.left_out.items():
         context.log.warning(f"{spec.name}: {member} left out: {why}")
     config_tracking = tracking.config()
@@ -180,9 +194,17 @@ def materialize_live(
             "challenger": roles.get("challenger", "none"),
             "sets": MetadataValue.md(table.to_markdown(index=False)),
             "left_out": MetadataValue.json(fit.left_out),
+            SHORT_HISTORIES: skipped_metadata(skipped),
             "dagster/row_count": len(registered),
         }
     )
+
+
+def skipped_as_of(target: str, as_of: dt.date, skipped: Mapping[str, ShortHistory]) -> list[SkippedSymbol]:
+    """The symbols a live fit of ``target`` as of ``as_of`` skipped, with their shortfalls."""
+    return [
+        SkippedSymbol(symbol, target, short, f"live fit as of {as_of}") for symbol, short in skipped.items()
+    ]
 
 
 def live_models_asset(forecasts: list[AssetsDefinition]) -> AssetsDefinition:

@@ -1,13 +1,79 @@
-"""Metadata helpers shared by assets."""
+"""Metadata helpers shared by assets: figures, and the symbols an asset left out for too little history."""
 
 import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import MetadataValue
+from dagster import DagsterLogManager, Failure, MetadataValue
+
+from forge_core.forecasting.walk_forward import ShortHistory
+
+SHORT_HISTORIES = "short_histories"  # the metadata key, on a materialisation or on a failure
 
 
 def figure(path: Path) -> MetadataValue:
     """A PNG shown inline in the asset's metadata (markdown with the image embedded as a data URI)."""
     return MetadataValue.md(
         f"![{path.stem}](data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
+    )
+
+
+@dataclass(frozen=True)
+class SkippedSymbol:
+    """A symbol left out of a target for too little history: what it has and needs, and where (a walk-forward
+    window, a live fit's day)."""
+
+    symbol: str
+    target: str
+    short: ShortHistory
+    where: str
+
+    def __str__(self) -> str:
+        return f"{self.symbol} has {self.short} ({self.target} {self.where})"
+
+
+def skipped_metadata(skipped: Sequence[SkippedSymbol]) -> MetadataValue:
+    """JSON keyed by symbol, then target: ``rows``, ``needed``, ``of`` (what was counted) and ``where``."""
+    table: dict[str, dict[str, dict[str, int | str]]] = {}
+    for s in skipped:
+        table.setdefault(s.symbol, {})[s.target] = {
+            "rows": s.short.rows,
+            "needed": s.short.needed,
+            "of": s.short.what,
+            "where": s.where,
+        }
+    return MetadataValue.json(table)
+
+
+def skipped_from(metadata: Mapping[str, MetadataValue]) -> list[SkippedSymbol]:
+    """What ``skipped_metadata`` wrote under ``SHORT_HISTORIES`` in ``metadata`` (nothing if absent)."""
+    found = metadata.get(SHORT_HISTORIES)
+    table = found.value if found is not None else {}
+    return [
+        SkippedSymbol(symbol, target, ShortHistory(row["rows"], row["needed"], row["of"]), row["where"])
+        for symbol, targets in table.items()
+        for target, row in targets.items()
+    ]
+
+
+def nearest(skipped: Sequence[SkippedSymbol]) -> list[SkippedSymbol]:
+    """Per symbol, in symbol order, its record nearest to enough (the largest share of what it needs)."""
+    best: dict[str, SkippedSymbol] = {}
+    for s in sorted(skipped, key=lambda s: s.short.rows / s.short.needed):
+        best[s.symbol] = s
+    return [best[symbol] for symbol in sorted(best)]
+
+
+def warn_skipped(log: DagsterLogManager, skipped: Sequence[SkippedSymbol]) -> None:
+    """One WARNING naming every skipped symbol with the rows it has and needs (nothing when none was)."""
+    if skipped:
+        log.warning(f"too little history, not forecast: {'; '.join(map(str, skipped))}")
+
+
+def no_symbol_qualifies(description: str, skipped: Sequence[SkippedSymbol]) -> Failure:
+    """A deliberate failure, with no retry, when no symbol has the history needed: the shortfalls in its
+    metadata, as ``skipped_metadata`` writes them."""
+    return Failure(
+        description=description, metadata={SHORT_HISTORIES: skipped_metadata(skipped)}, allow_retries=False
     )

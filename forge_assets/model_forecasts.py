@@ -11,6 +11,11 @@ already made for the window are deleted again, so MLflow holds none for a window
 ``summarise`` builds the metadata and the check result. The warehouse is opened only to read and to write each
 window, never while fitting.
 
+A symbol with too few purged rows for a window is skipped there (``min_train_rows``) and the others are forecast;
+the skipped are named, with the rows they have and need, in one WARNING and in the metadata's ``short_histories``.
+A window in which every symbol is skipped is neither tracked nor written: the run goes on with its other windows,
+then fails with one line naming the shortfalls (``short_histories`` in the failure's metadata).
+
 MLflow calls ride out a restart of the tracking store's database (``forge_core.tracking`` retries them for up to a
 minute); a store that stays away fails the step, which Dagster retries ``STORE_RETRIES`` times
 ``STORE_RETRY_WAIT_S`` apart (windows already written are kept, so a retry resumes), then fails with one line."""
@@ -39,12 +44,26 @@ from pydantic import Field
 
 from forge_assets.checks import forecasts_quality_check
 from forge_assets.market_data import OWNERS, daily_features, targets
+from forge_assets.metadata import (
+    SHORT_HISTORIES,
+    SkippedSymbol,
+    nearest,
+    no_symbol_qualifies,
+    skipped_metadata,
+    warn_skipped,
+)
 from forge_assets.partitions import model_partitions, walk_forward_windows
 from forge_assets.pools import pool_op_tags
 from forge_core.date_window import DateWindow
-from forge_core.forecasting.forecast_store import stored_windows, write_window
+from forge_core.forecasting.forecast_store import forecasts_quality, stored_windows, write_window
 from forge_core.forecasting.panel import load_panel
-from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult, walk_forward
+from forge_core.forecasting.walk_forward import (
+    ShortHistory,
+    StoredWindow,
+    TrainingScheme,
+    WindowResult,
+    walk_forward,
+)
 from forge_core.models import VolatilityModel, model_class
 from forge_core.models.variants import ModelVariant
 from forge_core.targets import TargetSpec, configured_targets
@@ -58,7 +77,6 @@ from forge_core.tracking import (
     run_url,
 )
 from forge_core.tuning.tuned_params import tuned_params_for
-from forge_core.warehouse.quality import forecasts_quality
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
 STORE_RETRIES, STORE_RETRY_WAIT_S = 2, 60  # step retries when the MLflow store stays unreachable
@@ -186,17 +204,44 @@ def describe(outcome: WindowOutcome) -> str:
             f"inputs ({outcome.rows} forecasts; recompute: true refits it)"
         )
     seconds = sum(f.seconds for f in result.fits)
-    skipped = f"; skipped {result.skipped}" if result.skipped else ""
+    skipped = (
+        "; skipped " + ", ".join(f"{s} ({why})" for s, why in result.skipped.items())
+        if result.skipped
+        else ""
+    )
     return (
         f"{result.family} {result.target} window {result.window.start}: {outcome.rows} forecasts for "
         f"{len(result.fits)} symbols, fitted in {seconds:.2f}s{skipped}"
     )
 
 
+def skipped_in(results: Sequence[WindowResult]) -> list[SkippedSymbol]:
+    """Per symbol and target, what it had in the last of ``results``' windows that skipped it, and in how many."""
+    last: dict[tuple[str, str], tuple[DateWindow, ShortHistory]] = {}
+    windows: Counter[tuple[str, str]] = Counter()
+    for result in sorted(results, key=lambda r: r.window.start):
+        for symbol, short in result.skipped.items():
+            last[symbol, result.target] = (result.window, short)
+            windows[symbol, result.target] += 1
+    return [
+        SkippedSymbol(symbol, target, short, f"window {window.start}" + _of_many(windows[symbol, target]))
+        for (symbol, target), (window, short) in sorted(last.items())
+    ]
+
+
+def _of_many(count: int) -> str:
+    return f", the last of {count} that skipped it" if count > 1 else ""
+
+
 def summarise(
-    family: str, outcomes: Sequence[WindowOutcome], inputs: Mapping[str, WindowInputs], scheme: TrainingScheme
+    family: str,
+    outcomes: Sequence[WindowOutcome],
+    inputs: Mapping[str, WindowInputs],
+    scheme: TrainingScheme,
+    skipped: Sequence[SkippedSymbol],
 ) -> MaterializeResult:
-    """Metadata (rows, windows, a table of the last windows, MLflow pages) and the blocking check's result."""
+    """Metadata (rows, windows, a table of the last windows, the skipped symbols, MLflow pages) and the blocking
+    check's result."""
     table = pd.DataFrame(
         [
             {
@@ -208,6 +253,9 @@ def summarise(
                 "skipped": ", ".join(f"{s}: {why}" for s, why in o.result.skipped.items()),
                 "tuned": inputs[o.result.target].tuned[o.result.window.start] is not None,
                 "kept": o.result.reused,
+                # days a gap left without complete inputs (the windows restart after it), none forecast
+                "after_gap": sum(len(days) for days in o.result.restarting.values()),
+                "digest": o.result.inputs_digest[:12],  # a window refit from changed rows shows a new one
             }
             for o in outcomes
         ]
@@ -215,11 +263,6 @@ def summarise(
     defects: Counter[str] = Counter()
     for outcome in outcomes:
         defects.update(outcome.defects)
-    skipped = {
-        f"{o.result.target} {o.result.window.start} {symbol}": why
-        for o in outcomes
-        for symbol, why in o.result.skipped.items()
-    }
     pages = [page for o in outcomes for page in o.pages]
     return MaterializeResult(
         metadata={
@@ -228,13 +271,14 @@ def summarise(
             "windows_kept": int(table["kept"].sum()) if len(table) else 0,
             "scheme": scheme.describe(),
             "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
+            SHORT_HISTORIES: skipped_metadata(skipped),
             **({"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in pages[-20:]))} if pages else {}),
         },
         check_results=[
             forecasts_quality_check(family).result(
                 dict(defects),
                 # symbols with too little purged history: listed, not required to have forecasts
-                {"skipped_symbols": MetadataValue.json(skipped)},
+                {SHORT_HISTORIES: skipped_metadata(skipped)},
             )
         ],
     )
@@ -255,6 +299,7 @@ def materialize_forecasts(
     version = code_version()
     inputs: dict[str, WindowInputs] = {}
     outcomes: list[WindowOutcome] = []
+    empty: list[WindowResult] = []  # windows in which every symbol was skipped
     for target, windows in run_windows(context).items():
         read = inputs[target] = read_inputs(warehouse, specs[target], family, windows)
         used = sum(params is not None for params in read.tuned.values())
@@ -270,6 +315,9 @@ def materialize_forecasts(
             stored={} if config.recompute else read.stored,
             code=version,
         ):
+            if result.nobody_fitted:
+                empty.append(result)
+                continue
             try:
                 # first the tracking: if it fails, the window is not written; a window not written keeps no
                 # MLflow run or registered version
@@ -281,7 +329,17 @@ def materialize_forecasts(
             outcome.pages = pages
             context.log.info(describe(outcome))
             outcomes.append(outcome)
-    return summarise(family, outcomes, inputs, scheme)
+    skipped = skipped_in([o.result for o in outcomes])
+    warn_skipped(context.log, skipped)
+    if empty:
+        short = skipped_in(empty)
+        raise no_symbol_qualifies(
+            f"{family}: no symbol has enough history to fit in {len(empty)} of the run's windows (from "
+            f"{min(r.window.start for r in empty)}), which were not written: {', '.join(map(str, nearest(short)))}; "
+            "backfill later windows, or lower min_train_rows",
+            short,
+        )
+    return summarise(family, outcomes, inputs, scheme, skipped)
 
 
 def store_unavailable(

@@ -1,32 +1,42 @@
 """Partition definitions: market-data years, walk-forward refit windows and forecast targets.
 
-- ``market_years``: one partition per calendar year of market data, spanning FORGE_START_DATE (default
-  1999-01-01) through FORGE_END_DATE (the last trading day, inclusive), or through today's year when
-  FORGE_END_DATE is unset, so an evening run re-ingests the current year up to today's close. A year, not a day:
-  Dagster writes one materialisation event per partition (25-50 ms each on SQLite and Postgres), which made
-  bookkeeping 97% of a daily-partitioned 1999-2018 backfill whose warehouse work took 0.6 s. Re-building a year
-  is idempotent and costs tens of milliseconds, and an ingestion replaces only the days its source covers, so
-  the evening run of a daily delivery touches one day's bars.
-- ``walk_forward_windows``: one partition per complete month (a refit window), from FORGE_WALK_FORWARD_START,
-  through the last month that FORGE_END_DATE completes (or the last complete month before today).
+The span: FORGE_START_DATE .. FORGE_END_DATE (``YYYY-MM-DD``, inclusive; FORGE_END_DATE=today: through today,
+growing with it). Unset, each follows the configured source's data (``forge_core.data.span``): bundled 1999-01-04 ..
+2018-12-31, a files folder its first and last day, the synthetic market FORGE_SYNTHETIC_START through today; a
+source whose data reaches the last few weekdays is a live feed, through today. Partitions span the data because
+the UI counts every partition: one past the data's last day (or before its first) could never be filled. A source
+whose span cannot be read (a missing folder) gives one warning line and the span 1999-01-01 .. today; its runs
+then say what is wrong with it.
+
+- ``market_years``: one partition per calendar year of the span (the first and last cut to the span's days), so
+  an evening run of a live feed re-ingests the current year up to today's close. A year, not a day: Dagster
+  writes one materialisation event per partition (25-50 ms each on SQLite and Postgres), which made bookkeeping
+  97% of a daily-partitioned 1999-2018 backfill whose warehouse work took 0.6 s. Re-building a year is idempotent
+  and costs tens of milliseconds, and an ingestion replaces only the days its source covers, so the evening run
+  of a daily delivery touches one day's bars.
+- ``walk_forward_windows``: one partition per month (a refit window), from FORGE_WALK_FORWARD_START (unset: see
+  ``walk_forward_start``) through the month of the span's last day (this month for a live feed). That last window
+  may be partial: it forecasts the days there are. Re-materialise it once its month is complete (the demo walks
+  its windows again at every run): its inputs digest (``forge_core.forecasting.walk_forward``) covers every panel
+  row the window sees, so it changes with the new days and the window is refit, while a window whose rows are
+  unchanged is kept; the metadata's ``windows_table`` shows each window's digest and whether it was kept.
 - ``target_partitions``: one static partition per configured forecast target (FORGE_TARGETS).
 - ``model_partitions``: target x walk-forward window, for the models.
 - ``live_days``: one partition per weekday of the live path (daily forecasts, scores, drift reports), from
-  FORGE_LIVE_START_DATE (default: the first day of FORGE_END_DATE's month, or of this year when it is unset: set it
-  in production) through FORGE_END_DATE, or through today when unset (today's partition exists before its close,
-  for the evening schedule). A weekday without trading (a holiday) has no bars: its runs skip it.
-
-Partitions should span the data: the UI counts every partition, so partitions past the data's last day (or
-before its first) can never be filled and a fully built warehouse would not show 100%. With a source that ends
-(the bundled data ends 2018-12-31) set FORGE_START_DATE / FORGE_END_DATE to its first and last day.
+  FORGE_LIVE_START_DATE (unset: the first day of the last day's month, or of this year for a live feed: set it in
+  production) through the span's last day, or through today for a live feed (today's partition exists before its
+  close, for the evening schedule). A weekday without trading (a holiday) has no bars: its runs skip it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
 
 import numpy as np
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     MonthlyPartitionsDefinition,
@@ -35,31 +45,68 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
+from forge_core.data.span import DataSpan, source_span
+from forge_core.data.synthetic import DEFAULT_START as SYNTHETIC_START
 from forge_core.date_window import DateWindow
 from forge_core.targets import configured_targets
 
-DEFAULT_START = "1999-01-01"
-DEFAULT_WALK_FORWARD_START = "2002-01-01"
+FALLBACK_SPAN = DataSpan(dt.date(1999, 1, 1), None)  # a source whose span cannot be read
+# The first walk-forward window when FORGE_WALK_FORWARD_START is unset: see walk_forward_start.
+WARMUP_MONTHS = 36  # of data before it, when the data is long enough
+LIVE_HISTORY_MONTHS = 18  # windows of out-of-sample history the live models are chosen and calibrated on
+MIN_TRAIN_MONTHS = 14  # the models' 250 training rows, purged of the longest target's 22 days
+
+log = logging.getLogger(__name__)
 
 
-def configured_end() -> dt.date | None:
-    """FORGE_END_DATE (``YYYY-MM-DD``, the last trading day, inclusive), or None when unset (through today)."""
-    value = os.environ.get("FORGE_END_DATE", "").strip()
+def _date_variable(name: str) -> dt.date | None:
+    """The variable ``name`` as a date (``YYYY-MM-DD``), or None when unset."""
+    value = os.environ.get(name, "").strip()
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"FORGE_END_DATE must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise ValueError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def data_span() -> DataSpan:
+    """The configured source's span (FORGE_SOURCE, FORGE_FILES_PATH, FORGE_SYNTHETIC_START), read once per process
+    and source; FALLBACK_SPAN, with one warning line, when it cannot be read."""
+    return _source_span(
+        os.environ.get("FORGE_SOURCE") or "bundled",
+        os.environ.get("FORGE_FILES_PATH", ""),
+        os.environ.get("FORGE_SYNTHETIC_START", "").strip() or SYNTHETIC_START.isoformat(),
+    )
+
+
+@functools.cache
+def _source_span(kind: str, files_path: str, synthetic_start: str) -> DataSpan:
+    try:
+        return source_span(
+            kind, files_path=files_path, synthetic_start=dt.date.fromisoformat(synthetic_start)
+        )
+    except ValueError as error:  # MarketDataError included
+        reason = " ".join(str(error).split())  # one line
+        log.warning(
+            f"the span of market data source {kind!r} cannot be read ({reason}): partitions run "
+            f"{FALLBACK_SPAN.first} .. today; set FORGE_START_DATE and FORGE_END_DATE, or fix the source"
+        )
+        return FALLBACK_SPAN
+
+
+def configured_end() -> dt.date | None:
+    """FORGE_END_DATE (the last trading day, inclusive; ``today``: None, through today), else the data's last day
+    (None for a live feed)."""
+    if os.environ.get("FORGE_END_DATE", "").strip().lower() == "today":
+        return None
+    end = _date_variable("FORGE_END_DATE")
+    return end if end is not None else data_span().last
 
 
 def configured_start() -> dt.date:
-    """FORGE_START_DATE (``YYYY-MM-DD``, the first day of market data), default 1999-01-01."""
-    value = os.environ.get("FORGE_START_DATE", "").strip() or DEFAULT_START
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"FORGE_START_DATE must be a date as YYYY-MM-DD, got {value!r}") from None
+    """FORGE_START_DATE (the first day of market data), else the data's first day."""
+    return _date_variable("FORGE_START_DATE") or data_span().first
 
 
 def market_years_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:
@@ -70,34 +117,40 @@ def market_years_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPa
     return TimeWindowPartitionsDefinition(**yearly, end=str(end.year + 1))  # Dagster's end is exclusive
 
 
-def walk_forward_partitions(start: str, end: dt.date | None) -> MonthlyPartitionsDefinition:
-    """Complete months from ``start``: through the last month that ``end`` completes, or before today."""
+def walk_forward_partitions(start: dt.date, end: dt.date | None) -> MonthlyPartitionsDefinition:
+    """Months from ``start``'s through ``end``'s (the last may be partial), or through this month when None."""
     if end is None:
-        return MonthlyPartitionsDefinition(start_date=start)
-    after = end + dt.timedelta(days=1)  # a month is complete when ``end`` is its last day
-    return MonthlyPartitionsDefinition(start_date=start, end_date=after.replace(day=1).isoformat())
+        return MonthlyPartitionsDefinition(start_date=start.isoformat(), end_offset=1)
+    after = (pd.Timestamp(end).to_period("M") + 1).start_time  # Dagster's end is exclusive
+    return MonthlyPartitionsDefinition(start_date=start.isoformat(), end_date=after.date().isoformat())
 
 
-market_years = market_years_partitions(configured_start(), configured_end())
+def walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
+    """The first walk-forward window when FORGE_WALK_FORWARD_START is unset, for data from ``first`` through
+    ``end`` (today when None). With ``month(d)`` the first day of ``d``'s month and ``last = month(end)`` the last
+    window:
 
-# Only complete months: a window materialised mid-month would be stored half-empty and look done.
-walk_forward_windows = walk_forward_partitions(
-    os.environ.get("FORGE_WALK_FORWARD_START", DEFAULT_WALK_FORWARD_START), configured_end()
-)
+        min(last, max(month(first + MIN_TRAIN_MONTHS), min(month(first + WARMUP_MONTHS), last - 17 months)))
 
-target_partitions = StaticPartitionsDefinition([spec.name for spec in configured_targets()])
+    Three years of data before the first window (1999-01-04: 2002-01), or less when that would leave fewer than
+    ``LIVE_HISTORY_MONTHS`` (18) windows, but never less than the training rows of one fit (14 months), and
+    never after the last window: a short history still gets its last month as one window."""
+    month = pd.Timestamp(first).to_period("M")
+    last = pd.Timestamp(end or dt.date.today()).to_period("M")
+    start = max(month + MIN_TRAIN_MONTHS, min(month + WARMUP_MONTHS, last - LIVE_HISTORY_MONTHS + 1))
+    return min(start, last).to_timestamp().date()
 
-model_partitions = MultiPartitionsDefinition({"target": target_partitions, "window": walk_forward_windows})
+
+def configured_walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
+    """FORGE_WALK_FORWARD_START, else ``walk_forward_start(first, end)``."""
+    return _date_variable("FORGE_WALK_FORWARD_START") or walk_forward_start(first, end)
 
 
 def configured_live_start(end: dt.date | None) -> dt.date:
-    """FORGE_LIVE_START_DATE (``YYYY-MM-DD``), else the first day of ``end``'s month, else of this year."""
-    value = os.environ.get("FORGE_LIVE_START_DATE", "").strip()
-    if value:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"FORGE_LIVE_START_DATE must be a date as YYYY-MM-DD, got {value!r}") from None
+    """FORGE_LIVE_START_DATE, else the first day of ``end``'s month, else of this year (a live feed)."""
+    start = _date_variable("FORGE_LIVE_START_DATE")
+    if start is not None:
+        return start
     return end.replace(day=1) if end is not None else dt.date.today().replace(month=1, day=1)
 
 
@@ -111,6 +164,16 @@ def live_days_partitions(start: dt.date, end: dt.date | None) -> TimeWindowParti
     after = np.busday_offset(np.datetime64(end, "D"), 1, roll="backward")
     return TimeWindowPartitionsDefinition(**weekdays, end=str(after))
 
+
+market_years = market_years_partitions(configured_start(), configured_end())
+
+walk_forward_windows = walk_forward_partitions(
+    configured_walk_forward_start(configured_start(), configured_end()), configured_end()
+)
+
+target_partitions = StaticPartitionsDefinition([spec.name for spec in configured_targets()])
+
+model_partitions = MultiPartitionsDefinition({"target": target_partitions, "window": walk_forward_windows})
 
 live_days = live_days_partitions(configured_live_start(configured_end()), configured_end())
 

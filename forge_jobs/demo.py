@@ -1,15 +1,18 @@
 """Run the whole loop once on the embedded defaults and say what was built: ``python -m forge_jobs.demo``.
 
-Materialises raw_prices -> daily_features -> targets for the years of ``--start`` .. ``--end`` as ONE run (the
+Materialises raw_prices -> daily_features -> targets for the years of ``--start`` .. ``--end`` (default: the
+partitions' span, which follows the data unless FORGE_START_DATE / FORGE_END_DATE say otherwise) as ONE run (the
 same single-run backfill the UI launches), on the configured source (bundled real data unless FORGE_SOURCE says
 otherwise). Then the live loop: the cheap baselines (``--nets`` adds the torch families) walked over the monthly
-windows of the last ``--live-months`` months (the out-of-sample history a champion is chosen and calibrated on),
+windows of the last ``--live-months`` months that are walk-forward windows (the out-of-sample history a champion
+is chosen and calibrated on; the last one may be a partial month, refit at every run while its rows change),
 ``retrain_job`` for every target on the rows realised by the last day, and ``daily_job`` for that day (its close,
 the forecasts of every live set with intervals, their scores, the promotion decision, the drift report). It prints
 the tables, the champion forecasts with their intervals and where to look in the Dagster UI.
 With ``--backtest`` it then backfills every baseline model over the monthly walk-forward windows of
-``--backtest-start`` .. ``--backtest-end`` for every target (one run), then every ensemble and the conformal
-intervals over the same windows (one run), and materialises the backtest report.
+``--backtest-start`` .. ``--backtest-end`` (default: the last ``BACKTEST_MONTHS`` windows) for every target (one
+run), then every ensemble and the conformal intervals over the same windows (one run), and materialises the
+backtest report. A range that no partition holds is refused in one sentence, with a non-zero exit.
 """
 
 from __future__ import annotations
@@ -20,12 +23,19 @@ import os
 import warnings
 
 import pandas as pd
-from dagster import BetaWarning
+from dagster import BetaWarning, DagsterEventType, DagsterInstance, RunsFilter
 
 # BackfillPolicy.single_run and MultiToSingleDimensionPartitionMapping are how DESIGN.md builds the graph; Dagster
 # still labels them beta, and the demo's output is for people.
 warnings.filterwarnings("ignore", category=BetaWarning)
 
+from forge_assets.metadata import SkippedSymbol, nearest, skipped_from  # noqa: E402
+from forge_assets.partitions import (  # noqa: E402
+    LIVE_HISTORY_MONTHS,
+    configured_end,
+    configured_start,
+    walk_forward_windows,
+)
 from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
@@ -46,14 +56,36 @@ from forge_jobs.launch import run_job  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
-BUNDLED_SPAN = (dt.date(1999, 1, 4), dt.date(2018, 12, 31))
+# the default backtest: the last nine years of windows (the bundled data: 2010-01 .. 2018-12)
+BACKTEST_MONTHS = 108
 
 
-def _default_span() -> tuple[dt.date, dt.date]:
-    if os.environ.get("FORGE_SOURCE", "bundled") == "bundled":
-        return BUNDLED_SPAN
-    today = dt.date.today()
-    return today - dt.timedelta(days=3 * 365), today
+def default_span() -> tuple[dt.date, dt.date]:
+    """The partitions' span: its first day, and its last (today for a live feed)."""
+    return configured_start(), configured_end() or dt.date.today()
+
+
+def months_before(end: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months - 1`` months before ``end``'s: the first of ``months`` months to it."""
+    return (pd.Timestamp(end).to_period("M") - months + 1).to_timestamp().date()
+
+
+def window_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last walk-forward window of the months of ``start`` .. ``end`` (cut to the windows there
+    are); ValueError naming the windows when none of those months is one."""
+    first_key = walk_forward_windows.get_first_partition_key()
+    last_key = walk_forward_windows.get_last_partition_key()
+    if first_key is None or last_key is None:
+        raise ValueError(
+            "there is no walk-forward window: FORGE_WALK_FORWARD_START is after the span's last day"
+        )
+    first = max(start.replace(day=1), dt.date.fromisoformat(first_key))
+    last = min(end.replace(day=1), dt.date.fromisoformat(last_key))
+    if last < first:
+        raise ValueError(
+            f"no walk-forward window in {start} .. {end}: the windows run {first_key} .. {last_key}"
+        )
+    return first, last
 
 
 def _run_range(job_name: str, first: str, last: str) -> bool:
@@ -73,12 +105,17 @@ def run_main_job(start: dt.date, end: dt.date) -> bool:
     return _run_range(market_data_job.name, str(start.year), str(end.year))
 
 
+def model_range(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """The model partition range of every target over the walk-forward windows of ``start`` .. ``end``."""
+    names = [spec.name for spec in configured_targets()]  # a static partition range follows declaration order
+    first, last = window_range(start, end)
+    return f"{names[0]}|{first}", f"{names[-1]}|{last}"
+
+
 def run_backtest(start: dt.date, end: dt.date) -> bool:
     """Backfill the baselines over the monthly windows of [start, end] for every target, then the ensembles and
     intervals, then the report."""
-    names = [spec.name for spec in configured_targets()]  # a static partition range follows declaration order
-    window = "{}|{:%Y-%m}-01"
-    first, last = window.format(names[0], start), window.format(names[-1], end)
+    first, last = model_range(start, end)
     if not (_run_range(baselines_job.name, first, last) and _run_range(ensembles_job.name, first, last)):
         return False
     report = run_job(
@@ -91,17 +128,15 @@ def run_backtest(start: dt.date, end: dt.date) -> bool:
 
 
 def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
-    """Walk the baselines (and the nets) over the last ``months`` months before ``end``, retrain every target on
-    the rows realised by ``end``, then run the daily job for ``end``."""
-    names = [spec.name for spec in configured_targets()]
-    start = (pd.Timestamp(end).to_period("M") - months + 1).to_timestamp().date()
-    window = "{}|{:%Y-%m}-01"
-    first, last = window.format(names[0], start), window.format(names[-1], end)
+    """Walk the baselines (and the nets) over the windows of the last ``months`` months to ``end`` (those that are
+    walk-forward windows), retrain every target on the rows realised by ``end``, then run the daily job for
+    ``end``."""
+    first, last = model_range(months_before(end, months), end)
     jobs = [baselines_job.name, *([deep_models_job.name] if nets else [])]
     if not all(_run_range(job, first, last) for job in jobs):
         return False
     instance = dagster_instance()
-    for target in names:
+    for target in (spec.name for spec in configured_targets()):
         run = run_job(
             defs.resolve_job_def(retrain_job.name),
             instance,
@@ -142,8 +177,49 @@ def describe_warehouse(path: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def short_histories(instance: DagsterInstance, since: dt.datetime) -> tuple[str, bool]:
+    """What the runs launched since ``since`` skipped for too little history, as their materialisations and
+    failures recorded it (the latest record per symbol and target): a table, with False; or, when a run failed
+    because no symbol qualified, one sentence saying so, with True. Nothing was skipped: ``("", False)``."""
+    kept: dict[tuple[str, str], tuple[str, SkippedSymbol]] = {}
+    refused: dict[tuple[str, str], tuple[str, SkippedSymbol]] = {}
+    events = {DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.STEP_FAILURE}
+    for record in instance.get_run_records(RunsFilter(created_after=since), ascending=True):
+        for entry in instance.all_logs(record.dagster_run.run_id, of_type=events):
+            event = entry.dagster_event
+            if event is None:
+                continue
+            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                found, metadata = kept, event.step_materialization_data.materialization.metadata
+            else:
+                failure = event.step_failure_data.user_failure_data
+                found, metadata = refused, failure.metadata if failure is not None else {}
+            found.update({(s.symbol, s.target): (event.step_key or "", s) for s in skipped_from(metadata)})
+    if refused:
+        most = nearest([s for _, s in refused.values()])
+        return f"No symbol has enough history to forecast: {', '.join(map(str, most))}.", True
+    if not kept:
+        return "", False
+    table = pd.DataFrame(
+        [
+            {
+                "symbol": s.symbol,
+                "target": s.target,
+                "rows": s.short.rows,
+                "needed": s.short.needed,
+                "of": s.short.what,
+                "where": f"{step}: {s.where}",
+            }
+            for _, (step, s) in sorted(kept.items())
+        ]
+    )
+    return "Skipped for too little history (the other symbols were forecast):\n" + table.to_string(
+        index=False
+    ), False
+
+
 def main() -> None:
-    default_start, default_end = _default_span()
+    default_start, default_end = default_span()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -155,10 +231,18 @@ def main() -> None:
         action="store_true",
         help="also backfill the baselines, ensembles, intervals and the report",
     )
-    parser.add_argument("--backtest-start", type=dt.date.fromisoformat, default=dt.date(2010, 1, 1))
-    parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=dt.date(2018, 12, 31))
     parser.add_argument(
-        "--live-months", type=int, default=18, help="months of walk-forward history behind the live models"
+        "--backtest-start",
+        type=dt.date.fromisoformat,
+        default=months_before(default_end, BACKTEST_MONTHS),
+        help=f"default: the last {BACKTEST_MONTHS} months to the span's last day",
+    )
+    parser.add_argument("--backtest-end", type=dt.date.fromisoformat, default=default_end)
+    parser.add_argument(
+        "--live-months",
+        type=int,
+        default=LIVE_HISTORY_MONTHS,
+        help="months of walk-forward history behind the live models",
     )
     parser.add_argument("--nets", action="store_true", help="walk and retrain the torch families too")
     parser.add_argument("--no-live", action="store_true", help="stop after the market data")
@@ -179,9 +263,18 @@ def main() -> None:
     if ok and not args.no_live:
         with open_reader(warehouse) as conn:
             day = last_feature_day(conn)
-        ok = run_live_loop(day, args.live_months, args.nets)
+        started = dt.datetime.now(dt.UTC)
+        try:
+            ok = run_live_loop(day, args.live_months, args.nets)
+        except ValueError as error:  # refused before its runs: no window or live day for the data
+            raise SystemExit(f"live loop refused: {error}") from None
         print(f"\nlive loop (backtest of the last {args.live_months} months, retraining, daily job for {day}): "
               f"{'succeeded' if ok else 'FAILED'}")  # fmt: skip
+        skipped, nothing_qualified = short_histories(dagster_instance(), started)
+        if nothing_qualified:
+            raise SystemExit(skipped)
+        if skipped:
+            print(skipped)
         if ok:
             print(f"Champion forecasts made at the close of {day} (annualised volatility, 90% interval):")
             print(champion_forecasts(str(warehouse), day).to_string(index=False))
@@ -192,7 +285,10 @@ def main() -> None:
                 "retrain_on_drift), Jobs (rollback_job)."
             )
     if ok and args.backtest:
-        ok = run_backtest(args.backtest_start, args.backtest_end)
+        try:
+            ok = run_backtest(args.backtest_start, args.backtest_end)
+        except ValueError as error:  # refused before its runs: no window in the range
+            raise SystemExit(f"backtest refused: {error}") from None
         print(
             f"\nbaseline backtest {'succeeded' if ok else 'FAILED'}: {args.backtest_start} .. {args.backtest_end}"
         )

@@ -14,7 +14,12 @@ import pandas as pd
 import psycopg2
 import pytest
 
-# Live-day partitions are fixed when forge_assets is imported; in tests they span the test markets (2016 on).
+# Partitions are fixed when forge_assets is imported. In tests they do not follow a source's data (that is tested
+# in tests/assets/test_partition_span.py): years and windows run 1999 through today, live days over the test
+# markets (2016 on).
+os.environ.setdefault("FORGE_START_DATE", "1999-01-01")
+os.environ.setdefault("FORGE_END_DATE", "today")
+os.environ.setdefault("FORGE_WALK_FORWARD_START", "2002-01-01")
 os.environ.setdefault("FORGE_LIVE_START_DATE", "2016-01-04")
 
 from forge_core.data.bundled import BundledSource

@@ -9,7 +9,7 @@ import pandas as pd
 
 from forge_core.data.bundled import BundledSource
 from forge_core.data.files import FileSource
-from forge_core.data.synthetic import RegimeShift, SyntheticSource
+from forge_core.data.synthetic import DEFAULT_START, RegimeShift, SyntheticSource
 from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, PlausibilityMode
 
 SOURCE_KINDS = ("bundled", "files", "synthetic")
@@ -29,7 +29,7 @@ def make_source(
     files_path: str | None = None,
     synthetic_symbols: int = 5,
     synthetic_seed: int = 7,
-    synthetic_start: dt.date = dt.date(2000, 1, 3),
+    synthetic_start: dt.date = DEFAULT_START,
     synthetic_shift: RegimeShift | None = None,
     max_abs_log_return: float | None = DEFAULT_MAX_ABS_LOG_RETURN,
     price_range: tuple[float, float] | None = DEFAULT_PRICE_RANGE,

@@ -50,6 +50,7 @@ from forge_core.data.schema import CANONICAL_COLUMNS, VIX_SYMBOLS
 VIX_SYMBOL = "^VIX"
 assert VIX_SYMBOL in VIX_SYMBOLS
 
+DEFAULT_START = datetime.date(2000, 1, 3)  # the first trading day unless told (FORGE_SYNTHETIC_START)
 TRADING_DAYS_PER_YEAR = 252
 VIX_HORIZON_DAYS = 22
 _MARKET_STREAM = 2**31 - 1  # the symbol index of the market factor's random stream
@@ -223,7 +224,7 @@ class SyntheticSource:
         n_symbols: int = 5,
         *,
         seed: int = 7,
-        start: datetime.date = datetime.date(2000, 1, 3),
+        start: datetime.date = DEFAULT_START,
         params: SyntheticMarketParams | None = None,
         include_vix: bool = True,
         today: datetime.date | None = None,

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
+from forge_core.date_window import DateWindow
+from forge_core.forecasting.restarts import define_restarting_days
 from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult
 from forge_core.tracking.config import code_version
 from forge_core.warehouse.partition_writes import replace_keyed
+from forge_core.warehouse.quality import QualityReport, counts
 from forge_core.warehouse.sql_files import read_sql
 
 FIT_COLUMNS = [
@@ -72,6 +75,23 @@ def stored_windows(conn: duckdb.DuckDBPyConnection, target: str, model: str) -> 
     return windows
 
 
+def forecasts_quality(
+    conn: duckdb.DuckDBPyConnection, target: str, model: str, window: DateWindow, skipped: Sequence[str] = ()
+) -> QualityReport:
+    """One model partition: finite, positive, non-crossing forecasts for every feature day of the window (but of
+    the ``skipped`` symbols, which lacked the history to fit, and the days restarting after a gap, ``restarts``),
+    from a model trained only on targets realised before the window."""
+    params = {
+        "target": target,
+        "model": model,
+        "window_start": window.start,
+        "window_end": window.end,
+        "skipped": list(skipped),
+        **define_restarting_days(conn),
+    }
+    return QualityReport(counts(conn, "checks/forecasts_quality.sql", params))
+
+
 def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored forecast whose target has been realised, with the realised value, the horizon and proxy."""
     frame = conn.execute(read_sql("forecasting/realised.sql")).df()
@@ -80,8 +100,10 @@ def load_realised(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def load_member_history(conn: duckdb.DuckDBPyConnection, target: str, end: dt.date) -> pd.DataFrame:
     """Every stored forecast of ``target`` made before ``end`` (all models), with its realised value where it had
-    realised before ``end`` (NaN otherwise): what ensembles and interval calibrations learn from."""
-    frame = conn.execute(read_sql("forecasting/member_history.sql"), {"target": target, "end": end}).df()
+    realised before ``end`` (NaN otherwise), but on days restarting after a gap (``restarts``): what ensembles and
+    interval calibrations learn from."""
+    params = {"target": target, "end": end, **define_restarting_days(conn)}
+    frame = conn.execute(read_sql("forecasting/member_history.sql"), params).df()
     return frame.assign(date=pd.to_datetime(frame["date"]), realised=frame["realised"].astype(float))
 
 

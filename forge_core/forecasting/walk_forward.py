@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from forge_core.date_window import DateWindow
+from forge_core.forecasting.restarts import restarting
 from forge_core.forecasting.result import Forecast
 from forge_core.models import ForecastTask, VolatilityModel, create_model
 from forge_core.models.base import Runtime, WarmStart
@@ -28,6 +31,21 @@ FORECAST_COLUMNS = [
     "symbol", "date", "target", "model", "window_start", "forecast", *QUANTILE_COLUMNS,
     "train_rows", "trained_through",
 ]  # fmt: skip
+
+
+TRAINING_ROWS = "purged training rows"
+
+
+@dataclass(frozen=True)
+class ShortHistory:
+    """Why a symbol was left out: it has ``rows`` of ``what`` (e.g. purged training rows) and needs ``needed``."""
+
+    rows: int
+    needed: int
+    what: str = TRAINING_ROWS
+
+    def __str__(self) -> str:
+        return f"{self.rows} {self.what} of the {self.needed} needed"
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,10 @@ class TrainingScheme:
     def describe(self) -> str:
         """``expanding`` or ``rolling <years>y``."""
         return "expanding" if self.kind == "expanding" else f"rolling {self.rolling_years:g}y"
+
+    def shortfall(self, train_rows: int) -> ShortHistory | None:
+        """What a symbol with ``train_rows`` purged rows lacks to be fitted (None: nothing)."""
+        return ShortHistory(train_rows, self.min_rows) if train_rows < self.min_rows else None
 
 
 def purged_training_rows(
@@ -83,9 +105,16 @@ class WindowResult:
     target: str
     family: str
     fits: list[SymbolFit] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, ShortHistory] = field(default_factory=dict)
+    # per symbol, the window days without a forecast because a gap left the model's inputs incomplete
+    restarting: dict[str, list[dt.date]] = field(default_factory=dict)
     inputs_digest: str = ""
     reused: bool = False  # already stored with the same inputs digest: nothing was fitted, nothing to write
+
+    @property
+    def nobody_fitted(self) -> bool:
+        """Every symbol with days in the window was skipped: nothing forecasts it."""
+        return bool(self.skipped) and not self.fits and not self.reused
 
     @property
     def forecasts(self) -> pd.DataFrame:
@@ -118,27 +147,60 @@ def forecast_window(
 ) -> WindowResult:
     """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
     result = WindowResult(window, spec.name, family)
+    for part in symbol_windows(panel, window, scheme):
+        short = scheme.shortfall(len(part.train))
+        if short is not None:
+            result.skipped[part.symbol] = short
+            continue
+        started = time.perf_counter()
+        fit_runtime = (runtime or Runtime()).under(family, spec.name, part.symbol, str(window.start))
+        model = fit_model(
+            part.train, spec, family, fit_runtime, model_params, (warm_starts or {}).get(part.symbol)
+        )
+        forecast = model.forecast(part.history).take(part.in_window)
+        without_inputs = part.restarting & ~np.isfinite(forecast.variance)
+        if without_inputs.any():
+            result.restarting[part.symbol] = list(part.days[without_inputs])
+            forecast = forecast.take(~without_inputs)
+        trained_through = pd.Timestamp(part.train["realised_on"].max()).date()
+        seconds = time.perf_counter() - started
+        result.fits.append(
+            SymbolFit(part.symbol, len(part.train), trained_through, seconds, model.params(), model, forecast)
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class SymbolWindow:
+    """One symbol's rows for a window: its history before the window's end, which of them fall in the window,
+    and its purged training rows."""
+
+    symbol: str
+    history: pd.DataFrame
+    in_window: NDArray[np.bool_]
+    train: pd.DataFrame
+
+    @property
+    def days(self) -> NDArray[np.object_]:
+        """The window's days (``datetime.date``), in order."""
+        return np.array([d.date() for d in self.history.loc[self.in_window, "date"]], dtype=object)
+
+    @property
+    def restarting(self) -> NDArray[np.bool_]:
+        """Per window day: too soon after a gap for complete inputs (``forge_core.forecasting.restarts``)."""
+        near: NDArray[np.bool_] = restarting(self.history["log_return"])[self.in_window]
+        return near
+
+
+def symbol_windows(panel: pd.DataFrame, window: DateWindow, scheme: TrainingScheme) -> Iterator[SymbolWindow]:
+    """Every symbol of ``panel`` with days in ``window``, in symbol order."""
     for symbol, rows in panel.groupby("symbol", sort=True):
         history = rows[rows["date"] < pd.Timestamp(window.end)].reset_index(drop=True)
         in_window = (history["date"] >= pd.Timestamp(window.start)).to_numpy()
-        if not in_window.any():
-            continue
-        train = purged_training_rows(history, window.start, scheme)
-        if len(train) < scheme.min_rows:
-            result.skipped[str(symbol)] = f"{len(train)} purged training rows, need {scheme.min_rows}"
-            continue
-        started = time.perf_counter()
-        fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), str(window.start))
-        model = fit_model(
-            train, spec, family, fit_runtime, model_params, (warm_starts or {}).get(str(symbol))
-        )
-        forecast = model.forecast(history).take(in_window)
-        trained_through = pd.Timestamp(train["realised_on"].max()).date()
-        seconds = time.perf_counter() - started
-        result.fits.append(
-            SymbolFit(str(symbol), len(train), trained_through, seconds, model.params(), model, forecast)
-        )
-    return result
+        if in_window.any():
+            yield SymbolWindow(
+                str(symbol), history, in_window, purged_training_rows(history, window.start, scheme)
+            )
 
 
 def fit_model(
@@ -214,8 +276,9 @@ def walk_forward(
     ``model_params`` may be a function of the window (tuned parameters apply only after their tuning data).
 
     With ``stored`` (windows already written, by start), a window whose stored inputs digest equals the one it
-    would have now is not fitted again: it comes back ``reused`` and the next window warm-starts from its stored
-    parameters, so a resumed backfill gives what an unbroken one gives."""
+    would have now is not fitted again: it comes back ``reused`` (naming the symbols it skips, as a fit would)
+    and the next window warm-starts from its stored parameters, so a resumed backfill gives what an unbroken one
+    gives."""
     warm: dict[str, WarmStart] = {}
     for window in sorted(windows, key=lambda w: w.start):
         params = model_params(window) if callable(model_params) else model_params
@@ -223,7 +286,20 @@ def walk_forward(
         done = (stored or {}).get(window.start)
         if done is not None and done.inputs_digest == digest:
             warm.update(done.params)
-            yield WindowResult(window, spec.name, family, inputs_digest=digest, reused=True)
+            parts = list(symbol_windows(panel, window, scheme))
+            skipped = {
+                p.symbol: short for p in parts if (short := scheme.shortfall(len(p.train))) is not None
+            }
+            restarting = {p.symbol: list(p.days[p.restarting]) for p in parts if p.restarting.any()}
+            yield WindowResult(
+                window,
+                spec.name,
+                family,
+                skipped=skipped,
+                restarting=restarting,
+                inputs_digest=digest,
+                reused=True,
+            )
             continue
         result = forecast_window(
             panel, spec, family, window, scheme, model_params=params, warm_starts=warm, runtime=runtime

@@ -3,7 +3,8 @@
 Every version the target's live model has an alias for publishes once, under its strongest role (``champion`` >
 ``challenger`` > ``shadow``: previous champion and the ``shadow_<member>`` sets). Nothing is fitted: each set
 forecasts from its saved models and frozen calibration. A symbol with features that day but no model in the
-champion (it appeared after the last retraining) is skipped and named; it gets forecasts after the next one.
+champion (it appeared after the last retraining, or had too little history for it) is skipped and named; it gets
+forecasts after a retraining that fits it.
 """
 
 from __future__ import annotations
@@ -137,7 +138,10 @@ def publish_day(
         raise ValueError(f"{spec.name}: publishing needs exactly one champion, got {len(champion)}")
     known = champion[0].fitted.symbols
     skipped = {
-        s: f"no model yet: not in the champion fitted {champion[0].fitted.as_of}; forecasts after the next retraining"
+        s: (
+            f"not in the champion fitted {champion[0].fitted.as_of} (new since, or too little history then: see "
+            "live_models' short_histories); forecast after a retraining that fits it"
+        )
         for s in histories
         if s not in known
     }

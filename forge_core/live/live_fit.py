@@ -4,13 +4,16 @@ The same purge rule as the walk-forward (``purged_training_rows`` with the windo
 ``as_of``): a row trains only if its whole target window had realised by then. Calibration and ranking read the
 member's own out-of-sample forecasts from the store (``load_member_history`` up to ``as_of``: realised values only
 where realised by its close), so a family needs walk-forward forecasts of its recent windows; one without enough of
-them is left out, saying which windows to backfill. An ensemble's out-of-sample forecasts are recombined from its
-members' over the days they all forecast, which gives both its calibration and its weights at ``as_of``.
+them is left out, saying which windows to backfill. A symbol short of purged training rows or of realised scores
+for every family is skipped, with what it has and what it needs (``LiveFit.skipped``); the rest are fitted. An
+ensemble's out-of-sample forecasts are recombined from its members' over the days they all forecast, which gives
+both its calibration and its weights at ``as_of``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +25,20 @@ from forge_core.date_window import DateWindow
 from forge_core.ensembles.combiner_registry import create_combiner
 from forge_core.ensembles.ensemble_windows import MissingMembers, combine_windows, ensemble_model
 from forge_core.evaluation.losses import qlike
-from forge_core.forecasting.walk_forward import TrainingScheme, fit_model, purged_training_rows
+from forge_core.forecasting.walk_forward import (
+    TRAINING_ROWS,
+    ShortHistory,
+    TrainingScheme,
+    fit_model,
+    purged_training_rows,
+)
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
 from forge_core.live.fitted_set import FittedSet, SymbolState
 from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec
+
+REALISED_SCORES = "realised out-of-sample scores"
+Thresholds = tuple[tuple[float, ...], tuple[float, ...]]  # log-score thresholds (lower, upper), one per level
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,14 @@ class LiveSettings:
 
 @dataclass
 class LiveFit:
-    """The fitted sets of one target, best recent QLIKE first, and the members left out, with why."""
+    """The fitted sets of one target, best recent QLIKE first, the members left out, with why, and the symbols no
+    family could be fitted for, with their shortfall (the most any family saw)."""
 
     target: str
     as_of: dt.date
     sets: list[FittedSet] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, ShortHistory] = field(default_factory=dict)
 
 
 def fit_live(
@@ -69,18 +83,31 @@ def fit_live(
 
     ``panel``: ``load_panel`` rows (any end: rows after ``as_of`` are ignored); ``history``: ``load_member_history``
     up to ``as_of`` (the store's out-of-sample forecasts with realised values); ``context``: daily features for the
-    ensembles that use it; ``model_params``: per family, hyperparameters (e.g. tuned ones). ValueError if no
-    member can be fitted."""
+    ensembles that use it; ``model_params``: per family, hyperparameters (e.g. tuned ones). ``NoSymbolQualifies``
+    if no symbol has the history any family needs; ValueError if no member can be fitted otherwise."""
     result = LiveFit(spec.name, settings.as_of)
     panel = panel[panel["date"] <= pd.Timestamp(settings.as_of)]
+    shortfalls: dict[str, list[ShortHistory]] = defaultdict(list)
     for family in settings.families:
-        try:
-            result.sets.append(
-                _fit_family(panel, history, spec, family, settings, runtime, (model_params or {}).get(family))
+        fitted, short = _fit_family(
+            panel, history, spec, family, settings, runtime, (model_params or {}).get(family)
+        )
+        for symbol, why in short.items():
+            shortfalls[symbol].append(why)
+        if fitted is None:
+            result.left_out[family] = (
+                _short_of(short, settings)
+                if short
+                else f"no out-of-sample forecasts stored: backfill its walk-forward windows up to {settings.as_of}"
             )
-        except NotEnoughHistory as why:
-            result.left_out[family] = str(why)
+        else:
+            result.sets.append(fitted)
     families = {s.member: s for s in result.sets}
+    result.skipped = {
+        symbol: max(whys, key=lambda why: why.rows)
+        for symbol, whys in sorted(shortfalls.items())
+        if not any(symbol in s.symbols for s in result.sets)
+    }
     for name in settings.combiners:
         model = ensemble_model(name)
         if len(families) < 2:
@@ -90,6 +117,8 @@ def fit_live(
             result.sets.append(_fit_ensemble(history, spec, name, families, settings, context))
         except NotEnoughHistory as why:
             result.left_out[model] = str(why)
+    if not result.sets and result.skipped:
+        raise NoSymbolQualifies(spec.name, settings, result.skipped)
     if not result.sets:
         raise ValueError(
             f"{spec.name}: no member could be fitted on rows realised by {settings.as_of}: "
@@ -103,6 +132,14 @@ class NotEnoughHistory(ValueError):
     """A member without enough realised rows or out-of-sample scores to be fitted and calibrated."""
 
 
+class NoSymbolQualifies(ValueError):
+    """No symbol of a target has the history a live set needs: ``skipped`` holds each one's shortfall."""
+
+    def __init__(self, target: str, settings: LiveSettings, skipped: Mapping[str, ShortHistory]) -> None:
+        self.skipped = dict(skipped)
+        super().__init__(f"{target}: {_short_of(self.skipped, settings)}")
+
+
 def _fit_family(
     panel: pd.DataFrame,
     history: pd.DataFrame,
@@ -111,22 +148,28 @@ def _fit_family(
     settings: LiveSettings,
     runtime: Runtime | None,
     params: Mapping[str, Any] | None,
-) -> FittedSet:
+) -> tuple[FittedSet | None, dict[str, ShortHistory]]:
+    """The family's set over the symbols with enough purged rows and realised scores (None if no symbol has
+    them), and the shortfall of every other symbol (none when the family has no out-of-sample forecasts)."""
     oos = history[history["model"] == family]
+    if oos.empty:
+        return None, {}
     start = pd.Timestamp(settings.as_of + dt.timedelta(days=1))
-    models, states = {}, {}
+    models, states, short = {}, {}, {}
     for symbol, rows in panel.groupby("symbol", sort=True):
         train = purged_training_rows(rows.reset_index(drop=True), start.date(), settings.scheme)
-        mine = oos[oos["symbol"] == symbol]
-        log_lower, log_upper = _thresholds(mine, spec.horizon, settings)
-        if len(train) < settings.scheme.min_rows or log_lower is None or log_upper is None:
+        thresholds = settings.scheme.shortfall(len(train)) or _thresholds(
+            oos[oos["symbol"] == symbol], spec.horizon, settings
+        )
+        if isinstance(thresholds, ShortHistory):
+            short[str(symbol)] = thresholds
             continue
         fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), f"live-{settings.as_of}")
         models[str(symbol)] = fit_model(train, spec, family, fit_runtime, params)
         trained_through = pd.Timestamp(train["realised_on"].max()).date()
-        states[str(symbol)] = SymbolState(len(train), trained_through, log_lower, log_upper)
+        states[str(symbol)] = SymbolState(len(train), trained_through, *thresholds)
     if not models:
-        raise NotEnoughHistory(_short_of(oos, settings))
+        return None, short
     return FittedSet(
         target=spec.name,
         horizon=spec.horizon,
@@ -138,7 +181,7 @@ def _fit_family(
         recent_qlike=_recent_qlike(oos[oos["symbol"].isin(list(models))], settings.recent_days),
         symbols=states,
         models=models,
-    )
+    ), short
 
 
 def _fit_ensemble(
@@ -172,21 +215,23 @@ def _fit_ensemble(
     last_weights = window.weights[
         window.weights["date"] == window.weights.groupby("symbol")["date"].transform("max")
     ]
-    states = {}
+    states, short = {}, {}
     for symbol, rows in oos.groupby("symbol", sort=True):
-        log_lower, log_upper = _thresholds(rows, spec.horizon, settings)
-        if log_lower is None or log_upper is None or any(symbol not in s.symbols for s in families.values()):
+        if any(symbol not in s.symbols for s in families.values()):
+            continue
+        thresholds = _thresholds(rows, spec.horizon, settings)
+        if isinstance(thresholds, ShortHistory):
+            short[str(symbol)] = thresholds
             continue
         mine = last_weights[last_weights["symbol"] == symbol]
         states[str(symbol)] = SymbolState(
             int(rows["realised"].notna().sum()),
             pd.Timestamp(rows.loc[rows["realised"].notna(), "date"].max()).date(),
-            log_lower,
-            log_upper,
+            *thresholds,
             {str(m): float(w) for m, w in zip(mine["member"], mine["weight"], strict=True)},
         )
     if not states:
-        raise NotEnoughHistory(_short_of(oos, settings))
+        raise NotEnoughHistory(_short_of(short, settings))
     return FittedSet(
         target=spec.name,
         horizon=spec.horizon,
@@ -202,15 +247,14 @@ def _fit_ensemble(
     )
 
 
-def _thresholds(
-    rows: pd.DataFrame, horizon: int, settings: LiveSettings
-) -> tuple[tuple[float, ...] | None, tuple[float, ...] | None]:
+def _thresholds(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Thresholds | ShortHistory:
     """Log-score thresholds (lower, upper) per level at the last out-of-sample day of one symbol's ``rows``
-    (``date, forecast, realised``), or None if fewer than ``min_scores`` scores had realised."""
+    (``date, forecast, realised``), or the shortfall if fewer than ``min_scores`` scores had realised."""
     rows = rows.sort_values("date")
     realised = pd.Series(rows["realised"].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
-    if int((realised > 0).sum()) < settings.min_scores:
-        return None, None
+    scored = int((realised > 0).sum())
+    if scored < settings.min_scores:
+        return ShortHistory(scored, settings.min_scores, REALISED_SCORES)
     forecast = pd.Series(rows["forecast"].to_numpy(dtype=float), index=realised.index)
     intervals = calibrate(
         forecast,
@@ -221,7 +265,7 @@ def _thresholds(
         min_scores=settings.min_scores,
     )
     if len(intervals) == 0:
-        return None, None
+        return ShortHistory(scored, settings.min_scores, REALISED_SCORES)
     f = float(intervals.forecast.iloc[-1])
     lower = tuple(float(np.log(v / f)) for v in intervals.lower.iloc[-1])
     upper = tuple(float(np.log(v / f)) for v in intervals.upper.iloc[-1])
@@ -237,11 +281,16 @@ def _recent_qlike(oos: pd.DataFrame, days: int) -> float:
     )
 
 
-def _short_of(oos: pd.DataFrame, settings: LiveSettings) -> str:
-    scored = int((oos["realised"] > 0).sum()) if len(oos) else 0
-    last = oos["date"].max() if len(oos) else None
+def _short_of(short: Mapping[str, ShortHistory], settings: LiveSettings) -> str:
+    """That no symbol has enough history, each one's shortfall, and what makes them up: more days of data for
+    purged training rows, walk-forward forecasts for realised scores."""
+    what = {why.what for why in short.values()}
+    remedies = [
+        *(["more days of data, or a lower min_train_rows"] if TRAINING_ROWS in what else []),
+        *([f"backfill the walk-forward windows up to {settings.as_of}"] if REALISED_SCORES in what else []),
+    ]
+    listed = "; ".join(f"{symbol}: {why}" for symbol, why in short.items()) or "no symbols"
     return (
-        f"{scored} realised out-of-sample forecasts in the store (last {last.date() if last is not None else 'none'}), "
-        f"need {settings.min_scores} per symbol and {settings.scheme.min_rows} training rows: backfill its "
-        f"walk-forward windows up to {settings.as_of}"
+        f"no symbol has enough history for a live model on rows realised by {settings.as_of} ({listed})"
+        + (f": {'; '.join(remedies)}" if remedies else "")
     )

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from forge_core.forecasting.restarts import restarting, since_last_gap
 from forge_core.live.daily_publication import PublishedSet
 from forge_core.live.fitted_set import FittedSet
 from forge_core.models.garch import GarchModel
@@ -53,13 +54,15 @@ def set_paths(
     paths: int = PATH_COUNT,
 ) -> dict[str, Paths]:
     """Per symbol of ``histories`` (its feature rows up to the close, oldest first, whole history) the set has a
-    model for, ``paths`` paths of the next ``days`` days. ValueError naming the set and symbol when a history
-    cannot start a simulation (a missing return or proxy value, too few training rows)."""
+    model for, ``paths`` paths of the next ``days`` days; a symbol whose close is restarting after a gap
+    (``forge_core.forecasting.restarts``) has no fan that day, and a log-HAR simulator learns from the days since
+    the last gap. ValueError naming the set and symbol when a history cannot start a simulation (a missing return
+    or proxy value, too few training rows)."""
     if not simulates(fitted):
         raise ValueError(f"{fitted.member} ({fitted.target}): no path simulation for this family or ensemble")
     out = {}
     for symbol, history in histories.items():
-        if symbol not in fitted.models:
+        if symbol not in fitted.models or restarting(history["log_return"])[-1]:
             continue
         day = pd.Timestamp(history["date"].iloc[-1]).date()
         seed = path_seed(symbol, day)
@@ -71,7 +74,9 @@ def set_paths(
                 out[symbol] = garch_paths(model.state, start, days, paths, seed)
             else:
                 column = f"{fitted.proxy}_d"
-                trained = history[history["date"] <= pd.Timestamp(fitted.symbols[symbol].trained_through)]
+                trained = since_last_gap(
+                    history[history["date"] <= pd.Timestamp(fitted.symbols[symbol].trained_through)]
+                )
                 simulator = LogHarSimulator.fit(
                     trained[column].to_numpy(dtype=float), trained["log_return"].to_numpy(dtype=float), name
                 )

@@ -35,9 +35,10 @@ class WindowCheck(Protocol):
     def __call__(self, conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport: ...
 
 
-def _counts(
+def counts(
     conn: duckdb.DuckDBPyConnection, sql_file: str, params: Mapping[str, object], prefix: str = ""
 ) -> dict[str, int]:
+    """The defect counts the one-row SQL file returns, by column name (``prefix`` before each)."""
     row = conn.execute(read_sql(sql_file), params).df().iloc[0]
     return {f"{prefix}{name}": int(value) for name, value in row.items()}
 
@@ -46,7 +47,7 @@ def table_quality(table: str) -> WindowCheck:
     """The check of a table whose defects one SQL file counts: ``checks/<table>_quality.sql`` over the window."""
 
     def check(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-        return QualityReport(_counts(conn, f"checks/{table}_quality.sql", window.params()))
+        return QualityReport(counts(conn, f"checks/{table}_quality.sql", window.params()))
 
     return check
 
@@ -59,9 +60,9 @@ def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) 
     """Features in ``window``: finite, non-negative variances, one row for every expected trading day."""
     params = window.params()
     return QualityReport(
-        _counts(conn, "checks/daily_features_non_finite.sql", params, prefix="non_finite:")
-        | _counts(conn, "checks/daily_features_negative_variances.sql", params, prefix="negative:")
-        | _counts(conn, "checks/daily_features_coverage.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)})
+        counts(conn, "checks/daily_features_non_finite.sql", params, prefix="non_finite:")
+        | counts(conn, "checks/daily_features_negative_variances.sql", params, prefix="negative:")
+        | counts(conn, "checks/daily_features_coverage.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)})
     )
 
 
@@ -71,26 +72,10 @@ def targets_quality(
     """Targets realised in ``window``: finite, non-negative, every ``declared`` (name, horizon) present where the
     features say it should be; over the whole table, one row per key and one definition per name."""
     params = {**window.params(), "names": [n for n, _ in declared], "horizons": [h for _, h in declared]}
-    return QualityReport(_counts(conn, "checks/targets_sanity.sql", params))
-
-
-def forecasts_quality(
-    conn: duckdb.DuckDBPyConnection, target: str, model: str, window: DateWindow, skipped: Sequence[str] = ()
-) -> QualityReport:
-    """One model partition: finite, positive, non-crossing forecasts for every feature day of the window (but of
-    the ``skipped`` symbols, which lacked the history to fit), from a model trained only on targets realised
-    before the window."""
-    params = {
-        "target": target,
-        "model": model,
-        "window_start": window.start,
-        "window_end": window.end,
-        "skipped": list(skipped),
-    }
-    return QualityReport(_counts(conn, "checks/forecasts_quality.sql", params))
+    return QualityReport(counts(conn, "checks/targets_sanity.sql", params))
 
 
 def daily_forecasts_quality(conn: duckdb.DuckDBPyConnection, day: dt.date) -> dict[str, int]:
     """One day of published forecasts: finite, positive, non-crossing, nested intervals, once per set, from models
     fitted by the day, and a champion for every target published."""
-    return _counts(conn, "checks/daily_forecasts_quality.sql", {"day": day})
+    return counts(conn, "checks/daily_forecasts_quality.sql", {"day": day})

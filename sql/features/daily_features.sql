@@ -15,9 +15,10 @@
 --   sq_return       = log_return^2
 -- Gaps: a bar more than $max_gap_weekdays weekdays after the symbol's previous bar starts a new segment. Its
 -- returns (and yang_zhang, sq_return, neg_return) are NULL, not one day's move, and every window restarts there.
--- A window mean is NULL until the segment has enough bars: bar_number >= n for proxies defined from a segment's
+-- A window mean is NULL until the segment has enough bars: segment_bars >= n for proxies defined from a segment's
 -- first bar (range-based ones, volume), >= n + 1 for those that need the previous close. raw_prices columns are
--- NOT NULL, so this equals "the window holds n values", and the look-back makes it exact per partition.
+-- NOT NULL, so this equals "the window holds n values", and the look-back makes it exact per partition. (Means
+-- over the whole symbol, masked outside the segment, cost one sort where windows per segment cost two.)
 -- Logs of proxies and of their means are floored at $variance_floor (a zero range has no logarithm).
 -- Every bar but a symbol's first gets a row. Needs the macros of features/macros.sql on the connection.
 WITH lookback_start AS (
@@ -46,40 +47,27 @@ vix AS (
 ),
 steps AS (
     SELECT
-        b.*,
+        b.symbol, b.date, b.open, b.high, b.low, b.close, b.volume,
         lag(b.close) OVER by_day AS previous_close,
-        lag(b.adj_close) OVER by_day AS previous_adj_close,
         lag(b.date) OVER by_day AS previous_date,
-        s.ratio AS split_ratio
+        row_number() OVER by_day AS bar,
+        CASE WHEN b.adj_close IS NOT NULL AND lag(b.adj_close) OVER by_day IS NOT NULL
+            THEN (b.adj_close / b.close) / (lag(b.adj_close) OVER by_day / lag(b.close) OVER by_day)
+            ELSE coalesce(s.ratio, 1.0) END AS adjustment
     FROM bars AS b
     LEFT JOIN splits AS s USING (symbol, date)
     WINDOW by_day AS (PARTITION BY b.symbol ORDER BY b.date)
 ),
-marked AS (
-    SELECT
-        *,
-        coalesce(weekday_number(date) - weekday_number(previous_date) - 1 > $max_gap_weekdays, false)
-            AS after_gap,
-        CASE WHEN adj_close IS NOT NULL AND previous_adj_close IS NOT NULL
-            THEN (adj_close / close) / (previous_adj_close / previous_close)
-            ELSE coalesce(split_ratio, 1.0) END AS adjustment
-    FROM steps
-),
-segmented AS (
-    SELECT *, sum(after_gap::INTEGER) OVER (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING) AS segment
-    FROM marked
-),
 returns AS (
     SELECT
-        symbol, segment, date, volume, previous_date,
-        row_number() OVER by_segment AS bar_number,
+        symbol, date, volume, previous_date, bar,
+        weekday_number(date) - weekday_number(previous_date) - 1 > $max_gap_weekdays AS after_gap,
         CASE WHEN NOT after_gap THEN ln(close * adjustment / previous_close) END AS log_return,
         CASE WHEN NOT after_gap THEN ln(open * adjustment / previous_close) END AS overnight_return,
         ln(close / open) AS intraday_return,
         ln(high / low) AS log_range,
         ln(high / close) * ln(high / open) + ln(low / close) * ln(low / open) AS rogers_satchell_d
-    FROM segmented
-    WINDOW by_segment AS (PARTITION BY symbol, segment ORDER BY date)
+    FROM steps
 ),
 proxies AS (
     SELECT
@@ -97,27 +85,50 @@ proxies AS (
 windows AS (
     SELECT
         *,
-        CASE WHEN bar_number >= 5 THEN avg(parkinson_d) OVER w5 END AS parkinson_w,
-        CASE WHEN bar_number >= 22 THEN avg(parkinson_d) OVER w22 END AS parkinson_m,
-        CASE WHEN bar_number >= 5 THEN avg(garman_klass_d) OVER w5 END AS garman_klass_w,
-        CASE WHEN bar_number >= 22 THEN avg(garman_klass_d) OVER w22 END AS garman_klass_m,
-        CASE WHEN bar_number >= 5 THEN avg(rogers_satchell_d) OVER w5 END
-            AS rogers_satchell_w,
-        CASE WHEN bar_number >= 22 THEN avg(rogers_satchell_d) OVER w22 END
-            AS rogers_satchell_m,
-        CASE WHEN bar_number >= 6 THEN avg(yang_zhang_d) OVER w5 END AS yang_zhang_w,
-        CASE WHEN bar_number >= 23 THEN avg(yang_zhang_d) OVER w22 END AS yang_zhang_m,
-        CASE WHEN bar_number >= 6 THEN avg(sq_return_d) OVER w5 END AS sq_return_w,
-        CASE WHEN bar_number >= 23 THEN avg(sq_return_d) OVER w22 END AS sq_return_m,
-        CASE WHEN bar_number >= 6 THEN avg(neg_return_d) OVER w5 END AS neg_return_w,
-        CASE WHEN bar_number >= 23 THEN avg(neg_return_d) OVER w22 END AS neg_return_m,
-        CASE WHEN bar_number >= 63 THEN avg(log_volume) OVER w63 END AS log_volume_mean,
-        CASE WHEN bar_number >= 63 THEN stddev_samp(log_volume) OVER w63 END AS log_volume_sd
+        -- bars since the symbol's first bar or its last gap, that one included
+        bar - coalesce(last_value(CASE WHEN after_gap THEN bar END IGNORE NULLS) OVER since_first, 1) + 1
+            AS segment_bars,
+        avg(parkinson_d) OVER w5 AS parkinson_w,
+        avg(parkinson_d) OVER w22 AS parkinson_m,
+        avg(garman_klass_d) OVER w5 AS garman_klass_w,
+        avg(garman_klass_d) OVER w22 AS garman_klass_m,
+        avg(rogers_satchell_d) OVER w5 AS rogers_satchell_w,
+        avg(rogers_satchell_d) OVER w22 AS rogers_satchell_m,
+        avg(yang_zhang_d) OVER w5 AS yang_zhang_w,
+        avg(yang_zhang_d) OVER w22 AS yang_zhang_m,
+        avg(sq_return_d) OVER w5 AS sq_return_w,
+        avg(sq_return_d) OVER w22 AS sq_return_m,
+        avg(neg_return_d) OVER w5 AS neg_return_w,
+        avg(neg_return_d) OVER w22 AS neg_return_m,
+        avg(log_volume) OVER w63 AS log_volume_mean,
+        stddev_samp(log_volume) OVER w63 AS log_volume_sd
     FROM proxies
     WINDOW
-        w5 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
-        w22 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 21 PRECEDING AND CURRENT ROW),
-        w63 AS (PARTITION BY symbol, segment ORDER BY date ROWS BETWEEN 62 PRECEDING AND CURRENT ROW)
+        since_first AS (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING),
+        w5 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
+        w22 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 21 PRECEDING AND CURRENT ROW),
+        w63 AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN 62 PRECEDING AND CURRENT ROW)
+),
+-- a mean over the whole symbol is kept only where its window lies inside the segment (the windows restart)
+complete AS (
+    SELECT
+        * REPLACE (
+            CASE WHEN segment_bars >= 5 THEN parkinson_w END AS parkinson_w,
+            CASE WHEN segment_bars >= 22 THEN parkinson_m END AS parkinson_m,
+            CASE WHEN segment_bars >= 5 THEN garman_klass_w END AS garman_klass_w,
+            CASE WHEN segment_bars >= 22 THEN garman_klass_m END AS garman_klass_m,
+            CASE WHEN segment_bars >= 5 THEN rogers_satchell_w END AS rogers_satchell_w,
+            CASE WHEN segment_bars >= 22 THEN rogers_satchell_m END AS rogers_satchell_m,
+            CASE WHEN segment_bars >= 6 THEN yang_zhang_w END AS yang_zhang_w,
+            CASE WHEN segment_bars >= 23 THEN yang_zhang_m END AS yang_zhang_m,
+            CASE WHEN segment_bars >= 6 THEN sq_return_w END AS sq_return_w,
+            CASE WHEN segment_bars >= 23 THEN sq_return_m END AS sq_return_m,
+            CASE WHEN segment_bars >= 6 THEN neg_return_w END AS neg_return_w,
+            CASE WHEN segment_bars >= 23 THEN neg_return_m END AS neg_return_m,
+            CASE WHEN segment_bars >= 63 THEN log_volume_mean END AS log_volume_mean,
+            CASE WHEN segment_bars >= 63 THEN log_volume_sd END AS log_volume_sd
+        )
+    FROM windows
 )
 SELECT
     w.symbol, w.date,
@@ -146,6 +157,6 @@ SELECT
     CASE WHEN w.log_volume_sd > $min_volume_sd
         THEN (w.log_volume - w.log_volume_mean) / w.log_volume_sd END AS volume_z,
     v.vix_level, v.vix_change
-FROM windows AS w
+FROM complete AS w
 LEFT JOIN vix AS v USING (date)
 WHERE w.date >= $start AND w.previous_date IS NOT NULL

@@ -90,7 +90,7 @@ def test_rerunning_a_window_gives_identical_rows(market: Path) -> None:
     pd.testing.assert_frame_equal(forecasts(market), first)
 
 
-def test_a_window_without_enough_history_fails_its_blocking_check(market: Path) -> None:
+def test_a_window_without_enough_history_fails_in_one_line_and_writes_nothing(market: Path) -> None:
     with instance_for_test() as instance:
         result = run(
             instance,
@@ -100,14 +100,14 @@ def test_a_window_without_enough_history_fails_its_blocking_check(market: Path) 
             "rv_1d|2019-01-01",
             min_train_rows=10**6,
         )
-    assert check_results(result) == {"har_forecasts_quality": False}
+    assert not result.success and check_results(result) == {}  # refused, not a failed blocking check
     assert forecasts(market).empty
-    (check,) = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
-    metadata = check.event_specific_data.metadata
-    assert metadata["window_without_forecasts"].value == 1
-    assert metadata["missing_trading_days"].value == 0  # skipped symbols are reported, not counted missing
-    assert all("need 1000000" in why for why in metadata["skipped_symbols"].value.values())
-    assert len(metadata["skipped_symbols"].value) == 2
+    (failure,) = result.get_step_failure_events()
+    data = failure.step_failure_data.user_failure_data
+    assert data.description.startswith("har: no symbol has enough history to fit in 1 of the run's windows")
+    shortfalls = data.metadata["short_histories"].value
+    assert set(shortfalls) == {"SYN000", "SYN001"}
+    assert all(row["rv_1d"]["needed"] == 10**6 for row in shortfalls.values())
 
 
 def test_the_report_scores_the_stored_forecasts_with_tables_and_figures(

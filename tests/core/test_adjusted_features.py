@@ -201,7 +201,7 @@ def test_the_gap_length_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_a_partition_alone_equals_a_full_rebuild_across_gaps_and_splits(tmp_path: Path) -> None:
-    bars, symbol, _ = gapped_bars()
+    bars, _, _ = gapped_bars()
     other = bars["symbol"].iloc[-1]
     bars = split(bars, other, SPLIT_DAY, 2.0, adjusted=True)
     full, pieces = tmp_path / "full.duckdb", tmp_path / "pieces.duckdb"

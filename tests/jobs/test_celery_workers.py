@@ -78,6 +78,7 @@ def environment(tmp_path: Path, dagster_db: str, mlflow_db: str) -> dict[str, st
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",  # the CLI starts `celery`
         PYTHONPATH=str(REPO),
         FORGE_HOME=str(tmp_path / "forge"),
+        FORGE_END_DATE="2019-12-31",  # the warehouse's market, not the bundled source's span
         FORGE_WAREHOUSE=str(tmp_path / "forge" / "warehouse.duckdb"),
         FORGE_MLFLOW_TRACKING_URI=postgres_url(mlflow_db),
         FORGE_EXECUTOR="celery",

@@ -203,7 +203,7 @@ def test_partitions() -> None:
     ]
     from forge_assets.partitions import configured_end, configured_start, market_years_partitions
 
-    # FORGE_START_DATE / FORGE_END_DATE bound the partitions; unset, they run from 1999 through this year
+    # FORGE_START_DATE / FORGE_END_DATE bound the partitions (in tests 1999 through today: tests/conftest.py)
     assert market_years == market_years_partitions(configured_start(), configured_end())
     if configured_end() is None:
         assert market_years.end_offset == 1 and market_years.end is None

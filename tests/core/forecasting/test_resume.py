@@ -92,3 +92,26 @@ def test_changed_inputs_refit_the_windows_they_reach(market: Path) -> None:
         stored = stored_windows(conn, SPEC.name, "ewma")
         results = walk_forward(panel, SPEC, "ewma", WINDOWS, other, stored=stored, code="commit-b")
         assert not any(r.reused for r in results)  # another scheme
+
+
+def test_a_partial_last_window_is_refit_once_more_days_arrive(tmp_path: Path) -> None:
+    """Data ending mid-March: March's window forecasts the days there are. When the rest of March arrives, the
+    window's digest changes (it sees new rows) and a re-run refits it; the complete months before are kept."""
+    first, windows = dt.date(2015, 1, 5), WINDOWS[1:3]  # February, March
+    path = tmp_path / "w.duckdb"
+    digests = []
+    for last in (dt.date(2019, 3, 15), dt.date(2019, 3, 29)):
+        with open_warehouse(path) as conn:
+            bars = SyntheticSource(2, seed=5, start=first, today=last).load(first, last)
+            build_market_tables(conn, bars, (SPEC,))
+        kept = backfill(path, "ewma", windows)
+        with open_warehouse(path, read_only=True) as conn:
+            digests.append(stored_windows(conn, SPEC.name, "ewma")[windows[1].start].inputs_digest)
+            (march,) = conn.execute(
+                "SELECT max(date) FROM forecasts WHERE model = 'ewma' AND window_start = $w",
+                {"w": windows[1].start},
+            ).fetchone()
+        assert pd.Timestamp(march).date() == last
+    assert kept == [True, False]  # the second run: February kept, March refit
+    assert digests[0] != digests[1]
+    assert backfill(path, "ewma", windows) == [True, True]  # nothing changed since: both kept

@@ -20,6 +20,8 @@ from forge_core.forecasting.forecast_store import write_window
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import (
     FORECAST_COLUMNS,
+    ShortHistory,
+    StoredWindow,
     TrainingScheme,
     WindowResult,
     forecast_window,
@@ -333,7 +335,8 @@ def test_a_symbol_with_too_few_purged_rows_is_skipped_with_a_reason(panels: Pane
     result = forecast_window(listed_late, spec, "har", window, scheme)
     late_rows = len(purged_training_rows(history_of(listed_late, "SYN001", window), window.start, scheme))
     assert 0 < late_rows < 300
-    assert result.skipped == {"SYN001": f"{late_rows} purged training rows, need 300"}
+    assert result.skipped == {"SYN001": ShortHistory(late_rows, 300)} and not result.nobody_fitted
+    assert str(result.skipped["SYN001"]) == f"{late_rows} purged training rows of the 300 needed"
     assert set(result.forecasts["symbol"]) == {"SYN000", "SYN002"}
     assert [fit.symbol for fit in result.fits] == ["SYN000", "SYN002"]
     # the other symbols' forecasts do not depend on it
@@ -347,7 +350,13 @@ def test_a_symbol_with_too_few_purged_rows_is_skipped_with_a_reason(panels: Pane
     assert set(one_short.skipped) == {"SYN001"}
 
     nobody = forecast_window(panel, spec, "har", window, TrainingScheme(min_rows=100_000))
-    assert set(nobody.skipped) == set(SYMBOLS) and nobody.forecasts.empty and not nobody.fits
+    assert set(nobody.skipped) == set(SYMBOLS) and nobody.forecasts.empty and nobody.nobody_fitted
+
+    # a window kept from identical inputs names the symbols it skips, as its fit did
+    (first,) = walk_forward(listed_late, spec, "har", [window], scheme)
+    stored = {window.start: StoredWindow(first.inputs_digest, {f.symbol: f.params for f in first.fits})}
+    (kept,) = walk_forward(listed_late, spec, "har", [window], scheme, stored=stored)
+    assert kept.reused and kept.skipped == result.skipped and not kept.nobody_fitted
 
 
 # -- calendar windows -------------------------------------------------------------------------------------------

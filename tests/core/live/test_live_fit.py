@@ -3,6 +3,7 @@ loaded as one unit; members without backtest forecasts left out with the windows
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.forecasting.panel import load_panel
-from forge_core.forecasting.walk_forward import TrainingScheme, fit_model, purged_training_rows
-from forge_core.live import FittedSet, LiveFit, LiveSettings, fit_live
+from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme, fit_model, purged_training_rows
+from forge_core.live import FittedSet, LiveFit, LiveSettings, NoSymbolQualifies, fit_live
+from forge_core.live.live_fit import REALISED_SCORES
 from forge_core.models.base import Runtime
 from forge_core.pipeline import build_market_tables
 from forge_core.quantiles import bound_column
@@ -94,6 +96,58 @@ def test_a_set_round_trips_and_forecasts_with_its_bounds(
     assert combined["forecast"].between(f.min(axis=1) * (1 - 1e-12), f.max(axis=1) * (1 + 1e-12)).all()
     with pytest.raises(KeyError, match=re.escape("no model for ['^XYZ']")):
         family.forecast({"^XYZ": histories["^GSPC"]})
+
+
+def test_a_symbol_with_a_short_history_is_skipped_with_what_it_has_and_needs(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    end = AS_OF + dt.timedelta(days=1)
+    panel, history = load_panel(warehouse, SPEC, end), load_member_history(warehouse, SPEC.name, end)
+    listed_late = panel[(panel["symbol"] != "^IXIC") | (panel["date"] >= pd.Timestamp("2017-06-01"))]
+    late = listed_late[listed_late["symbol"] == "^IXIC"].reset_index(drop=True)
+    rows = len(purged_training_rows(late, end, TrainingScheme()))
+    fit = fit_live(listed_late, history, SPEC, SETTINGS)
+    assert fit.skipped == {"^IXIC": ShortHistory(rows, 250)} and 0 < rows < 250
+    assert fit.sets and all(set(s.symbols) == {"^GSPC"} for s in fit.sets)  # the rest is fitted
+
+    # short of realised out-of-sample scores: min_scores is the least number that still fits
+    mine = history[(history["symbol"] == "^IXIC") & (history["model"] == "har")]
+    scored = int((mine["realised"] > 0).sum())
+    alone = panel[panel["symbol"] == "^IXIC"]
+    assert not fit_live(alone, history, SPEC, dataclasses.replace(SETTINGS, min_scores=scored)).skipped
+    with pytest.raises(NoSymbolQualifies) as raised:
+        fit_live(alone, history, SPEC, dataclasses.replace(SETTINGS, min_scores=scored + 1))
+    assert raised.value.skipped == {"^IXIC": ShortHistory(scored, scored + 1, REALISED_SCORES)}
+
+
+@pytest.mark.parametrize(
+    ("settings", "what", "remedy"),
+    [
+        (
+            LiveSettings(AS_OF, ("har", "log_har"), scheme=TrainingScheme(min_rows=100_000)),
+            "purged training rows",
+            "more days of data, or a lower min_train_rows",
+        ),
+        (
+            LiveSettings(AS_OF, ("har", "log_har"), min_scores=100_000),
+            REALISED_SCORES,
+            "backfill the walk-forward windows up to 2017-12-29",
+        ),
+    ],
+)
+def test_no_symbol_with_enough_history_is_one_error_naming_each(
+    warehouse: duckdb.DuckDBPyConnection, settings: LiveSettings, what: str, remedy: str
+) -> None:
+    with pytest.raises(NoSymbolQualifies) as raised:
+        live(warehouse, dt.date(2019, 1, 1), settings)
+    skipped = raised.value.skipped
+    assert set(skipped) == {"^GSPC", "^IXIC"}
+    assert {(why.what, why.needed) for why in skipped.values()} == {(what, 100_000)}
+    message = str(raised.value)
+    assert message.startswith(
+        "rv_1d: no symbol has enough history for a live model on rows realised by 2017-12-29"
+    )
+    assert f"^GSPC: {skipped['^GSPC']}; ^IXIC: {skipped['^IXIC']}" in message and message.endswith(remedy)
 
 
 def test_nothing_to_fit_names_every_member(warehouse: duckdb.DuckDBPyConnection) -> None:

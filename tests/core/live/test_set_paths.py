@@ -101,10 +101,21 @@ def test_a_history_that_cannot_start_a_simulation_is_named(
 ) -> None:
     log_har = {s.member: s for s in live_fit(warehouse).sets}["log_har"]
     broken = histories["^IXIC"].copy()
-    broken.loc[broken.index[100], "log_return"] = np.nan
+    broken.loc[broken.index[100], "parkinson_d"] = np.nan  # the rv_1d proxy
     with pytest.raises(
         ValueError, match=r"log_har \(rv_1d, version fitted 2017-12-29\) \^IXIC on 2018-06-29"
     ):
         set_paths(log_har, {"^IXIC": broken})
     with pytest.raises(ValueError, match=r"ensemble_equal .* no path simulation"):
         set_paths({s.member: s for s in live_fit(warehouse).sets}["ensemble_equal"], histories)
+
+
+def test_a_gap_in_the_history_restarts_the_simulator_and_a_restarting_close_has_no_fan(
+    warehouse: duckdb.DuckDBPyConnection, histories: dict[str, pd.DataFrame]
+) -> None:
+    log_har = {s.member: s for s in live_fit(warehouse).sets}["log_har"]
+    gapped = histories["^IXIC"].copy()
+    gapped.loc[gapped.index[100], "log_return"] = np.nan  # a gap's first bar, long before the close
+    assert set(set_paths(log_har, {"^IXIC": gapped}, paths=200)) == {"^IXIC"}
+    gapped.loc[gapped.index[-5], "log_return"] = np.nan  # a gap four bars before the close
+    assert set_paths(log_har, {"^IXIC": gapped}, paths=200) == {}
