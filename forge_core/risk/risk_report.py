@@ -44,12 +44,14 @@ class Scored(NamedTuple):
 def paired_returns(forecasts: pd.DataFrame, returns: pd.DataFrame, horizon: int = 1) -> pd.DataFrame:
     """Each forecast of an h-day target (``symbol, date, model, forecast``) beside the log return of its symbol
     over the next ``horizon`` trading days (``returns``: ``symbol, date, log_return``) as ``next_return`` and the
-    last of those days as ``return_date`` (NaN while not all have happened)."""
+    last of those days as ``return_date`` (NaN while not all have happened, and across a gap: a missing return)."""
     nxt = returns.sort_values(["symbol", "date"]).copy()
     by_symbol = nxt.groupby("symbol")
-    cumulative = by_symbol["log_return"].cumsum()
+    cumulative = nxt["log_return"].fillna(0.0).groupby(nxt["symbol"]).cumsum()
+    missing = nxt["log_return"].isna().astype(int).groupby(nxt["symbol"]).cumsum()
+    ahead = missing.groupby(nxt["symbol"]).shift(-horizon) - missing
     nxt["return_date"] = by_symbol["date"].shift(-horizon)
-    nxt["next_return"] = cumulative.groupby(nxt["symbol"]).shift(-horizon) - cumulative
+    nxt["next_return"] = (cumulative.groupby(nxt["symbol"]).shift(-horizon) - cumulative).where(ahead == 0)
     return forecasts.merge(nxt[["symbol", "date", "return_date", "next_return"]], on=["symbol", "date"])
 
 
@@ -59,9 +61,7 @@ def load_pairs(conn: duckdb.DuckDBPyConnection, target: str, horizon: int = 1) -
         "SELECT symbol, date, model, forecast FROM forecasts WHERE target = ? ORDER BY symbol, model, date",
         [target],
     ).df()
-    returns = conn.execute(
-        "SELECT symbol, date, log_return FROM daily_features WHERE log_return IS NOT NULL ORDER BY symbol, date"
-    ).df()
+    returns = conn.execute("SELECT symbol, date, log_return FROM daily_features ORDER BY symbol, date").df()
     for frame in (forecasts, returns):
         frame["date"] = pd.to_datetime(frame["date"])
     return paired_returns(forecasts, returns, horizon)
