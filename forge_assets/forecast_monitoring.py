@@ -99,7 +99,7 @@ def forecast_scores(
         [
             {
                 "target": v.target,
-                "champion": f"{v.model} v{v.model_version}",
+                "champion": v.champion,
                 "days": v.days,
                 "qlike_ratio": round(v.qlike_ratio, 3),
                 "coverage": round(v.coverage, 3),

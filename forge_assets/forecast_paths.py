@@ -15,7 +15,7 @@ from forge_assets.partitions import partition_days
 from forge_core.backtest.plots import path_fans
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import NoFeatures, histories_on
-from forge_core.paths.set_paths import PATH_COUNT, PATH_DAYS, day_fans
+from forge_core.paths.set_paths import PATH_COUNT, PATH_DAYS, day_fans, why_no_paths
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking.live_registry import MissingAlias, published_sets
@@ -84,10 +84,21 @@ def forecast_paths(
     metadata: dict[str, MetadataValue | int | str] = {
         "dagster/row_count": written,
         "target": spec.name,
-        "models": MetadataValue.json(sorted({f"{s.fitted.member} ({s.role})" for s in sets})),
+        "simulated": MetadataValue.json(
+            sorted(
+                {f"{m} ({r})" for m, r in zip(latest.get("model", []), latest.get("role", []), strict=True)}
+            )
+        ),
+        "not_simulated": MetadataValue.json(
+            {
+                f"{s.fitted.member} ({s.role})": why
+                for s in sets
+                if (why := why_no_paths(s.fitted)) is not None
+            }
+        ),
     }
     if latest.empty:
-        return MaterializeResult(metadata=metadata | {"simulated": "no set of this target can simulate"})
+        return MaterializeResult(metadata=metadata | {"simulated": "no set of this target simulated paths"})
     day = latest["as_of"].iloc[0]
     shown = latest[latest["symbol"].isin(sorted(latest["symbol"].unique())[:SHOWN_SYMBOLS])]
     chart = path_fans(

@@ -41,7 +41,7 @@ from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREF
 from forge_core.forecasting.forecast_store import load_context, load_member_history
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
-from forge_core.intervals.interval_methods import INTERVAL_METHODS
+from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
 from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live
 from forge_core.live.daily_publication import last_feature_day
 from forge_core.models import MODEL_REGISTRY, model_class, variant_params
@@ -84,7 +84,10 @@ class LiveConfig(Config):
     as_of: str = Field(
         default="", description="YYYY-MM-DD: fit on rows realised by this close; empty: last day."
     )
-    method: str = Field(default="pid", description="Conformal method of the intervals: split, aci or pid.")
+    method: str = Field(
+        default=DEFAULT_METHOD,
+        description=f"Conformal method of the intervals: {', '.join(INTERVAL_METHODS)}.",
+    )
     recent_days: int = Field(
         default=250, description="Scored days of out-of-sample QLIKE that rank the members."
     )
@@ -225,7 +228,7 @@ def live_models_asset(forecasts: list[AssetsDefinition]) -> AssetsDefinition:
         kinds={"python", "mlflow"},
         description=(
             "Every family and ensemble of a target fitted on all rows realised by the last day with features, "
-            "calibrated on its own out-of-sample scores, registered as a version of volatilityforge-<target>: the "
+            "calibrated on its own out-of-sample scores, registered as a version of `volatilityforge-<target>`: the "
             "best recent out-of-sample QLIKE becomes challenger (champion on the first run), every set a shadow."
         ),
     )

@@ -10,7 +10,7 @@ import pandas as pd
 
 from forge_core.intervals.calibrated_intervals import Intervals
 from forge_core.intervals.feedback import run_delayed
-from forge_core.intervals.interval_methods import method_class
+from forge_core.intervals.interval_methods import DEFAULT_METHOD, method_class
 from forge_core.intervals.log_scores import ScoreSides
 from forge_core.quantiles import INTERVAL_LEVELS, checked_levels
 
@@ -49,7 +49,7 @@ def calibrate(
     forecast: pd.Series,
     realised: pd.Series,
     horizon: int,
-    method: str = "aci",
+    method: str = DEFAULT_METHOD,
     *,
     levels: Sequence[float] = DEFAULT_LEVELS,
     params: Any = None,
@@ -68,7 +68,7 @@ def calibrate(
     horizon : int
         :math:`h`: row :math:`i` is realised at the close of row :math:`i + h`, and only then used.
     method : str
-        A name in ``INTERVAL_METHODS``: ``split``, ``aci`` or ``pid``.
+        A name in ``INTERVAL_METHODS``: ``split``, ``aci`` or ``pid`` (default ``DEFAULT_METHOD``, ``pid``).
     levels : sequence of float
         Central coverages, strictly increasing in (0, 1).
     params : the method's ``Params``, optional

@@ -11,6 +11,8 @@ from forge_core.intervals.split_conformal import SplitConformal
 INTERVAL_METHODS: dict[str, type[OnlineMethod]] = {
     cls.name: cls for cls in (SplitConformal, AdaptiveConformal, ConformalPid)
 }
+# The method of the live path's bands and of ``calibrate`` when none is named: the one place it is chosen.
+DEFAULT_METHOD = ConformalPid.name
 
 
 def method_class(name: str) -> type[OnlineMethod]:

@@ -33,6 +33,7 @@ from forge_core.forecasting.walk_forward import (
     purged_training_rows,
 )
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
+from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.live.fitted_set import FittedSet, SymbolState
 from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec
@@ -51,7 +52,7 @@ class LiveSettings:
     families: tuple[str, ...]
     combiners: tuple[str, ...] = ()
     scheme: TrainingScheme = field(default_factory=TrainingScheme)
-    method: str = "pid"
+    method: str = DEFAULT_METHOD
     levels: tuple[float, ...] = DEFAULT_LEVELS
     min_scores: int = DEFAULT_MIN_SCORES
     recent_days: int = 250

@@ -56,6 +56,11 @@ class Degradation:
     degraded: bool
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def champion(self) -> str:
+        """The judged champion as ``<model> v<version>``, or that none has been scored yet."""
+        return f"{self.model} v{self.model_version}" if self.days else "no champion scored yet"
+
 
 def check_degradation(
     scores: pd.DataFrame, target: str, horizon: int, rule: DegradationRule | None = None

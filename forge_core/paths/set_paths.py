@@ -35,11 +35,19 @@ PATH_COLUMNS = [
 ]  # fmt: skip
 
 
+def why_no_paths(fitted: FittedSet) -> str | None:
+    """Why ``fitted`` cannot simulate paths, or None when it can: only family sets of GARCH families and log-HAR
+    carry a simulator."""
+    if fitted.is_ensemble:
+        return "an ensemble: its members' paths are not combined"
+    if not all(isinstance(m, GarchModel | LogHarModel) for m in fitted.models.values()):
+        return "no path simulator for this family (GARCH families and log-HAR have one)"
+    return None
+
+
 def simulates(fitted: FittedSet) -> bool:
-    """Whether ``fitted`` is a family set whose models can simulate paths (GARCH families, log-HAR)."""
-    return not fitted.is_ensemble and all(
-        isinstance(m, GarchModel | LogHarModel) for m in fitted.models.values()
-    )
+    """Whether ``fitted`` is a family set whose models can simulate paths (``why_no_paths``)."""
+    return why_no_paths(fitted) is None
 
 
 def path_seed(symbol: str, day: dt.date) -> int:

@@ -128,6 +128,16 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             "rv_1d"
         }  # the one that simulates
         assert len(fans) == 2 * 2 * 22 and (fans["q05"] <= fans["q95"]).all()  # symbols x quantities x days
+        (paths_event,) = [
+            e for e in result.get_asset_materialization_events() if e.asset_key.path == ["forecast_paths"]
+        ]
+        paths_metadata = paths_event.materialization.metadata
+        assert [m.split(" (")[0] for m in paths_metadata["simulated"].value] == [
+            "log_har"
+        ]  # what it simulated
+        not_simulated = paths_metadata["not_simulated"].value
+        assert not_simulated and all(not key.startswith("log_har ") for key in not_simulated)
+        assert all("ensemble" in why for key, why in not_simulated.items() if key.startswith("ensemble_"))
         assert publish(instance, backfilled).success  # the same day again: replaced, never doubled
 
         def explain_past(day: str) -> bool:

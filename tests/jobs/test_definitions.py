@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -305,3 +306,11 @@ def test_a_family_declared_once_gets_its_assets_paired_by_name(monkeypatch: pyte
     (report,) = built.resolve_assets_def(AssetKey("backtest_report")).specs
     assert AssetKey("throwaway_forecasts") in {d.asset_key for d in report.deps}
     assert AssetKey("throwaway_forecasts") not in set(defs.resolve_all_asset_keys())  # only while registered
+
+
+def test_asset_descriptions_render_as_written() -> None:
+    """The UI renders descriptions as Markdown with HTML: a placeholder like <target> outside a code span vanishes."""
+    for key in defs.resolve_all_asset_keys():
+        (spec,) = [s for s in defs.resolve_assets_def(key).specs if s.key == key]
+        prose = re.sub(r"`[^`]*`", "", spec.description or "")
+        assert not re.search(r"<[A-Za-z_][\w-]*>", prose), f"{key.to_user_string()}: {spec.description}"

@@ -59,3 +59,9 @@ def test_overlapping_targets_need_more_evidence() -> None:
     assert not check_degradation(
         rows, "rv_1d", 22
     ).degraded  # 120 rows of 22-day targets: ~5 independent ones
+
+
+def test_with_nothing_scored_yet_no_champion_version_is_named() -> None:
+    result = check_degradation(scores(60, 0.2, 0.9), "rv_5d", 5)  # scores of another target only
+    assert result.champion == "no champion scored yet" and not result.degraded
+    assert check_degradation(scores(60, 0.2, 0.9), "rv_1d", 1).champion == "har v3"
