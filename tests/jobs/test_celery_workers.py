@@ -122,8 +122,9 @@ def start_workers(env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[b
     return workers
 
 
-def wait_for_workers(env: dict[str, str], timeout_s: float = 120.0) -> None:
-    """Until both workers answer a ping through the broker."""
+def wait_for_workers(env: dict[str, str], timeout_s: float = 300.0) -> None:
+    """Until both workers answer a ping through the broker (each imports the code location: on two busy cores
+    one took over two minutes to answer once)."""
     ends = time.monotonic() + timeout_s
     while time.monotonic() < ends:
         done = subprocess.run(
