@@ -86,8 +86,10 @@ def forecast_paths(
         "target": spec.name,
         "simulated": MetadataValue.json(
             sorted(
-                {f"{m} ({r})" for m, r in zip(latest.get("model", []), latest.get("role", []), strict=True)}
+                f"{m} ({r})" for m, r in latest[["model", "role"]].drop_duplicates().itertuples(index=False)
             )
+            if not latest.empty
+            else []
         ),
         "not_simulated": MetadataValue.json(
             {

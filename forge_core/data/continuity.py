@@ -62,16 +62,16 @@ class Continuity:
 def continuity(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> Continuity:
     """Gaps longer than ``FORGE_GAP_WEEKDAYS`` and suspected splits of the traded bars dated in ``window``."""
     conn.execute(read_sql("features/macros.sql"))
+    limit = gap_weekdays()
     steps = conn.execute(
         read_sql("checks/raw_prices_steps.sql"),
         {
             **window.params(),
             "vix_symbols": sorted(VIX_SYMBOLS),
-            "max_gap_weekdays": gap_weekdays(),
+            "max_gap_weekdays": limit,
             "min_split_move": MIN_SPLIT_MOVE,
         },
     ).fetchall()
-    limit = gap_weekdays()
     gaps = tuple(
         Gap(symbol, before, day, int(missing)) for symbol, day, before, missing, _ in steps if missing > limit
     )

@@ -107,11 +107,12 @@ class FileSource:
                 flagged += checked.flagged
         pa.default_memory_pool().release_unused()  # the text of every file, now free
         problems += _cross_file_duplicates(frames)
-        if len(frames) == 1:
-            (data,) = frames.values()  # already sorted by symbol and date
-        elif frames:
-            data = pd.concat(frames.values(), ignore_index=True).sort_values(["symbol", "date"])
         if frames:
+            data = (
+                next(iter(frames.values()))  # already sorted by symbol and date
+                if len(frames) == 1
+                else pd.concat(frames.values(), ignore_index=True).sort_values(["symbol", "date"])
+            )
             problems += unheld_splits(splits, data, str(self.path / SPLITS_FILE))
         if problems:
             raise MarketDataError(problems)

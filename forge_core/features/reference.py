@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.schema import VIX_SYMBOLS
+from forge_core.data.splits import no_splits, split_ratios
 from forge_core.features.daily import MIN_VOLUME_SD, PROXIES, VARIANCE_FLOOR
 from forge_core.settings import DEFAULT_GAP_WEEKDAYS
 
@@ -33,11 +34,9 @@ def _daily_terms(bars: pd.DataFrame, splits: pd.DataFrame, gap_weekdays: int) ->
     """Returns and the five daily variance proxies, one row per input bar, with each bar's gap segment."""
     by_symbol = bars.groupby("symbol", sort=False)
     prev_close, prev_adj = by_symbol["close"].shift(1), by_symbol["adj_close"].shift(1)
-    ratio = bars[["symbol", "date"]].merge(splits, on=["symbol", "date"], how="left")["ratio"].to_numpy()
+    ratios = split_ratios(splits, bars["symbol"].to_numpy(), bars["date"].to_numpy())
     adjusted = bars["adj_close"].notna() & prev_adj.notna()
-    adjustment = np.where(
-        adjusted, (bars["adj_close"] / bars["close"]) / (prev_adj / prev_close), np.nan_to_num(ratio, nan=1.0)
-    )
+    adjustment = np.where(adjusted, (bars["adj_close"] / bars["close"]) / (prev_adj / prev_close), ratios)
     after_gap = _weekdays_between(by_symbol["date"].shift(1), bars["date"]) > gap_weekdays
     out = bars[["symbol", "date"]].copy()
     out["segment"] = pd.Series(after_gap, index=bars.index).groupby(bars["symbol"], sort=False).cumsum()
@@ -90,10 +89,7 @@ def compute_daily_features(
     the SQL full build."""
     bars = bars.sort_values(["symbol", "date"]).reset_index(drop=True)
     traded = bars[~bars["symbol"].isin(VIX_SYMBOLS)].reset_index(drop=True)
-    no_splits = pd.DataFrame(
-        {"symbol": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[ns]"), "ratio": []}
-    )
-    out = _daily_terms(traded, no_splits if splits is None else splits, gap_weekdays)
+    out = _daily_terms(traded, no_splits() if splits is None else splits, gap_weekdays)
     for name in (*PROXIES, "neg_return"):
         for suffix, window in WINDOWS.items():
             out[f"{name}_{suffix}"] = _rolling(out, f"{name}_d", window, "mean")

@@ -290,7 +290,8 @@ def walk_forward(
             skipped = {
                 p.symbol: short for p in parts if (short := scheme.shortfall(len(p.train))) is not None
             }
-            restarting = {p.symbol: list(p.days[p.restarting]) for p in parts if p.restarting.any()}
+            near = {p.symbol: list(p.days[p.restarting]) for p in parts}
+            restarting = {symbol: days for symbol, days in near.items() if days}
             yield WindowResult(
                 window,
                 spec.name,
