@@ -24,9 +24,9 @@ from pydantic import Field
 
 from forge_assets.checks import forecasts_quality_check
 from forge_assets.market_data import OWNERS, refuse
-from forge_assets.metadata import figure
+from forge_assets.metadata import figure, partition_metadata
 from forge_assets.model_forecasts import run_windows
-from forge_assets.partitions import model_partitions
+from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.backtest.plots import ensemble_weights
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_combiner
@@ -105,18 +105,32 @@ def materialize_ensemble(
     warehouse: WarehouseResource,
     compute: ComputeResource,
 ) -> MaterializeResult:
-    """Combine, then write and check each window; metadata with the weights figure of the run's last target."""
+    """Combine, then write and check each window, giving its partition its metadata; the weights figure of the
+    run's last target over the run's windows."""
     model = ensemble_model(name)
     results = _ensemble_windows(context, name, config, warehouse, compute.runtime().device)
     defects: Counter[str] = Counter()
-    rows = []
     for result in results:
         with warehouse.open() as conn:
             written = write_ensemble_window(conn, result)
             defects.update(forecasts_quality(conn, result.target, model, result.window).counts)
         context.log.info(f"{model} {result.target} window {result.window.start}: {written} forecasts")
-        rows.append({"target": result.target, "window": str(result.window.start), "forecasts": written})
-    table = pd.DataFrame(rows)
+        partition_metadata(
+            context,
+            model_partition_key(result.target, result.window),
+            written,
+            {
+                "target": result.target,
+                "window": str(result.window.start),
+                "forecasts": written,
+                "members": ", ".join(result.members),
+                "equal_weight_rows": result.fallback_rows,
+            },
+            members_left_out=MetadataValue.json(result.left_out),
+            mean_weights=MetadataValue.md(
+                result.weights.groupby("member")["weight"].mean().round(3).to_frame().to_markdown()
+            ),
+        )
     last = results[-1]
     weights = pd.concat([r.weights for r in results if r.target == last.target], ignore_index=True)
     path = ensemble_weights(
@@ -124,20 +138,8 @@ def materialize_ensemble(
         f"{model} {last.target}: member weights",
         reports_dir() / "ensembles" / f"{model}_{last.target}.png",
     )
-    left_out = {k: v for r in results for k, v in r.left_out.items()}
     return MaterializeResult(
-        metadata={
-            "dagster/row_count": int(table["forecasts"].sum()),
-            "windows": len(table),
-            "members": MetadataValue.json(sorted({m for r in results for m in r.members})),
-            "members_left_out": MetadataValue.json(left_out),
-            "equal_weight_rows": sum(r.fallback_rows for r in results),
-            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
-            "mean_weights": MetadataValue.md(
-                weights.groupby("member")["weight"].mean().round(3).to_frame().to_markdown()
-            ),
-            f"figure_{path.stem}": figure(path),
-        },
+        metadata={f"run_figure_{path.stem}": figure(path)},
         check_results=[forecasts_quality_check(model).result(dict(defects))],
     )
 

@@ -27,7 +27,7 @@ from pydantic import Field
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
 from forge_assets.market_data import OWNERS, daily_features, refuse
-from forge_assets.metadata import figure
+from forge_assets.metadata import figure, partition_metadata
 from forge_assets.partitions import partition_days, walk_forward_windows
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.backtest.plots import regime_probabilities
@@ -95,10 +95,10 @@ def market_regimes(
     context: AssetExecutionContext, config: RegimeConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
     span = context.partition_time_window
-    windows = []
-    for key in context.partition_keys:
-        window = walk_forward_windows.time_window_for_partition_key(key)
-        windows.append(DateWindow(window.start.date(), window.end.date()))
+    windows = [
+        DateWindow(w.start.date(), w.end.date())
+        for w in map(walk_forward_windows.time_window_for_partition_key, context.partition_keys)
+    ]
     with warehouse.open(read_only=True) as conn:
         features = load_context(conn, [f"log_{config.proxy}_w"], span.end.date())
     try:
@@ -109,32 +109,40 @@ def market_regimes(
         raise refuse(error) from None
     check_skipped(context, result)
     rows, now = result.probabilities, pd.Timestamp.now(tz="UTC").tz_localize(None)
-    written = 0
     with warehouse.open() as conn:
-        for window in windows:
+        for key, window in zip(context.partition_keys, windows, strict=True):
+            mine = rows[rows["window_start"] == window.start]
+            models = result.models[result.models["window_start"] == window.start]
             (count, _) = replace_keyed(
                 conn,
                 {"window_start": window.start},
-                {
-                    "regimes": rows[rows["window_start"] == window.start].assign(created_at=now),
-                    "regime_models": result.models[result.models["window_start"] == window.start].assign(
-                        created_at=now
-                    ),
-                },
+                {"regimes": mine.assign(created_at=now), "regime_models": models.assign(created_at=now)},
             )
-            written += count
             context.log.info(f"regimes {window.start}: {count} rows")
-    chart = regime_probabilities(
-        rows, reports_dir() / "regimes" / f"regimes_{windows[0].start}_{windows[-1].start}.png"
-    )
-    latest = rows[rows["date"] == rows["date"].max()]
+            partition_metadata(
+                context,
+                key,
+                count,
+                {
+                    "window": str(window.start),
+                    "rows": count,
+                    "symbols": mine["symbol"].nunique(),
+                    "models": len(models),
+                },
+                latest=MetadataValue.md(
+                    mine[mine["date"] == mine["date"].max()]
+                    .drop(columns="window_start")
+                    .round(3)
+                    .to_markdown(index=False)
+                ),
+            )
+    first, last = windows[0].start, windows[-1].start
+    chart = regime_probabilities(rows, reports_dir() / "regimes" / f"regimes_{first}_{last}.png")
     return MaterializeResult(
         metadata={
-            "dagster/row_count": written,
-            "skipped_symbols": MetadataValue.json(result.skipped),
-            "windows": f"{windows[0].start} .. {windows[-1].start}",
-            "latest": MetadataValue.md(latest.drop(columns="window_start").round(3).to_markdown(index=False)),
-            "figure_regimes": figure(chart),
+            "run_windows": f"{first} .. {last}",
+            "run_skipped_symbols": MetadataValue.json(result.skipped),
+            "run_figure_regimes": figure(chart),
         }
     )
 

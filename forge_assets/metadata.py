@@ -1,11 +1,14 @@
-"""Metadata helpers shared by assets: figures, and the symbols an asset left out for too little history."""
+"""Metadata helpers shared by assets: figures, each partition's own metadata, and the symbols an asset left out for
+too little history."""
 
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from dagster import DagsterLogManager, Failure, MetadataValue
+import pandas as pd
+from dagster import AssetExecutionContext, DagsterLogManager, Failure, MetadataValue
 
 from forge_core.forecasting.walk_forward import ShortHistory
 
@@ -16,6 +19,32 @@ def figure(path: Path) -> MetadataValue:
     """A PNG shown inline in the asset's metadata (markdown with the image embedded as a data URI)."""
     return MetadataValue.md(
         f"![{path.stem}](data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
+    )
+
+
+def partition_metadata(
+    context: AssetExecutionContext, key: str, rows: int, window: Mapping[str, Any], **metadata: Any
+) -> None:
+    """Give partition ``key`` of the run its own metadata.
+
+    A run of several partitions (a backfill as one run) puts its ``MaterializeResult`` metadata on every partition's
+    materialisation: keep that for what holds for each, and name ``run_*`` what covers the run (a figure of its
+    windows). What one partition wrote goes here.
+
+    Parameters
+    ----------
+    context
+        The run's context; ``key`` is one of its partition keys.
+    rows
+        The partition's rows: its ``dagster/row_count``.
+    window
+        Its row of the ``windows_table`` (column -> value), the table's only row.
+    **metadata
+        More metadata of the partition alone.
+    """
+    table = MetadataValue.md(pd.DataFrame([window]).to_markdown(index=False))
+    context.add_asset_metadata(
+        {"dagster/row_count": rows, "windows_table": table, **metadata}, partition_key=key
     )
 
 

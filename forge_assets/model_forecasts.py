@@ -8,11 +8,12 @@ killed backfill resumes where it died, unless ``recompute``); ``track_fits`` log
 registers it; then ``write_and_check`` replaces the window's rows in one transaction and checks them (a window
 whose tracking failed is never written: the run fails and the old partition stays, and the runs and model versions
 already made for the window are deleted again, so MLflow holds none for a window that is not stored);
-``summarise`` builds the metadata and the check result. The warehouse is opened only to read and to write each
-window, never while fitting.
+``summarise`` gives each partition its own metadata and builds the check's result. The warehouse is opened only
+to read and to write each window, never while fitting.
 
 A symbol with too few purged rows for a window is skipped there (``min_train_rows``) and the others are forecast;
-the skipped are named, with the rows they have and need, in one WARNING and in the metadata's ``short_histories``.
+the skipped are named, with the rows they have and need, in one WARNING and in ``short_histories``: each partition's
+metadata lists its window's, the check's those of the run.
 A window in which every symbol is skipped is neither tracked nor written: the run goes on with its other windows,
 then fails with one line naming the shortfalls (``short_histories`` in the failure's metadata).
 
@@ -49,10 +50,11 @@ from forge_assets.metadata import (
     SkippedSymbol,
     nearest,
     no_symbol_qualifies,
+    partition_metadata,
     skipped_metadata,
     warn_skipped,
 )
-from forge_assets.partitions import model_partitions, walk_forward_windows
+from forge_assets.partitions import model_partition_key, model_partitions, walk_forward_windows
 from forge_assets.pools import pool_op_tags
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import forecasts_quality, stored_windows, write_window
@@ -234,46 +236,45 @@ def _of_many(count: int) -> str:
 
 
 def summarise(
+    context: AssetExecutionContext,
     family: str,
     outcomes: Sequence[WindowOutcome],
     inputs: Mapping[str, WindowInputs],
     scheme: TrainingScheme,
     skipped: Sequence[SkippedSymbol],
 ) -> MaterializeResult:
-    """Metadata (rows, windows, a table of the last windows, the skipped symbols, MLflow pages) and the blocking
-    check's result."""
-    table = pd.DataFrame(
-        [
-            {
-                "target": o.result.target,
-                "window": str(o.result.window.start),
-                "forecasts": o.rows,
-                "symbols": len(o.result.fits),
-                "fit_seconds": round(sum(f.seconds for f in o.result.fits), 3),
-                "skipped": ", ".join(f"{s}: {why}" for s, why in o.result.skipped.items()),
-                "tuned": inputs[o.result.target].tuned[o.result.window.start] is not None,
-                "kept": o.result.reused,
-                # days a gap left without complete inputs (the windows restart after it), none forecast
-                "after_gap": sum(len(days) for days in o.result.restarting.values()),
-                "digest": o.result.inputs_digest[:12],  # a window refit from changed rows shows a new one
-            }
-            for o in outcomes
-        ]
-    )
+    """Each partition's metadata (its rows, its row of the windows table, the symbols it skipped, its MLflow pages),
+    the scheme, and the blocking check's result over the run's windows."""
     defects: Counter[str] = Counter()
     for outcome in outcomes:
+        result = outcome.result
         defects.update(outcome.defects)
-    pages = [page for o in outcomes for page in o.pages]
+        partition_metadata(
+            context,
+            model_partition_key(result.target, result.window),
+            outcome.rows,
+            {
+                "target": result.target,
+                "window": str(result.window.start),
+                "forecasts": outcome.rows,
+                "symbols": len(result.fits),
+                "fit_seconds": round(sum(f.seconds for f in result.fits), 3),
+                "skipped": ", ".join(f"{s}: {why}" for s, why in result.skipped.items()),
+                "tuned": inputs[result.target].tuned[result.window.start] is not None,
+                "kept": result.reused,
+                # days a gap left without complete inputs (the windows restart after it), none forecast
+                "after_gap": sum(len(days) for days in result.restarting.values()),
+                "digest": result.inputs_digest[:12],  # a window refit from changed rows shows a new one
+            },
+            **{SHORT_HISTORIES: skipped_metadata(skipped_in([result]))},
+            **(
+                {"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in outcome.pages[-20:]))}
+                if outcome.pages
+                else {}
+            ),
+        )
     return MaterializeResult(
-        metadata={
-            "dagster/row_count": int(table["forecasts"].sum()) if len(table) else 0,
-            "windows": len(table),
-            "windows_kept": int(table["kept"].sum()) if len(table) else 0,
-            "scheme": scheme.describe(),
-            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
-            SHORT_HISTORIES: skipped_metadata(skipped),
-            **({"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in pages[-20:]))} if pages else {}),
-        },
+        metadata={"scheme": scheme.describe()},
         check_results=[
             forecasts_quality_check(family).result(
                 dict(defects),
@@ -339,7 +340,7 @@ def materialize_forecasts(
             "backfill later windows, or lower min_train_rows",
             short,
         )
-    return summarise(family, outcomes, inputs, scheme, skipped)
+    return summarise(context, family, outcomes, inputs, scheme, skipped)
 
 
 def store_unavailable(

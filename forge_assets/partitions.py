@@ -40,6 +40,7 @@ import pandas as pd
 from dagster import (
     AssetExecutionContext,
     MonthlyPartitionsDefinition,
+    MultiPartitionKey,
     MultiPartitionsDefinition,
     StaticPartitionsDefinition,
     TimeWindowPartitionsDefinition,
@@ -192,3 +193,8 @@ def partition_dates(context: AssetExecutionContext) -> DateWindow:
     return DateWindow(
         max(start, configured_start()), end if last is None else min(end, last + dt.timedelta(days=1))
     )
+
+
+def model_partition_key(target: str, window: DateWindow) -> MultiPartitionKey:
+    """The ``model_partitions`` key of ``target``'s walk-forward window ``window``."""
+    return MultiPartitionKey({"target": target, "window": window.start.strftime(walk_forward_windows.fmt)})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,7 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     ExecuteInProcessResult,
+    MetadataValue,
     instance_for_test,
     materialize,
 )
@@ -58,6 +61,44 @@ def forecasts(warehouse: Path) -> pd.DataFrame:
 def check_results(result: ExecuteInProcessResult) -> dict[str, bool]:
     events = [e for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
     return {e.event_specific_data.check_name: e.event_specific_data.passed for e in events}
+
+
+def windows_table(markdown: str) -> list[dict[str, str]]:
+    """The rows of a ``windows_table`` (markdown), as column -> cell."""
+    header, _, *rows = (
+        [cell.strip() for cell in line.strip("|").split("|")] for line in markdown.splitlines()
+    )
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def own_metadata(
+    instance: DagsterInstance, run_id: str, asset: str, warehouse: Path, table: str, **where: object
+) -> dict[str, Mapping[str, MetadataValue]]:
+    """``asset``'s materialisations of run ``run_id`` as ``instance`` stored them, by partition, after checking
+    that there is one per partition, with the row count ``table`` holds for that partition (target and window
+    start, and ``where``) and a windows table listing that window alone."""
+    events = [
+        entry.dagster_event.step_materialization_data.materialization
+        for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        if entry.dagster_event is not None and entry.dagster_event.asset_key == AssetKey(asset)
+    ]
+    found = {str(event.partition): event.metadata for event in events}
+    assert len(found) == len(events) > 1, "one materialisation per partition, of several"
+    with open_warehouse(warehouse, read_only=True) as conn:
+        for partition, metadata in found.items():
+            *target, window = partition.split("|")  # target|window, or a window alone
+            keys = {"window_start": dt.date.fromisoformat(window), **where}
+            if target:
+                keys["target"] = target[0]
+            (count,) = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE " + " AND ".join(f"{k} = ${k}" for k in keys), keys
+            ).fetchone()
+            assert metadata["dagster/row_count"].value == count > 0, partition
+            shown = [
+                (row.get("target"), row["window"]) for row in windows_table(metadata["windows_table"].value)
+            ]
+            assert shown == [(keys.get("target"), window)], partition
+    return found
 
 
 def test_a_backfill_of_windows_runs_once_and_forecasts_every_day_out_of_sample(market: Path) -> None:
@@ -187,20 +228,34 @@ def test_every_baseline_fit_is_tracked_and_a_tracking_failure_writes_nothing(
         assert conn.execute("SELECT DISTINCT created_at FROM forecasts").fetchall() == stamps
 
 
+def kept(instance: DagsterInstance, result: ExecuteInProcessResult, warehouse: Path) -> dict[str, str]:
+    """Window -> whether the run kept it, as each partition's metadata shows."""
+    found = own_metadata(
+        instance, result.run_id, "gjr_garch_forecasts", warehouse, "forecasts", model="gjr_garch"
+    )
+    return {
+        row["window"]: row["kept"]
+        for metadata in found.values()
+        for row in windows_table(metadata["windows_table"].value)
+    }
+
+
 def test_a_rerun_backfill_keeps_the_windows_already_done_unless_told_to_recompute(market: Path) -> None:
     chosen = [BY_NAME["gjr_garch_forecasts"]]
     with instance_for_test() as instance:
         assert run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-02-01").success  # then killed
         resumed = run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-04-01")
         assert resumed.success
-        metadata = resumed.asset_materializations_for_node("gjr_garch_forecasts")[0].metadata
-        assert (metadata["windows"].value, metadata["windows_kept"].value) == (4, 2)
+        windows = kept(instance, resumed, market)
+        assert windows == {
+            "2019-01-01": "True",
+            "2019-02-01": "True",
+            "2019-03-01": "False",
+            "2019-04-01": "False",
+        }
         assert check_results(resumed) == {"gjr_garch_forecasts_quality": True}
         refit = run(instance, chosen, market, "rv_5d|2019-01-01", "rv_5d|2019-04-01", recompute=True)
-        assert (
-            refit.asset_materializations_for_node("gjr_garch_forecasts")[0].metadata["windows_kept"].value
-            == 0
-        )
+        assert set(kept(instance, refit, market).values()) == {"False"}
 
 
 def test_feature_variants_walk_forward_beside_their_family_and_the_report_pairs_them(market: Path) -> None:

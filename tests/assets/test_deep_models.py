@@ -19,6 +19,7 @@ from forge_core.tracking import experiment_name, load_registered, registered_nam
 from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_core.warehouse.connection import open_warehouse
 from forge_resources import ComputeResource, MlflowResource, OptunaResource, WarehouseResource
+from tests.assets.test_baselines import windows_table
 
 ASSETS = family_assets()
 FORECASTS = {a.key.to_user_string(): a for a in ASSETS.forecasts.values()}
@@ -144,9 +145,12 @@ def test_tuned_parameters_apply_only_to_windows_after_their_tuning_data(market: 
         )
         result = backfill(instance, "mlp_forecasts", market, "rv_5d|2018-12-01", "rv_5d|2019-01-01")
     assert result.success
-    table = result.asset_materializations_for_node("mlp_forecasts")[0].metadata["windows_table"].value
-    rows = {line.split("|")[2].strip(): line for line in table.splitlines() if "rv_5d" in line}
-    assert "False" in rows["2018-12-01"] and "True" in rows["2019-01-01"]
+    windows = {
+        row["window"]: row["tuned"]
+        for event in result.get_asset_materialization_events()
+        for row in windows_table(event.materialization.metadata["windows_table"].value)
+    }
+    assert windows == {"2018-12-01": "False", "2019-01-01": "True"}
     with open_warehouse(market, read_only=True) as conn:
         (tuned_before,) = conn.execute(
             "SELECT tuned_before FROM hyperparameters WHERE family = 'mlp'"

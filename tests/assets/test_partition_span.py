@@ -26,6 +26,7 @@ from forge_assets.partitions import (
 )
 from forge_core.data.span import bundled_span
 from forge_jobs.demo import window_range
+from tests.assets.test_baselines import windows_table
 from tests.core.test_data_span import write_bars
 
 REPO = Path(__file__).resolve().parents[2]
@@ -254,7 +255,7 @@ def test_a_fully_built_bundled_span_materialises_every_partition(tmp_path: Path)
 
 REFRESH = """
 import datetime as dt, json
-from dagster import AssetKey
+from dagster import AssetKey, AssetRecordsFilter
 from forge_core.forecasting.forecast_store import stored_windows
 from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.definitions import defs
@@ -271,9 +272,13 @@ assert run_main_job(dt.date(2010, 1, 4), dt.date(2013, 3, 29))  # as the demo bu
 instance = dagster_instance()
 tags = {RANGE_START: "rv_1d|2011-10-01", RANGE_END: "rv_1d|2013-03-01"}  # as the demo walks them
 assert run_job(defs.resolve_job_def("baselines_job"), instance, tags=tags).success
-event = instance.get_latest_materialization_event(AssetKey("har_forecasts"))
-table = event.asset_materialization.metadata["windows_table"].value
-print(json.dumps({"before": before, "after": digests(), "table": table}))
+def table(window):  # the windows table of the partition's latest materialisation
+    key = AssetRecordsFilter(asset_key=AssetKey("har_forecasts"), asset_partitions=[f"rv_1d|{window}"])
+    (record,) = instance.fetch_materializations(key, limit=1).records
+    return record.asset_materialization.metadata["windows_table"].value
+
+tables = {window: table(window) for window in ("2013-02-01", "2013-03-01")}
+print(json.dumps({"before": before, "after": digests(), "tables": tables}))
 """
 
 
@@ -307,11 +312,12 @@ def test_the_demo_runs_on_a_folder_ending_mid_month_and_refits_the_partial_windo
     found = json.loads(done.stdout.strip().splitlines()[-1])
     before, after = found["before"], found["after"]
     assert sorted(before)[0] == "2011-10-01" and sorted(before)[-1] == "2013-03-01"
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in found["table"].splitlines()]
-    shown = {row[rows[0].index("window")]: row for row in rows[2:]}
-    kept, digest = rows[0].index("kept"), rows[0].index("digest")
-    assert (shown["2013-02-01"][kept], shown["2013-02-01"][digest]) == ("True", before["2013-02-01"])
-    assert (shown["2013-03-01"][kept], shown["2013-03-01"][digest]) == ("False", after["2013-03-01"])
+    shown = {}
+    for window, table in found["tables"].items():
+        (shown[window],) = windows_table(table)  # the partition's own window alone
+    assert [row["window"] for row in shown.values()] == list(shown)
+    assert (shown["2013-02-01"]["kept"], shown["2013-02-01"]["digest"]) == ("True", before["2013-02-01"])
+    assert (shown["2013-03-01"]["kept"], shown["2013-03-01"]["digest"]) == ("False", after["2013-03-01"])
     assert after["2013-03-01"] != before["2013-03-01"]
 
 

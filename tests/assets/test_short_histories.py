@@ -51,7 +51,7 @@ def warnings_of(instance: DagsterInstance, result: ExecuteInProcessResult) -> li
 
 
 def metadata_of(result: ExecuteInProcessResult, asset: str) -> dict:  # type: ignore[type-arg]
-    """The metadata of ``asset``'s materialisations (one per partition, all alike)."""
+    """The metadata of ``asset``'s first materialisation (of a run of one partition)."""
     events = [e for e in result.get_asset_materialization_events() if e.asset_key.path == [asset]]
     return events[0].materialization.metadata
 
@@ -77,7 +77,17 @@ def test_a_short_symbol_is_named_with_its_rows_while_the_others_are_forecast(one
     with instance_for_test() as instance:
         walked = run(instance, [HAR], one_short, "rv_1d|2018-04-01", "rv_1d|2019-06-01")
         assert walked.success and check_results(walked) == {"har_forecasts_quality": True}
-        (skipped,) = skipped_from(metadata_of(walked, "har_forecasts"))
+        # each window's materialisation names the symbols it skipped, the check those of the run
+        windows = {
+            e.partition: skipped_from(e.materialization.metadata)
+            for e in walked.get_asset_materialization_events()
+        }
+        assert {key for key, short in windows.items() if short} == {
+            f"rv_1d|2019-0{m}-01" for m in range(2, 7)
+        }
+        assert [s.where for s in windows["rv_1d|2019-06-01"]] == ["window 2019-06-01"]
+        (check,) = [e for e in walked.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+        (skipped,) = skipped_from(check.event_specific_data.metadata)
         assert (skipped.symbol, skipped.target, skipped.short.needed) == ("SYN002", "rv_1d", 250)
         assert skipped.short.what == "purged training rows" and 0 < skipped.short.rows < SHORT_DAYS
         assert skipped.where == "window 2019-06-01, the last of 5 that skipped it"  # February .. June
