@@ -13,7 +13,7 @@ ensemble's members are the families listed. Ensembles and conformal intervals le
 before the test period, so with ensembles the members are walked (and the ensembles combined) from
 ``--warmup-years`` before ``--test-start`` (scores still cover the test period only). Every model (ensembles
 included) gets conformal intervals by every method; their coverage, mean log width and Winkler score join its
-metrics (``coverage_90%_aci``, ...), with the worst calendar year's coverage (``worst_year_coverage_90%_aci``).
+metrics (``coverage_90%_pid``, ...), with the worst calendar year's coverage (``worst_year_coverage_90%_pid``).
 Ensembles also get the DM p-value against the best single model (``dm_p_vs_best_single``).
 
 ``--members-cache DIR`` keeps each member's walked forecasts (and the seconds the walk took) in DIR, keyed by the
@@ -40,11 +40,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 import torch
 from tqdm import tqdm
 
-from forge_core.backtest.interval_report import IntervalReport, evaluate_intervals
+from forge_core.backtest.interval_report import (
+    IntervalReport,
+    band_coherence,
+    evaluate_intervals,
+    point_scores,
+)
 from forge_core.backtest.report import BacktestReport, evaluate_backtest
 from forge_core.compute import make_runtime
 from forge_core.data.schema import VIX_SYMBOLS
@@ -57,9 +63,11 @@ from forge_core.features.daily import PROXIES
 from forge_core.forecasting.forecast_store import load_context
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
+from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.intervals.window_intervals import window_intervals
 from forge_core.models import MODEL_REGISTRY
 from forge_core.pipeline import build_market_tables
+from forge_core.quantiles import central_bands
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 
@@ -155,7 +163,33 @@ class Timings:
     calibrating: float = 0.0
 
 
-def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, pd.DataFrame, Timings]:
+@dataclass(frozen=True)
+class Bands:
+    """The interval scores (``report``), with the models' own quantile bands as method ``OWN_QUANTILES``, the
+    coherence of every conformal series as produced, and the raw and published points' QLIKE."""
+
+    report: IntervalReport
+    coherence: pd.DataFrame
+    points: pd.DataFrame
+
+
+OWN_QUANTILES = "model_quantiles"
+
+
+def own_bands(rows: pd.DataFrame) -> pd.DataFrame:
+    """The models' own central bands from their stored quantiles (q10-q90, q05-q95) as ``intervals`` rows."""
+    return pd.concat(
+        [
+            rows[["symbol", "date", "target", "model"]].assign(
+                method=OWN_QUANTILES, level=nominal, lower=rows[low], upper=rows[high]
+            )
+            for low, high, nominal in central_bands().values()
+        ],
+        ignore_index=True,
+    )
+
+
+def backtest(args: argparse.Namespace) -> tuple[BacktestReport, Bands, pd.DataFrame, Timings]:
     """Walk every family over the test windows for every target, combine them into the ensembles, calibrate every
     model's intervals; score all of them on the same days."""
     specs = tuple(TargetSpec(f"rv_{h}d", int(h), args.proxy) for h in args.horizons.split(","))
@@ -185,7 +219,16 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, IntervalReport, 
     in_test = realised["date"].between(pd.Timestamp(args.test_start), pd.Timestamp(args.test_end))
     realised = realised[in_test & realised["realised"].notna()]
     truth = realised[["symbol", "date", "target", "realised"]].drop_duplicates(["symbol", "date", "target"])
-    return evaluate_backtest(realised), evaluate_intervals(pd.concat(intervals), truth), realised, timings
+    conformal = pd.concat(intervals, ignore_index=True)
+    in_test = pd.to_datetime(conformal["date"]).between(
+        pd.Timestamp(args.test_start), pd.Timestamp(args.test_end)
+    )
+    bands = Bands(
+        evaluate_intervals(pd.concat([conformal, own_bands(realised)], ignore_index=True), truth),
+        band_coherence(conformal[in_test]),
+        point_scores(conformal, realised, DEFAULT_METHOD),
+    )
+    return evaluate_backtest(realised), bands, realised, timings
 
 
 def combine_and_calibrate(
@@ -339,7 +382,7 @@ def ensemble_rows(
     return rows.drop(columns=["target"]).merge(truth, on=["symbol", "date"], how="left")
 
 
-def as_json(report: BacktestReport, intervals: IntervalReport, realised: pd.DataFrame) -> dict[str, Any]:
+def as_json(report: BacktestReport, bands: Bands, realised: pd.DataFrame) -> dict[str, Any]:
     """results -> symbol -> target -> model -> metrics, with the interval scores and, for ensembles, the DM
     p-value against the best single model."""
     out: dict[str, Any] = {}
@@ -347,6 +390,7 @@ def as_json(report: BacktestReport, intervals: IntervalReport, realised: pd.Data
         metrics = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
         symbol, target, model = metrics.pop("symbol"), metrics.pop("target"), metrics.pop("model")
         out.setdefault(symbol, {}).setdefault(target, {})[model] = metrics
+    intervals = bands.report
     worst = intervals.yearly.groupby(["symbol", "target", "model", "method", "level"])["coverage"].min()
     for row in intervals.overall.itertuples():
         metrics = out.get(row.symbol, {}).get(row.target, {}).get(row.model)
@@ -359,6 +403,16 @@ def as_json(report: BacktestReport, intervals: IntervalReport, realised: pd.Data
         metrics[f"worst_year_coverage_{suffix}"] = float(
             worst[(row.symbol, row.target, row.model, row.method, row.level)]
         )
+    for row in bands.coherence.itertuples():
+        metrics = out.get(row.symbol, {}).get(row.target, {}).get(row.model)
+        if metrics is not None:
+            for what in ("incoherent", "outside_50", "skewed"):
+                metrics[f"{what}_{row.method}"] = float(getattr(row, what))
+    for row in bands.points.itertuples():
+        metrics = out.get(row.symbol, {}).get(row.target, {}).get(row.model)
+        if metrics is not None:
+            metrics[f"qlike_point_{DEFAULT_METHOD}"] = float(row.qlike_point)
+            metrics[f"qlike_point_ratio_{DEFAULT_METHOD}"] = float(row.ratio)
     for (symbol, target), rows in realised.groupby(["symbol", "target"]):
         models = out[symbol][target]
         singles = {m: v for m, v in models.items() if not m.startswith(ENSEMBLE_PREFIX)}
@@ -378,10 +432,86 @@ def as_json(report: BacktestReport, intervals: IntervalReport, realised: pd.Data
     return out
 
 
+def print_bands(report: BacktestReport, bands: Bands) -> None:
+    """Sharpness beside coverage: per method, model and horizon at every level; coherence as produced; the raw
+    and published points; the aims."""
+    overall = bands.report.overall
+    wide = overall.pivot_table(
+        index=["target", "model", "method"], columns="level", values=["coverage", "log_width", "winkler"]
+    )
+    wide.columns = [f"{metric}_{100 * level:g}%" for metric, level in wide.columns]
+    print("\nBands per method, model and horizon, mean over symbols (log width and log Winkler score):")
+    print(wide.groupby(level=[0, 1, 2]).mean().round(3).to_string())
+    print(
+        "\nBands as produced, mean over symbols: shares of days incoherent (not nested, or the 50% upper end not"
+    )
+    print("strictly below the 95%), with the point outside its 50% band, and flagged skewed:")
+    print(
+        bands.coherence.groupby(["target", "method"])[["days", "incoherent", "outside_50", "skewed"]]
+        .agg({"days": "sum", "incoherent": "max", "outside_50": "mean", "skewed": "mean"})
+        .round(4)
+        .to_string()
+    )
+    print(
+        f"\nPoints: QLIKE of the raw forecast and of {DEFAULT_METHOD}'s published point, mean over symbols:"
+    )
+    print(
+        bands.points.groupby(["target", "model"])[["qlike_raw", "qlike_point", "ratio"]]
+        .mean()
+        .round(4)
+        .to_string()
+    )
+    aims = band_aims(report, bands)
+    print(
+        f"\nAims ({DEFAULT_METHOD}, 90% band): coverage within 0.90 +- 0.015; worst calendar year at h = 1 >= 0.87; "
+        f"Winkler score no worse than split's and the models' own quantiles' ({OWN_QUANTILES}):"
+    )
+    print(aims.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def band_aims(report: BacktestReport, bands: Bands) -> pd.DataFrame:
+    """For log-HAR and the best ensemble (by QLIKE) of each symbol and horizon: the default method's 90% coverage,
+    worst calendar year, and Winkler score beside split's and the models' own, and whether each aim is met."""
+    at90 = bands.report.overall[bands.report.overall["level"] == 0.9].set_index(
+        ["symbol", "target", "model", "method"]
+    )
+    yearly = bands.report.yearly[bands.report.yearly["level"] == 0.9]
+    worst = yearly.groupby(["symbol", "target", "model", "method"])["coverage"].min()
+    rows = []
+    for (symbol, target), models in report.overall.groupby(["symbol", "target"]):
+        ensembles = models[models["model"].str.startswith(ENSEMBLE_PREFIX)]
+        chosen = ["log_har"] + ([ensembles.sort_values("qlike")["model"].iloc[0]] if len(ensembles) else [])
+        for model in chosen:
+            key = (symbol, target, model)
+            if (*key, DEFAULT_METHOD) not in at90.index:
+                continue
+            default, split = at90.loc[(*key, DEFAULT_METHOD)], at90.loc[(*key, "split")]
+            own = (
+                at90.loc[(*key, OWN_QUANTILES), "winkler"] if (*key, OWN_QUANTILES) in at90.index else np.nan
+            )
+            coverage, worst_year = float(default["coverage"]), float(worst[(*key, DEFAULT_METHOD)])
+            rows.append(
+                {
+                    "symbol": symbol,
+                    "target": target,
+                    "model": model,
+                    "coverage": coverage,
+                    "coverage_met": abs(coverage - 0.9) <= 0.015,
+                    "worst_year": worst_year,
+                    "worst_year_met": worst_year >= 0.87 if target == "rv_1d" else None,
+                    "winkler": float(default["winkler"]),
+                    "winkler_split": float(split["winkler"]),
+                    "winkler_own": float(own),
+                    "winkler_met": float(default["winkler"]) <= min(float(split["winkler"]), float(own)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    report, intervals, realised, timings = backtest(args)
+    report, bands, realised, timings = backtest(args)
     wall = time.perf_counter() - started
     for (symbol, target), rows in report.overall.groupby(["symbol", "target"], sort=True):
         print(f"\n{symbol} {target} (proxy {args.proxy}, {args.refit} {args.scheme} refits, "
@@ -389,11 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             rows.sort_values("qlike")[TABLE_COLUMNS].to_string(index=False, float_format=lambda v: f"{v:.4g}")
         )
-    at90 = intervals.overall[intervals.overall["level"] == 0.9]
-    print("\n90% conformal bands, mean over symbols and models:")
-    print(
-        at90.groupby(["target", "method"])[["coverage", "log_width", "winkler"]].mean().round(3).to_string()
-    )
+    print_bands(report, bands)
     print(f"\nwall time: {wall:.1f} s for {len(realised):,} scored forecasts")
     print(
         f"members walked in {timings.members:.1f} s; on {args.jobs} worker(s), from one start: ensembles combined "
@@ -405,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
             "parameters": {k: str(v) for k, v in vars(args).items()},
             "wall_seconds": round(wall, 2),
             "seconds": {k: round(v, 2) for k, v in vars(timings).items()},
-            "results": as_json(report, intervals, realised),
+            "results": as_json(report, bands, realised),
+            "band_aims": band_aims(report, bands).to_dict("records"),
         }
         args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n")
         print(f"wrote {args.json}")

@@ -50,7 +50,6 @@ from forge_core.intervals import (
     DEFAULT_LEVELS,
     DEFAULT_MIN_SCORES,
     INTERVAL_METHODS,
-    AciParams,
     Intervals,
     PidParams,
     SplitParams,
@@ -68,15 +67,10 @@ OWN_BAND = "model q05-q95"
 CURVE_LEVELS = tuple(round(0.8 + 0.01 * k, 2) for k in range(19))
 GRID: dict[str, list[Any]] = {
     "split": [SplitParams(window) for window in (250, 500, 1000, 2000)],
-    "aci": [
-        AciParams(window, gamma)
-        for window in (500, 1000, 2000)
-        for gamma in (0.001, 0.002, 0.005, 0.01, 0.02)
-    ],
     "pid": [
-        PidParams(window, eta, ki, scorecaster_halflife=halflife)
-        for window, eta, ki, halflife in itertools.product(
-            (500, 1000), (0.003, 0.01, 0.03), (0.0, 0.2, 0.5, 1.0), (None, 50.0)
+        PidParams(window, eta, ki, prior=prior)
+        for window, eta, ki, prior in itertools.product(
+            (500, 1000, 2000), (0.003, 0.01, 0.03, 0.1), (0.0, 0.1, 0.3), (0.0, 20.0)
         )
     ],
 }
@@ -167,7 +161,15 @@ def own_band(series: Series) -> Intervals:
     )
     days = series.forecast.index
     return Intervals(
-        OWN_BAND, series.horizon, (NOMINAL,), series.forecast, low, high, pd.Series(0, index=days), 0
+        OWN_BAND,
+        series.horizon,
+        (NOMINAL,),
+        series.forecast,
+        series.forecast,
+        low,
+        high,
+        pd.Series(0, index=days),
+        0,
     )
 
 

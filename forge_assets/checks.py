@@ -90,7 +90,13 @@ MARKET_CLOSE_GAPS, MARKET_CLOSE_SPLITS = continuity_checks("market_close")
 DAILY_FORECASTS_QUALITY = QualityCheck(
     "daily_forecasts",
     "Published forecasts, quantiles and bounds finite and positive, quantiles not crossing, each level's interval "
-    "inside the next wider one, every set once per symbol, no model fitted after the day, a champion per target.",
+    "inside the next wider one, the 50% upper bound strictly below the 95%, the point inside its 50% band unless "
+    "flagged skewed, every set once per symbol, no model fitted after the day, a champion per target.",
+)
+INTERVALS_QUALITY = QualityCheck(
+    "prediction_intervals",
+    "Bounds and points finite and positive; per series and day, levels nested as the method produced them, the "
+    "50% upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed.",
 )
 
 

@@ -3,27 +3,28 @@ ensemble's stored forecasts, per method and level, in the ``intervals`` table.""
 
 from collections.abc import Sequence
 
-import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
     Config,
     MaterializeResult,
-    MetadataValue,
     asset,
 )
 from pydantic import Field
 
+from forge_assets.checks import INTERVALS_QUALITY
 from forge_assets.market_data import OWNERS
+from forge_assets.metadata import partition_metadata
 from forge_assets.model_forecasts import run_windows
-from forge_assets.partitions import model_partitions
+from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
 from forge_core.intervals.window_intervals import window_intervals, write_window_intervals
 from forge_core.targets import configured_targets
+from forge_core.warehouse.quality import intervals_quality
 from forge_resources import WarehouseResource
 
 GROUP = "intervals"
@@ -47,9 +48,10 @@ class IntervalsConfig(Config):
 def materialize_intervals(
     context: AssetExecutionContext, config: IntervalsConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    """Calibrate per target once over the run's windows, then replace each window's rows."""
+    """Calibrate per target once over the run's windows, then replace each window's rows and give its partition
+    its metadata."""
     specs = {spec.name: spec for spec in configured_targets()}
-    written = []
+    defects: dict[str, int] = {}
     for target, windows in run_windows(context).items():
         with warehouse.open(read_only=True) as conn:
             history = load_member_history(conn, target, max(w.end for w in windows))
@@ -59,8 +61,15 @@ def materialize_intervals(
         for window in windows:
             with warehouse.open() as conn:
                 count = write_window_intervals(conn, target, window, rows)
+                found = intervals_quality(conn, target, window.start)
+            defects = {k: defects.get(k, 0) + v for k, v in found.items()}
             context.log.info(f"prediction_intervals {target} window {window.start}: {count} intervals")
-            written.append({"target": target, "window": str(window.start), "intervals": count})
+            partition_metadata(
+                context,
+                model_partition_key(target, window),
+                count,
+                {"target": target, "window": str(window.start), "intervals": count},
+            )
         if not rows.empty:
             coverage = (
                 rows.merge(history[["symbol", "date", "model", "realised"]], on=["symbol", "date", "model"])
@@ -71,14 +80,7 @@ def materialize_intervals(
             context.log.info(
                 f"prediction_intervals {target}: realised coverage so far\n{summary.to_string()}"
             )
-    table = pd.DataFrame(written)
-    return MaterializeResult(
-        metadata={
-            "dagster/row_count": int(table["intervals"].sum()),
-            "windows": len(table),
-            "windows_table": MetadataValue.md(table.tail(60).to_markdown(index=False)),
-        }
-    )
+    return MaterializeResult(check_results=[INTERVALS_QUALITY.result(defects)])
 
 
 def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
@@ -92,9 +94,12 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
         owners=OWNERS,
         kinds={"python", "duckdb"},
         pool=WAREHOUSE_POOL,
+        check_specs=[INTERVALS_QUALITY.spec()],
         description=(
-            "Conformal prediction intervals (split, adaptive conformal inference, conformal PID; levels 50/80/90/95%) "
-            "of every model's and ensemble's forecasts, calibrated on the log scale from each series' own scores "
-            "realised by the day's close, into the `intervals` table."
+            "Conformal prediction intervals (split conformal, conformal PID; levels 50/80/90/95%) of every model's "
+            "and ensemble's forecasts, calibrated on the log scale from each series' own scores realised by the "
+            "day's close, with the point each method publishes (the forecast corrected to its calibrated mean), "
+            "into the `intervals` table. A blocking check holds the bands coherent as produced: nested, the 50% "
+            "upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed."
         ),
     )(materialize_intervals)

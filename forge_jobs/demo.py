@@ -40,6 +40,7 @@ from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
+from forge_core.warehouse.quality import daily_forecasts_quality  # noqa: E402
 from forge_core.warehouse.reader_snapshots import open_reader, snapshot_path  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
 from forge_jobs.instance import dagster_instance  # noqa: E402
@@ -149,17 +150,39 @@ def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
     return _run_range(daily_job.name, str(end), str(end))
 
 
+BAND_COLUMNS = ("forecast", "raw_forecast", "lower_95", "lower_50", "upper_50", "upper_95")
+
+
 def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
-    """The champions' forecasts published for ``day``, as annualised volatility with their 90% interval."""
+    """The champions' forecasts published for ``day`` as annualised volatility: the published point, the model's
+    raw forecast, and the 95% and 50% bands."""
     with open_reader(path) as conn:
         rows = conn.execute(
-            "SELECT target, symbol, model, model_version, forecast, lower_90, upper_90 FROM daily_forecasts "
+            f"SELECT target, symbol, model, model_version, {', '.join(BAND_COLUMNS)} FROM daily_forecasts "
             "WHERE as_of = ? AND role = 'champion' ORDER BY target, symbol",
             [day],
         ).df()
-    for column in ("forecast", "lower_90", "upper_90"):
+    for column in BAND_COLUMNS:
         rows[column] = annualised_vol(rows[column]).round(1)
-    return rows.rename(columns={"forecast": "vol_%", "lower_90": "low_90_%", "upper_90": "high_90_%"})
+    return rows.rename(
+        columns={"forecast": "vol_%", "raw_forecast": "raw_%", **{c: f"{c}_%" for c in BAND_COLUMNS[2:]}}
+    )
+
+
+def band_coherence(path: str, day: dt.date) -> str:
+    """One line: how many rows were published for ``day`` (every role) and what the blocking check counted."""
+    with open_reader(path) as conn:
+        counts = daily_forecasts_quality(conn, day)
+        published, skewed = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE skewed) FROM daily_forecasts WHERE as_of = ?", [day]
+        ).fetchone() or (0, 0)
+    bands = {k: counts[k] for k in ("crossing_bounds", "degenerate_bands", "point_outside_50_band")}
+    verdict = "coherent" if not any(bands.values()) else "NOT coherent"
+    return (
+        f"Bands {verdict} on all {published} rows published for {day} (every role): "
+        + ", ".join(f"{k} {v}" for k, v in bands.items())
+        + f"; flagged skewed {skewed}"
+    )
 
 
 def describe_warehouse(path: str) -> pd.DataFrame:
@@ -276,8 +299,11 @@ def main() -> None:
         if skipped:
             print(skipped)
         if ok:
-            print(f"Champion forecasts made at the close of {day} (annualised volatility, 90% interval):")
+            print(
+                f"Champion forecasts made at the close of {day} (annualised volatility, 95% and 50% bands):"
+            )
             print(champion_forecasts(str(warehouse), day).to_string(index=False))
+            print(band_coherence(str(warehouse), day))
             print(
                 "In the UI: group 'live' (live_models and model_importance's SHAP figures; live_regimes, "
                 "daily_forecasts, forecast_drivers, forecast_paths' fan chart, forecast_scores, promotions, "

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forge_core.evaluation.losses import qlike
+
 KEYS = ["symbol", "target", "model", "method", "level"]
 
 
@@ -64,3 +66,58 @@ def evaluate_intervals(intervals: pd.DataFrame, realised: pd.DataFrame) -> Inter
     """Coverage, mean log width and mean Winkler score of every interval series, overall and per year."""
     rows = scored_intervals(intervals, realised)
     return IntervalReport(_summary(rows, KEYS), _summary(rows, [*KEYS, "year"]))
+
+
+SERIES = ["symbol", "target", "model", "method"]
+
+
+def band_coherence(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Per (symbol, target, model, method) of ``intervals`` rows (``level, lower, upper, point, skewed``), the
+    days and the shares of them whose bands, as produced, are ``incoherent`` (levels not nested, or the innermost
+    upper end not strictly below the outermost), whose point lies ``outside_50`` (outside the innermost band) and
+    which are flagged ``skewed``. Every day of a series must have the same levels."""
+    frames = []
+    for keys, rows in intervals.groupby(SERIES, sort=True):
+        rows = rows.sort_values(["date", "level"])
+        k = rows["level"].nunique()
+        lower, upper = (rows[c].to_numpy(dtype=float).reshape(-1, k) for c in ("lower", "upper"))
+        point = rows["point"].to_numpy(dtype=float).reshape(-1, k)[:, 0]
+        nested = (np.diff(lower, axis=1) <= 0).all(1) & (np.diff(upper, axis=1) >= 0).all(1)
+        incoherent = ~nested | (lower[:, 0] > upper[:, 0]) | (upper[:, 0] >= upper[:, -1])
+        outside = (point < lower[:, 0]) | (point > upper[:, 0])
+        skewed = rows["skewed"].to_numpy(dtype=bool).reshape(-1, k)[:, 0]
+        frames.append(
+            dict(zip(SERIES, keys, strict=True))
+            | {
+                "days": len(point),
+                "incoherent": float(incoherent.mean()),
+                "outside_50": float(outside.mean()),
+                "skewed": float(skewed.mean()),
+            }
+        )
+    return pd.DataFrame(frames, columns=[*SERIES, "days", "incoherent", "outside_50", "skewed"])
+
+
+def point_scores(intervals: pd.DataFrame, realised: pd.DataFrame, method: str) -> pd.DataFrame:
+    """QLIKE of the raw forecast and of the point ``method`` publishes (the calibrated mean) per (symbol, target,
+    model), on the days that have both and a realised, positive target: ``realised`` holds ``symbol, date,
+    target, model, forecast, realised``."""
+    points = intervals.loc[intervals["method"] == method, ["symbol", "date", "target", "model", "point"]]
+    rows = (
+        points.assign(date=pd.to_datetime(points["date"]))
+        .drop_duplicates(["symbol", "date", "target", "model"])
+        .merge(
+            realised.assign(date=pd.to_datetime(realised["date"])), on=["symbol", "date", "target", "model"]
+        )
+    )
+    rows = rows[rows["realised"] > 0]
+    y = rows["realised"].to_numpy(dtype=float)
+    return (
+        rows.assign(
+            qlike_raw=qlike(y, rows["forecast"].to_numpy(dtype=float)),
+            qlike_point=qlike(y, rows["point"].to_numpy(dtype=float)),
+        )
+        .groupby(["symbol", "target", "model"], as_index=False)
+        .agg(days=("realised", "size"), qlike_raw=("qlike_raw", "mean"), qlike_point=("qlike_point", "mean"))
+        .assign(ratio=lambda f: f["qlike_point"] / f["qlike_raw"])
+    )

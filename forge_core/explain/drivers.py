@@ -5,7 +5,9 @@ A family set explains its symbol's model on that day's row against the symbol's 
 ensemble that combines in logs, :math:`\\log \\hat v = \\sum_m w_m \\log \\hat v_m`, has exactly additive
 contributions :math:`\\phi_j = \\sum_m w_m \\phi_{m,j}` (and base :math:`\\sum_m w_m \\phi_{m,0}`) when every member
 can be explained; a level-space ensemble or a recursion (GARCH, EWMA, sequence nets) has no one-row explanation, and
-gets none (``unexplained`` says why).
+gets none (``unexplained`` says why). The published point is the raw forecast times the calibration's correction
+:math:`e^{\\mu}` (one number per symbol until the next retraining), so :math:`\\mu` joins the base: the
+contributions add up to the log of the published point.
 """
 
 from __future__ import annotations
@@ -67,13 +69,13 @@ def forecast_drivers(
     for symbol, history in histories.items():
         explanation = _explain_symbol(fitted, symbol, history)
         ranked = explanation.top(top)
-        last = history.iloc[-1]
+        last, correction = history.iloc[-1], fitted.symbols[symbol].log_point
         frames.append(
             ranked.assign(
                 symbol=symbol,
                 value=[float(last[f]) for f in ranked["feature"]],
-                base=explanation.base,
-                output=float(explanation.output[0]),
+                base=explanation.base + correction,
+                output=float(explanation.output[0]) + correction,
             )
         )
     if not frames:

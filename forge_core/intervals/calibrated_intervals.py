@@ -23,10 +23,13 @@ class Intervals:
     levels : tuple of float
         Nominal central coverages, increasing.
     forecast : pandas.Series
-        The point variance forecast :math:`f_t` of each day with an interval.
+        The model's raw variance forecast :math:`f_t` of each day with an interval.
+    point : pandas.Series
+        The published point: :math:`f_t` corrected to the calibrated distribution's mean (``log_scores``).
     lower, upper : pandas.DataFrame
-        Bounds, days x levels (columns named by level): finite, :math:`0 < \\text{lower} \\le \\text{upper}`, and
-        nested (a higher level's interval contains a lower level's).
+        Bounds, days x levels (columns named by level): finite, :math:`0 < \\text{lower} \\le \\text{upper}`,
+        nested as produced (a higher level's interval contains a lower level's), the innermost upper end strictly
+        below the outermost unless the window repeats a score.
     realised_scores : pandas.Series
         How many scores had been realised by each day's close (what the day's interval could draw on).
     warmup_days : int
@@ -37,6 +40,7 @@ class Intervals:
     horizon: int
     levels: tuple[float, ...]
     forecast: pd.Series
+    point: pd.Series
     lower: pd.DataFrame
     upper: pd.DataFrame
     realised_scores: pd.Series
@@ -53,11 +57,19 @@ class Intervals:
             self.horizon,
             self.levels,
             self.forecast[keep],
+            self.point[keep],
             self.lower[keep],
             self.upper[keep],
             self.realised_scores[keep],
             self.warmup_days,
         )
+
+    @property
+    def skewed(self) -> pd.Series:
+        """Days whose point lies outside its innermost (50%) band: a calibrated distribution so skewed that its
+        mean passes a quartile. The point is never moved inside; these rows are flagged and counted."""
+        inner = self.levels[0]
+        return ((self.point < self.lower[inner]) | (self.point > self.upper[inner])).rename("skewed")
 
     def _known(self, realised: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """``realised`` on the interval days, and the mask of days where it is known."""
@@ -110,14 +122,17 @@ class Intervals:
         return pd.Series(scores, index=self.lower.columns, name="winkler")
 
     def to_frame(self) -> pd.DataFrame:
-        """Long format: one row per day and level with ``date``, ``method``, ``level``, ``forecast``, ``lower``,
-        ``upper``."""
+        """Long format: one row per day and level with ``date``, ``method``, ``level``, ``forecast`` (raw),
+        ``point``, ``skewed``, ``lower``, ``upper``."""
+        k = len(self.levels)
         frame = pd.DataFrame(
             {
-                "date": np.repeat(self.forecast.index.to_numpy(), len(self.levels)),
+                "date": np.repeat(self.forecast.index.to_numpy(), k),
                 "method": self.method,
                 "level": np.tile(np.asarray(self.levels), len(self)),
-                "forecast": np.repeat(self.forecast.to_numpy(), len(self.levels)),
+                "forecast": np.repeat(self.forecast.to_numpy(), k),
+                "point": np.repeat(self.point.to_numpy(), k),
+                "skewed": np.repeat(self.skewed.to_numpy(), k),
                 "lower": self.lower.to_numpy().ravel(),
                 "upper": self.upper.to_numpy().ravel(),
             }

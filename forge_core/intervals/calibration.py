@@ -56,7 +56,8 @@ def calibrate(
     symmetric: bool = False,
     min_scores: int = DEFAULT_MIN_SCORES,
 ) -> Intervals:
-    """Conformal prediction intervals for ``forecast`` from its own past log scores :math:`\\log(y_t / f_t)`.
+    """Conformal prediction intervals for ``forecast`` from its own past log scores :math:`\\log(y_t / f_t)`, and
+    the point the calibration corrects it to (the calibrated distribution's mean, see ``log_scores``).
 
     Parameters
     ----------
@@ -68,13 +69,13 @@ def calibrate(
     horizon : int
         :math:`h`: row :math:`i` is realised at the close of row :math:`i + h`, and only then used.
     method : str
-        A name in ``INTERVAL_METHODS``: ``split``, ``aci`` or ``pid`` (default ``DEFAULT_METHOD``, ``pid``).
+        A name in ``INTERVAL_METHODS``: ``split`` or ``pid`` (default ``DEFAULT_METHOD``, ``pid``).
     levels : sequence of float
         Central coverages, strictly increasing in (0, 1).
     params : the method's ``Params``, optional
         Defaults to ``Params()``.
     symmetric : bool
-        Quantiles of :math:`|s|` instead of two one-sided quantiles of :math:`s` (see ``log_scores``).
+        Calibrate :math:`|s|` instead of the two sides of :math:`s` (see ``log_scores``).
     min_scores : int
         Intervals start on the first day by whose close this many scores have been realised; the days before
         get none (``Intervals.warmup_days`` counts them).
@@ -93,17 +94,17 @@ def calibrate(
         cls(cls.Params() if params is None else params, sides), sides.content(scores), horizon, min_scores
     )
     first = int(np.searchsorted(delayed.realised_scores, min_scores))
-    lower, upper = sides.log_bounds(delayed.thresholds[first:])
     days = forecast.index[first:]
-    f = forecast.to_numpy(dtype=float)[first:, None]
+    f = forecast.to_numpy(dtype=float)[first:]
     columns = pd.Index(sides.levels, name="level")
     return Intervals(
         method=method,
         horizon=horizon,
         levels=sides.levels,
         forecast=forecast.iloc[first:],
-        lower=pd.DataFrame(f * np.exp(lower), index=days, columns=columns),
-        upper=pd.DataFrame(f * np.exp(upper), index=days, columns=columns),
+        point=pd.Series(f * np.exp(delayed.log_mean[first:]), index=days, name="point"),
+        lower=pd.DataFrame(f[:, None] * np.exp(delayed.lower[first:]), index=days, columns=columns),
+        upper=pd.DataFrame(f[:, None] * np.exp(delayed.upper[first:]), index=days, columns=columns),
         realised_scores=pd.Series(delayed.realised_scores[first:], index=days, name="realised_scores"),
         warmup_days=first,
     )

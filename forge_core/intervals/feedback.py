@@ -3,9 +3,9 @@
 A forecast made at the close of day position :math:`i` is for the mean variance over :math:`i+1..i+h`, realised at
 the close of :math:`i + h`. So the interval for day :math:`j` may use the scores of rows :math:`i \\le j - h` only.
 ``run_delayed`` walks the days in order and, at each day :math:`j`, first hands the method the one score that
-has just been realised (row :math:`j - h`, together with the thresholds the method issued for that row, so that
-ACI and PID update with the error that has just become known: with :math:`h > 1`, the errors of rows
-:math:`j-h+1..j-1` are still pending), and only then asks it for day :math:`j`'s thresholds. No method is given
+has just been realised (row :math:`j - h`, together with the bands the method issued for that row, so that PID
+updates with the error that has just become known: with :math:`h > 1`, the errors of rows :math:`j-h+1..j-1` are
+still pending), and only then asks it for day :math:`j`'s bands. No method is given
 scores any other way, which is what makes every method free of look-ahead.
 """
 
@@ -49,28 +49,31 @@ class OnlineMethod(ABC):
 
 @dataclass(frozen=True)
 class Delayed:
-    """``thresholds`` (days, columns), NaN on days without an interval; ``realised_scores``: per day, how many
+    """``lower`` and ``upper`` log bounds (days, levels) and ``log_mean``, the log of the calibrated mean of
+    :math:`e^s` (see ``log_scores``), NaN on days without an interval; ``realised_scores``: per day, how many
     scores had been realised by its close."""
 
-    thresholds: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    log_mean: FloatArray
     realised_scores: NDArray[np.int64]
 
 
 def run_delayed(method: OnlineMethod, content: FloatArray, horizon: int, min_scores: int) -> Delayed:
     """Run ``method`` over ``content`` (one score per day, NaN where unknown) under the h-day delay.
 
-    At day :math:`j` it observes the score of row :math:`i = j - h` (if finite) and learns from the thresholds it
-    issued for row :math:`i`, then issues thresholds for day :math:`j` once at least ``min_scores`` scores have
-    been realised.
+    At day :math:`j` it observes the score of row :math:`i = j - h` (if finite) and learns from the bands it issued
+    for row :math:`i`, then issues bands for day :math:`j` once at least ``min_scores`` scores have been realised.
     """
-    thresholds, realised = run_online(
-        np.ascontiguousarray(content, dtype=np.float64),
-        horizon,
-        min_scores,
-        np.asarray(method.sides.signs, dtype=np.float64),
-        np.asarray(method.sides.tails, dtype=np.float64),
-        method.kernel,
-        int(method.params.window),
-        method.rates(),
+    return Delayed(
+        *run_online(
+            np.ascontiguousarray(content, dtype=np.float64),
+            horizon,
+            min_scores,
+            np.asarray(method.sides.tails, dtype=np.float64),
+            method.sides.symmetric,
+            method.kernel,
+            int(method.params.window),
+            method.rates(),
+        )
     )
-    return Delayed(thresholds, realised)

@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from forge_core.intervals.adaptive_conformal import AdaptiveConformal
 from forge_core.intervals.conformal_pid import ConformalPid
 from forge_core.intervals.feedback import OnlineMethod
 from forge_core.intervals.split_conformal import SplitConformal
 
-INTERVAL_METHODS: dict[str, type[OnlineMethod]] = {
-    cls.name: cls for cls in (SplitConformal, AdaptiveConformal, ConformalPid)
-}
+INTERVAL_METHODS: dict[str, type[OnlineMethod]] = {cls.name: cls for cls in (SplitConformal, ConformalPid)}
 # The method of the live path's bands and of ``calibrate`` when none is named: the one place it is chosen.
 DEFAULT_METHOD = ConformalPid.name
 

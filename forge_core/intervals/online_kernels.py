@@ -1,10 +1,10 @@
 """The conformal methods' day loop, compiled: one numba kernel walks a series under the h-day delay.
 
-The loop over days is inherently sequential (each day's thresholds depend on every error realised before it), so
-in Python it cost ~40 µs per day and series; compiled, ~1 µs. The rule and the methods' updates are those
-documented in ``feedback``, ``split_conformal``, ``adaptive_conformal`` and ``conformal_pid``; this module is
-their only implementation. The trailing window is a sorted buffer (binary search and one shift per score) and a
-ring of arrivals (to drop the oldest).
+The loop over days is inherently sequential (each day's bands depend on every error realised before it), so in
+Python it cost ~40 µs per day and series; compiled, a few µs. The rule and the methods' updates are those
+documented in ``feedback``, ``log_scores``, ``split_conformal`` and ``conformal_pid``; this module is their
+only implementation. The trailing window is a sorted buffer (binary search and one shift per score) and a ring of
+arrivals (to drop the oldest).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from numba import njit
 
 from forge_core.intervals.log_scores import FloatArray
 
-SPLIT, ACI, PID = 0, 1, 2
-# The saturation's argument stays just below pi/2, where the tangent would wrap to -inf.
-SATURATED = math.nextafter(math.pi / 2, 0.0)
+SPLIT, PID = 0, 1
+# The I term's tangent argument stays within this (|tan| <= 3.0): the integrator is bounded, never infinite.
+MAX_ANGLE = 1.25
+# A side's spread stays within 1/10 and 10 times the window's (|log scale| <= log 10): bands stay finite.
+MAX_LOG_SCALE = math.log(10.0)
 
 
 @njit(cache=True)
@@ -42,13 +44,55 @@ def _add(ordered: FloatArray, arrivals: FloatArray, state: np.ndarray, score: fl
 
 
 @njit(cache=True)
-def _upper_quantile(ordered: FloatArray, n: int, sign: float, tail: float) -> float:
-    """The split-conformal upper ``1 - tail`` quantile of ``sign * x`` over the window: order statistic
-    :math:`k = \\lceil (n + 1)(1 - \\text{tail}) \\rceil` clipped to [1, n]."""
+def _order_statistic(ordered: FloatArray, n: int, tail: float, upper: bool) -> float:
+    """The split-conformal end of the window with ``tail`` beyond it: order statistic
+    :math:`k = \\lceil (n + 1)(1 - \\text{tail}) \\rceil` (clipped to [1, n]) from the top or the bottom."""
     k = math.ceil((n + 1) * (1.0 - tail))
     k = 1 if k < 1 else n if k > n else k
-    value: float = ordered[k - 1] if sign > 0 else -ordered[n - k]
+    value: float = ordered[k - 1] if upper else ordered[n - k]
     return value
+
+
+@njit(cache=True)
+def _angle(integral: float, learnt: int, horizon: int, csat: float) -> float:
+    """The I term's tangent argument after ``learnt`` errors of overlapping ``horizon``-day windows (about
+    :math:`m/h` independent ones, summing to :math:`E/h`): :math:`(E/h) \\log(m/h + 1) / (C_{sat}(m/h + 1))`."""
+    effective = learnt / horizon
+    return integral / horizon * math.log(effective + 1) / (csat * (effective + 1))
+
+
+@njit(cache=True)
+def _bands_of_window(
+    ordered: FloatArray,
+    n: int,
+    tails: FloatArray,
+    symmetric: bool,
+    log_scales: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+) -> float:
+    """Fill one day's ``lower`` and ``upper`` log bounds from the window and the sides' log scales; return the log
+    of the calibrated distribution's mean of :math:`e^{s}` (see ``log_scores``)."""
+    centre = 0.0 if symmetric else 0.5 * (ordered[(n - 1) // 2] + ordered[n // 2])
+    low, high = math.exp(log_scales[0]), math.exp(log_scales[1])
+    for c in range(len(tails)):
+        top = _order_statistic(ordered, n, tails[c], True)
+        bottom = -top if symmetric else _order_statistic(ordered, n, tails[c], False)
+        upper[c] = centre + high * (top - centre)
+        lower[c] = centre + low * (bottom - centre)
+    peak = -math.inf
+    for k in range(n):  # log-sum-exp of the calibrated scores: a +-x pair each when symmetric
+        x = ordered[k]
+        value = centre + (high if x >= centre else low) * (x - centre)
+        peak = max(peak, abs(value) if symmetric else value)
+    total = 0.0
+    for k in range(n):
+        x = ordered[k]
+        if symmetric:
+            total += 0.5 * (math.exp(high * x - peak) + math.exp(-high * x - peak))
+        else:
+            total += math.exp(centre + (high if x >= centre else low) * (x - centre) - peak)
+    return peak + math.log(total / n)
 
 
 @njit(cache=True)
@@ -56,76 +100,60 @@ def run_online(
     content: FloatArray,
     horizon: int,
     min_scores: int,
-    signs: FloatArray,
     tails: FloatArray,
+    symmetric: bool,
     method: int,
     window: int,
     rates: FloatArray,
-) -> tuple[FloatArray, np.ndarray]:
-    """Thresholds (days, columns; NaN before ``min_scores`` scores) and the scores realised by each day's close.
+) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
+    """Lower and upper log bounds (days, levels), the log of the calibrated mean of :math:`e^s` per day (NaN
+    before ``min_scores`` scores), and the scores realised by each day's close.
 
-    ``rates`` per method: ACI ``[gamma, clip]``; PID ``[eta, ki, csat, decay]`` (``decay`` 0: no scorecaster)."""
-    n, columns = len(content), len(signs)
-    thresholds = np.full((n, columns), np.nan)
+    ``tails`` per level: :math:`(1 - c)/2` two-sided, :math:`1 - c` symmetric (``content`` then holds
+    :math:`|s|`). ``rates`` for PID: ``[eta, ki, csat, prior]``."""
+    n, levels = len(content), len(tails)
+    lower, upper = np.full((n, levels), np.nan), np.full((n, levels), np.nan)
+    log_mean = np.full(n, np.nan)
     issued = np.zeros(n, dtype=np.bool_)
     realised = np.zeros(n, dtype=np.int64)
     ordered, arrivals = np.empty(window), np.empty(window)
     state = np.zeros(2, dtype=np.int64)
-    alphas = tails.copy()
-    tracked, integrals = np.zeros(columns), np.zeros(columns)
-    tracking, learnt, scorecast = False, 0, 0.0
-    seen = 0
+    sides = 1 if symmetric else 2
+    tracked, integrals, log_scales = np.zeros(2), np.zeros(2), np.zeros(2)
+    spread = np.sqrt(tails * (1.0 - tails))
+    learnt, seen = 0, 0
     for j in range(n):
         i = j - horizon
         if i >= 0 and math.isfinite(content[i]):
             score = content[i]
             _add(ordered, arrivals, state, score)
-            size = state[0]
-            if issued[i] and method == ACI:
-                gamma, low = rates[0], rates[1]
-                for c in range(columns):
-                    missed = 1.0 if signs[c] * score > thresholds[i, c] else 0.0
-                    moved = alphas[c] + gamma * (tails[c] - missed)
-                    alphas[c] = low if moved < low else 1.0 - low if moved > 1.0 - low else moved
-            elif issued[i] and method == PID:
-                low, high = ordered[0], ordered[size - 1]
-                rate = rates[0] * (high - low)
-                for c in range(columns):
-                    sign, q = signs[c], thresholds[i, c]
-                    g = (1.0 if sign * score > q else 0.0) - tails[c]
-                    shift = sign * scorecast
-                    top, bottom = (
-                        (high, low) if sign > 0 else (-low, -high)
-                    )  # the column's span, its orientation
-                    moved = tracked[c] + rate * g + shift
-                    tracked[c] = (bottom if moved < bottom else top if moved > top else moved) - shift
-                    if (g > 0 and q < top) or (g < 0 and q > bottom):  # no winding up at the window's extreme
-                        integrals[c] += g
+            if issued[i] and method == PID:
+                for side in range(sides):  # 0: the lower ends (the only side when symmetric), 1: the upper
+                    g = 0.0
+                    for c in range(levels):
+                        missed = score > upper[i, c] if symmetric or side == 1 else score < lower[i, c]
+                        g += ((1.0 if missed else 0.0) - tails[c]) / spread[c]
+                    g /= levels
+                    moved = tracked[side] + rates[0] * g / horizon  # no winding up past the bound
+                    tracked[side] = max(-MAX_LOG_SCALE, min(MAX_LOG_SCALE, moved))
+                    angle = _angle(integrals[side], learnt + 1, horizon, rates[2])
+                    if (g > 0 and angle < MAX_ANGLE) or (g < 0 and angle > -MAX_ANGLE):  # anti-windup
+                        integrals[side] += g
                 learnt += 1
-            if method == PID and rates[3] > 0:
-                scorecast = score if size == 1 else scorecast + rates[3] * (score - scorecast)
             seen += 1
         realised[j] = seen
         if seen < min_scores:
             continue
-        size = state[0]
         issued[j] = True
-        if method == SPLIT:
-            for c in range(columns):
-                thresholds[j, c] = _upper_quantile(ordered, size, signs[c], tails[c])
-        elif method == ACI:
-            for c in range(columns):
-                thresholds[j, c] = _upper_quantile(ordered, size, signs[c], alphas[c])
-        else:
-            if not tracking:
-                for c in range(columns):
-                    tracked[c] = _upper_quantile(ordered, size, signs[c], tails[c]) - signs[c] * scorecast
-                tracking = True
-            scale = math.log(learnt + 1) / (rates[2] * (learnt + 1))
-            low, high = ordered[0], ordered[size - 1]
-            for c in range(columns):
-                angle = integrals[c] * scale
-                angle = -SATURATED if angle < -SATURATED else SATURATED if angle > SATURATED else angle
-                bounded = signs[c] * (tracked[c] + rates[1] * math.tan(angle) + signs[c] * scorecast)
-                thresholds[j, c] = signs[c] * (low if bounded < low else high if bounded > high else bounded)
-    return thresholds, realised
+        if method == PID:
+            effective = learnt / horizon  # overlapping h-day scores: about one independent error per h days
+            shrink = 1.0 if rates[3] == 0 else effective / (effective + rates[3])
+            for side in range(sides):
+                angle = _angle(integrals[side], learnt, horizon, rates[2])
+                angle = -MAX_ANGLE if angle < -MAX_ANGLE else MAX_ANGLE if angle > MAX_ANGLE else angle
+                scale = shrink * (tracked[side] + rates[1] * math.tan(angle))
+                log_scales[side] = max(-MAX_LOG_SCALE, min(MAX_LOG_SCALE, scale))
+            if symmetric:
+                log_scales[1] = log_scales[0]
+        log_mean[j] = _bands_of_window(ordered, state[0], tails, symmetric, log_scales, lower[j], upper[j])
+    return lower, upper, log_mean, realised

@@ -21,13 +21,14 @@ class SplitParams:
 
 
 class SplitConformal(OnlineMethod):
-    """Split conformal (Vovk et al. 2005; Lei et al. 2018) with a rolling calibration set: on day :math:`j`,
-    column :math:`c` is the conformal quantile of the last :math:`n \\le W` realised scores,
+    """Split conformal (Vovk et al. 2005; Lei et al. 2018) with a rolling calibration set: on day :math:`j`, the
+    calibrated distribution (``log_scores``) is the last :math:`n \\le W` realised scores as they are
+    (:math:`\\lambda_\\pm = 0`), so the upper end of level :math:`c` is
 
-    .. math:: q_{c,j} = (\\sigma_c x)_{(\\lceil (n+1)(1-\\tau_c) \\rceil)},
+    .. math:: u_{c,j} = x_{(\\lceil (n+1)(1-\\tau_c) \\rceil)},
 
-    with :math:`k` clipped to :math:`[1, n]`: where the exact conformal quantile is infinite (:math:`k > n`) it is
-    the window's extreme, so it is always finite.
+    and the lower end the same order statistic from the bottom, with :math:`k` clipped to :math:`[1, n]`: where
+    the exact conformal quantile is infinite (:math:`k > n`) it is the window's extreme, so it is always finite.
 
     Valid under exchangeable scores; it trails a change in their distribution by up to ``window`` days.
     """

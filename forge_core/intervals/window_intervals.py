@@ -19,7 +19,9 @@ from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES,
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
 from forge_core.warehouse.partition_writes import replace_keyed
 
-INTERVAL_COLUMNS = ["symbol", "date", "target", "model", "method", "level", "lower", "upper", "window_start"]
+INTERVAL_COLUMNS = [
+    "symbol", "date", "target", "model", "method", "level", "point", "skewed", "lower", "upper", "window_start",
+]  # fmt: skip
 
 
 def window_intervals(
@@ -32,8 +34,8 @@ def window_intervals(
     min_scores: int = DEFAULT_MIN_SCORES,
 ) -> pd.DataFrame:
     """``intervals`` rows for the days of ``windows`` of every (symbol, model) in ``history`` (the store's
-    forecasts of ``target``: ``symbol, date, model, forecast, realised``), per method and level; a series' days
-    before ``min_scores`` of its scores had realised get none."""
+    forecasts of ``target``: ``symbol, date, model, forecast, realised``), per method and level, with the point
+    each method publishes; a series' days before ``min_scores`` of its scores had realised get none."""
     start, end = pd.Timestamp(windows[0].start), pd.Timestamp(windows[-1].end)
     frames = []
     for (symbol, model), rows in history.groupby(["symbol", "model"], sort=True):

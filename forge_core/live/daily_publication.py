@@ -26,6 +26,7 @@ CHAMPION_ROLE, CHALLENGER_ROLE, SHADOW_ROLE = "champion", "challenger", "shadow"
 ROLE_RANK = {CHAMPION_ROLE: 0, CHALLENGER_ROLE: 1, SHADOW_ROLE: 2}
 DAILY_FORECAST_COLUMNS = [
     "symbol", "as_of", "target", "model", "role", "model_version", "run_id", "fitted_as_of", "fitted_qlike", "forecast",
+    "raw_forecast", "skewed",
     *QUANTILE_COLUMNS, *BOUND_COLUMNS, "created_at",
 ]  # fmt: skip
 

@@ -5,11 +5,13 @@ the rows realised by the close of ``as_of``, with the interval calibration of it
 day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model file per symbol; for an ensemble,
 its members' sets in ``members/``) and loaded as one unit.
 
-A day's interval of a symbol scales its forecast by the calibrated log-score thresholds,
-:math:`[\\hat v_t e^{\\ell_p}, \\hat v_t e^{u_p}]` at level p, where :math:`\\ell_p, u_p` are the conformal
-thresholds of the symbol's own scores :math:`\\log(y_i/\\hat v_i)` realised by ``as_of`` (frozen until the next
-retraining; a drift in coverage is what the daily scores and their check watch for). An ensemble's forecast of a
-day is the weighted combination of its members' forecasts of that day with the weights learnt by ``as_of``,
+A day's interval of a symbol scales its model's raw forecast :math:`f_t` by the calibrated log-score bounds,
+:math:`[f_t e^{\\ell_p}, f_t e^{u_p}]` at level p, and the published point is :math:`f_t e^{\\mu}`, the calibrated
+distribution's mean (``forge_core.intervals.log_scores``), where :math:`\\ell_p, u_p, \\mu` come from the
+symbol's own scores :math:`\\log(y_i/f_i)` realised by ``as_of`` (frozen until the next retraining; a drift in
+coverage is what the daily scores and their check watch for). So the bands nest, the point lies inside its 50%
+band unless the row is flagged ``skewed``, and ``raw_forecast`` keeps :math:`f_t`. An ensemble's raw forecast of a
+day is the weighted combination of its members' raw forecasts of that day with the weights learnt by ``as_of``,
 in levels or in logs as its combiner does; its quantiles combine the members' log quantiles.
 """
 
@@ -36,18 +38,21 @@ SET_FILE = "fitted_set.json"
 MODELS_DIR = "models"
 MEMBERS_DIR = "members"
 MODEL_FILE = "model.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 sets kept no point correction: they publish their raw forecast as the point.
+READABLE_FORMATS = (1, FORMAT_VERSION)
 
 
 @dataclass(frozen=True)
 class SymbolState:
-    """One symbol of a set: how much it was trained on, its log-score thresholds per level (lower, upper) and,
-    for an ensemble, its member weights."""
+    """One symbol of a set: how much it was trained on, its log-score bounds per level (lower, upper), the log
+    correction of its point and, for an ensemble, its member weights."""
 
     train_rows: int
     trained_through: dt.date
     log_lower: tuple[float, ...]
     log_upper: tuple[float, ...]
+    log_point: float
     weights: dict[str, float] = field(default_factory=dict)
 
 
@@ -119,7 +124,8 @@ class FittedSet:
 
     def forecast(self, histories: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         """The forecast made at the last row of each symbol's history (feature rows up to the day, oldest first),
-        with quantiles and calibrated bounds: columns ``symbol, date, forecast, q.., lower_.., upper_..``.
+        with quantiles and calibrated bounds: columns ``symbol, date, forecast`` (the published point),
+        ``raw_forecast, skewed, q.., lower_.., upper_..``.
         KeyError naming the symbols this set was not fitted for."""
         self._require(histories)
         if not self.is_ensemble:
@@ -129,7 +135,7 @@ class FittedSet:
         weights = np.array(
             [[self.symbols[str(s)].weights.get(m, 0.0) for m in self.members] for s in out["symbol"]]
         )
-        f = np.column_stack([m["forecast"].to_numpy(dtype=float) for m in members])
+        f = np.column_stack([m["raw_forecast"].to_numpy(dtype=float) for m in members])
         out["forecast"] = (
             np.exp((weights * np.log(f)).sum(1)) if self.space == "log" else (weights * f).sum(1)
         )
@@ -164,11 +170,19 @@ class FittedSet:
             )
 
     def _with_bounds(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its raw ``forecast`` moved to ``raw_forecast``, the published point in ``forecast``, the
+        bounds, and ``skewed`` where the point lies outside the innermost band."""
         states = [self.symbols[str(s)] for s in frame["symbol"]]
         f = frame["forecast"].to_numpy(dtype=float)
+        frame["raw_forecast"] = f
+        frame["forecast"] = point = f * np.exp([s.log_point for s in states])
         for i, level in enumerate(self.levels):
             frame[bound_column("lower", level)] = f * np.exp([s.log_lower[i] for s in states])
             frame[bound_column("upper", level)] = f * np.exp([s.log_upper[i] for s in states])
+        inner = self.levels[0]
+        frame["skewed"] = (point < frame[bound_column("lower", inner)]) | (
+            point > frame[bound_column("upper", inner)]
+        )
         return frame
 
     def save(self, folder: Path) -> None:
@@ -197,9 +211,9 @@ class FittedSet:
     def load(cls, folder: Path, runtime: Runtime | None = None) -> FittedSet:
         """The set ``save`` wrote into ``folder``; ValueError on an unknown format version."""
         doc = json.loads((folder / SET_FILE).read_text())
-        if doc.get("format_version") != FORMAT_VERSION:
+        if doc.get("format_version") not in READABLE_FORMATS:
             raise ValueError(
-                f"{folder / SET_FILE}: format {doc.get('format_version')}, expected {FORMAT_VERSION}"
+                f"{folder / SET_FILE}: format {doc.get('format_version')}, expected one of {READABLE_FORMATS}"
             )
         symbols = {
             s: SymbolState(
@@ -207,6 +221,7 @@ class FittedSet:
                 dt.date.fromisoformat(v["trained_through"]),
                 tuple(v["log_lower"]),
                 tuple(v["log_upper"]),
+                float(v.get("log_point", 0.0)),
                 dict(v["weights"]),
             )
             for s, v in doc["symbols"].items()

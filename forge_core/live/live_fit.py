@@ -39,7 +39,23 @@ from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec
 
 REALISED_SCORES = "realised out-of-sample scores"
-Thresholds = tuple[tuple[float, ...], tuple[float, ...]]  # log-score thresholds (lower, upper), one per level
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One symbol's interval calibration at ``as_of``: log bounds per level and the log correction of the point
+    (``log_scores``), and its out-of-sample rows (``date, forecast, realised``) with ``forecast`` the point the
+    calibration published each day (the raw forecast before its warm-up): what the set's QLIKE is judged on."""
+
+    log_lower: tuple[float, ...]
+    log_upper: tuple[float, ...]
+    log_point: float
+    published: pd.DataFrame
+
+    @property
+    def frozen(self) -> tuple[tuple[float, ...], tuple[float, ...], float]:
+        """What a ``SymbolState`` keeps: the log bounds and the point's correction."""
+        return self.log_lower, self.log_upper, self.log_point
 
 
 @dataclass(frozen=True)
@@ -156,19 +172,20 @@ def _fit_family(
     if oos.empty:
         return None, {}
     start = pd.Timestamp(settings.as_of + dt.timedelta(days=1))
-    models, states, short = {}, {}, {}
+    models, states, short, published = {}, {}, {}, []
     for symbol, rows in panel.groupby("symbol", sort=True):
         train = purged_training_rows(rows.reset_index(drop=True), start.date(), settings.scheme)
-        thresholds = settings.scheme.shortfall(len(train)) or _thresholds(
+        calibration = settings.scheme.shortfall(len(train)) or _calibration(
             oos[oos["symbol"] == symbol], spec.horizon, settings
         )
-        if isinstance(thresholds, ShortHistory):
-            short[str(symbol)] = thresholds
+        if isinstance(calibration, ShortHistory):
+            short[str(symbol)] = calibration
             continue
         fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), f"live-{settings.as_of}")
         models[str(symbol)] = fit_model(train, spec, family, fit_runtime, params)
         trained_through = pd.Timestamp(train["realised_on"].max()).date()
-        states[str(symbol)] = SymbolState(len(train), trained_through, *thresholds)
+        states[str(symbol)] = SymbolState(len(train), trained_through, *calibration.frozen)
+        published.append(calibration.published)
     if not models:
         return None, short
     return FittedSet(
@@ -179,7 +196,7 @@ def _fit_family(
         as_of=settings.as_of,
         levels=settings.levels,
         method=settings.method,
-        recent_qlike=_recent_qlike(oos[oos["symbol"].isin(list(models))], settings.recent_days),
+        recent_qlike=_recent_qlike(published, settings.recent_days),
         symbols=states,
         models=models,
     ), short
@@ -216,21 +233,22 @@ def _fit_ensemble(
     last_weights = window.weights[
         window.weights["date"] == window.weights.groupby("symbol")["date"].transform("max")
     ]
-    states, short = {}, {}
+    states, short, published = {}, {}, []
     for symbol, rows in oos.groupby("symbol", sort=True):
         if any(symbol not in s.symbols for s in families.values()):
             continue
-        thresholds = _thresholds(rows, spec.horizon, settings)
-        if isinstance(thresholds, ShortHistory):
-            short[str(symbol)] = thresholds
+        calibration = _calibration(rows, spec.horizon, settings)
+        if isinstance(calibration, ShortHistory):
+            short[str(symbol)] = calibration
             continue
         mine = last_weights[last_weights["symbol"] == symbol]
         states[str(symbol)] = SymbolState(
             int(rows["realised"].notna().sum()),
             pd.Timestamp(rows.loc[rows["realised"].notna(), "date"].max()).date(),
-            *thresholds,
+            *calibration.frozen,
             {str(m): float(w) for m, w in zip(mine["member"], mine["weight"], strict=True)},
         )
+        published.append(calibration.published)
     if not states:
         raise NotEnoughHistory(_short_of(short, settings))
     return FittedSet(
@@ -241,16 +259,16 @@ def _fit_ensemble(
         as_of=settings.as_of,
         levels=settings.levels,
         method=settings.method,
-        recent_qlike=_recent_qlike(oos[oos["symbol"].isin(list(states))], settings.recent_days),
+        recent_qlike=_recent_qlike(published, settings.recent_days),
         symbols=states,
         member_sets=dict(families),
         space=combiner.space,
     )
 
 
-def _thresholds(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Thresholds | ShortHistory:
-    """Log-score thresholds (lower, upper) per level at the last out-of-sample day of one symbol's ``rows``
-    (``date, forecast, realised``), or the shortfall if fewer than ``min_scores`` scores had realised."""
+def _calibration(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Calibration | ShortHistory:
+    """The calibration at the last out-of-sample day of one symbol's ``rows`` (``date, forecast, realised``), or
+    the shortfall if fewer than ``min_scores`` scores had realised."""
     rows = rows.sort_values("date")
     realised = pd.Series(rows["realised"].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
     scored = int((realised > 0).sum())
@@ -268,14 +286,19 @@ def _thresholds(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Thr
     if len(intervals) == 0:
         return ShortHistory(scored, settings.min_scores, REALISED_SCORES)
     f = float(intervals.forecast.iloc[-1])
-    lower = tuple(float(np.log(v / f)) for v in intervals.lower.iloc[-1])
-    upper = tuple(float(np.log(v / f)) for v in intervals.upper.iloc[-1])
-    return lower, upper
+    point = intervals.point.reindex(forecast.index).fillna(forecast)
+    return Calibration(
+        tuple(float(np.log(v / f)) for v in intervals.lower.iloc[-1]),
+        tuple(float(np.log(v / f)) for v in intervals.upper.iloc[-1]),
+        float(np.log(intervals.point.iloc[-1] / f)),
+        pd.DataFrame({"date": forecast.index, "forecast": point.to_numpy(), "realised": realised.to_numpy()}),
+    )
 
 
-def _recent_qlike(oos: pd.DataFrame, days: int) -> float:
-    """Mean QLIKE of the scored out-of-sample rows of the last ``days`` scored days."""
-    scored = oos[oos["realised"] > 0]
+def _recent_qlike(published: list[pd.DataFrame], days: int) -> float:
+    """Mean QLIKE of the published points (``Calibration.published``) of the last ``days`` scored days."""
+    rows = pd.concat(published, ignore_index=True)
+    scored = rows[rows["realised"] > 0]
     recent = scored[scored["date"].isin(sorted(scored["date"].unique())[-days:])]
     return float(
         qlike(recent["realised"].to_numpy(dtype=float), recent["forecast"].to_numpy(dtype=float)).mean()

@@ -76,6 +76,14 @@ def targets_quality(
 
 
 def daily_forecasts_quality(conn: duckdb.DuckDBPyConnection, day: dt.date) -> dict[str, int]:
-    """One day of published forecasts: finite, positive, non-crossing, nested intervals, once per set, from models
+    """One day of published forecasts: finite, positive, non-crossing, nested intervals with the 50% upper end
+    strictly below the 95%, the point inside its 50% band unless flagged ``skewed``, once per set, from models
     fitted by the day, and a champion for every target published."""
     return counts(conn, "checks/daily_forecasts_quality.sql", {"day": day})
+
+
+def intervals_quality(conn: duckdb.DuckDBPyConnection, target: str, window_start: dt.date) -> dict[str, int]:
+    """One (target, window) partition of ``intervals``, per series day across levels as produced: finite,
+    positive, nested, the 50% upper end strictly below the 95%, the point inside its 50% band unless flagged
+    ``skewed``."""
+    return counts(conn, "checks/intervals_quality.sql", {"target": target, "window_start": window_start})

@@ -10,7 +10,8 @@ Quantile columns are declared once, in ``forge_core.quantiles``; SQL files name 
 
 and the published interval bounds (``forge_core.quantiles.BOUND_COLUMNS``: ``lower_50, upper_50, ...``) through
 ``/*bound_columns*/``, ``/*bound_columns_ddl*/``, ``/*bound_sum*/`` and ``/*bounds_nested*/`` (each level's
-interval inside the next wider one); whether each interval covered, through ``/*covered_columns_ddl*/``.
+interval inside the next wider one), ``/*inner_lower*/``, ``/*inner_upper*/`` and ``/*outer_upper*/`` (the 50%
+band's ends and the 95% band's upper end); whether each interval covered, through ``/*covered_columns_ddl*/``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ QUANTILE_MARKERS = {
     "/*bound_columns*/": ", ".join(BOUND_COLUMNS),
     "/*bound_columns_ddl*/": ", ".join(f"{b} DOUBLE NOT NULL" for b in BOUND_COLUMNS),
     "/*bound_sum*/": " + ".join(BOUND_COLUMNS),
+    "/*inner_lower*/": bound_column("lower", INTERVAL_LEVELS[0]),
+    "/*inner_upper*/": bound_column("upper", INTERVAL_LEVELS[0]),
+    "/*outer_upper*/": bound_column("upper", INTERVAL_LEVELS[-1]),
     "/*covered_columns_ddl*/": ", ".join(f"{c} BOOLEAN NOT NULL" for c in COVERED_COLUMNS),
     "/*bounds_nested*/": " AND ".join(
         f"{a} <= {b}"

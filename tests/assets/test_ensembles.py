@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -12,8 +13,9 @@ from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.ensemble_forecasts import ensemble_assets
 from forge_assets.prediction_intervals import intervals_asset
 from forge_core.warehouse.connection import open_warehouse
+from forge_core.warehouse.quality import intervals_quality
 from forge_resources import WarehouseResource
-from tests.assets.test_baselines import BY_NAME, check_results, forecasts, run
+from tests.assets.test_baselines import BY_NAME, check_results, forecasts, own_metadata, run
 
 MEMBERS = [BY_NAME[f"{family}_forecasts"] for family in ("har", "log_har", "ewma")]
 ENSEMBLES = {a.key.to_user_string(): a for a in ensemble_assets(MEMBERS)}
@@ -43,6 +45,10 @@ def test_every_combiner_writes_checked_forecasts_and_weights_and_reruns_identica
     result = run(instance, chosen, warehouse, "rv_5d|2018-11-01", "rv_5d|2018-12-01")
     assert result.success
     assert set(check_results(result).values()) == {True}
+    for name in ENSEMBLES:  # each window with its own rows
+        own_metadata(
+            instance, result.run_id, name, warehouse, "forecasts", model=name.removesuffix("_forecasts")
+        )
 
     rows = forecasts(warehouse)
     member_days = rows[rows["model"] == "har"].query("date >= '2018-11-01'")[["symbol", "date"]]
@@ -102,9 +108,10 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
     equal = ENSEMBLES["ensemble_equal_log_forecasts"]
     intervals = intervals_asset([*MEMBERS, equal])
     assert run(instance, [equal], warehouse, *WINDOWS).success  # enough of its own history to calibrate
-    assert run(
-        instance, [intervals], warehouse, "rv_5d|2018-11-01", "rv_5d|2018-12-01", min_scores=60
-    ).success
+    calibrated = run(instance, [intervals], warehouse, "rv_5d|2018-11-01", "rv_5d|2018-12-01", min_scores=60)
+    assert calibrated.success
+    assert set(check_results(calibrated).values()) == {True}  # coherent as produced
+    own_metadata(instance, calibrated.run_id, "prediction_intervals", warehouse, "intervals")
 
     def stored() -> pd.DataFrame:
         with open_warehouse(warehouse, read_only=True) as conn:
@@ -112,7 +119,7 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
 
     rows = stored()
     assert set(rows["model"]) == {"har", "log_har", "ewma", "ensemble_equal_log"}
-    assert set(rows["method"]) == {"split", "aci", "pid"} and set(rows["level"]) == {0.5, 0.8, 0.9, 0.95}
+    assert set(rows["method"]) == {"split", "pid"} and set(rows["level"]) == {0.5, 0.8, 0.9, 0.95}
     assert ((rows["lower"] > 0) & (rows["lower"] <= rows["upper"])).all()
     wide = rows.pivot_table(index=["symbol", "date", "model", "method"], columns="level", values="upper")
     assert (wide.diff(axis=1).iloc[:, 1:] >= 0).all().all()  # a wider level is never narrower
@@ -120,6 +127,21 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
         instance, [intervals], warehouse, "rv_5d|2018-12-01", "rv_5d|2018-12-01", min_scores=60
     ).success
     pd.testing.assert_frame_equal(stored(), rows)
+    with open_warehouse(warehouse) as conn:  # what the blocking check counts, on a scratch copy of the table
+        conn.execute("CREATE TABLE kept AS SELECT * FROM intervals")
+        for change, level, defect in (
+            ("upper = upper * 100", 0.5, "degenerate_bands"),
+            ("point = upper * 1.01", 0.5, "point_outside_50_band"),
+            ("lower = upper * 1.01", 0.8, "crossing_bounds"),
+        ):
+            one_row = f"level = {level} AND window_start = '2018-12-01' AND NOT skewed"
+            conn.execute(
+                f"UPDATE intervals SET {change} WHERE rowid = (SELECT min(rowid) FROM intervals WHERE {one_row})"
+            )
+            found = intervals_quality(conn, "rv_5d", dt.date(2018, 12, 1))
+            conn.execute("DELETE FROM intervals; INSERT INTO intervals SELECT * FROM kept")
+            assert found[defect] >= 1 and {k for k, v in found.items() if v} <= {defect, "crossing_bounds"}
+        conn.execute("DROP TABLE kept")
 
     report = backtest_report_asset([*MEMBERS, equal], intervals)
     with pytest.MonkeyPatch.context() as patch:
@@ -128,5 +150,9 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
         scored = materialize([report], instance=instance, resources=resources)
     assert scored.success
     metadata = scored.asset_materializations_for_node("backtest_report")[0].metadata
-    assert "| split" in metadata["intervals_90"].value and "| aci" in metadata["intervals_90"].value
+    assert "| split" in metadata["intervals_90"].value and "| pid" in metadata["intervals_90"].value
+    assert (
+        "| pid" in metadata["bands_as_produced"].value
+        and "qlike_point" in metadata["points_raw_and_published"].value
+    )
     assert {"figure_interval_calibration", "figure_interval_rolling_coverage_90"} <= set(metadata)

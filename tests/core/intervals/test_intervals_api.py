@@ -8,7 +8,6 @@ import pytest
 
 from forge_core.intervals import (
     INTERVAL_METHODS,
-    AciParams,
     Intervals,
     PidParams,
     SplitParams,
@@ -66,16 +65,16 @@ def test_bad_settings_are_refused(pair: tuple[pd.Series, pd.Series]) -> None:
         calibrate(forecast, realised, 1, levels=(0.9, 0.5))
     with pytest.raises(ValueError, match="unknown interval method 'conformal'"):
         calibrate(forecast, realised, 1, "conformal")
-    with pytest.raises(TypeError, match="aci takes AciParams, got PidParams"):
-        calibrate(forecast, realised, 1, "aci", params=PidParams())
-    for make in (lambda: SplitParams(0), lambda: AciParams(gamma=0), lambda: AciParams(clip=0.5),
-                 lambda: PidParams(eta=-1), lambda: PidParams(scorecaster_halflife=0)):  # fmt: skip
+    with pytest.raises(TypeError, match="split takes SplitParams, got PidParams"):
+        calibrate(forecast, realised, 1, "split", params=PidParams())
+    for make in (lambda: SplitParams(0), lambda: PidParams(window=3), lambda: PidParams(eta=-1),
+                 lambda: PidParams(csat=0), lambda: PidParams(prior=-1)):  # fmt: skip
         with pytest.raises(ValueError):
             make()
 
 
 def test_the_registry_names_every_method_with_default_params() -> None:
-    assert list(INTERVAL_METHODS) == ["split", "aci", "pid"]
+    assert list(INTERVAL_METHODS) == ["split", "pid"]
     for name, cls in INTERVAL_METHODS.items():
         assert method_class(name) is cls and cls.name == name and cls.description
         cls.Params()  # every field has a default
@@ -90,6 +89,7 @@ def hand_made() -> tuple[Intervals, pd.Series]:
         horizon=1,
         levels=(0.5, 0.9),
         forecast=pd.Series(1.0, index=days),
+        point=pd.Series([1.1, 1.1, 1.3, 1.1], index=days),
         lower=pd.DataFrame([[0.8, 0.5]] * 4, index=days, columns=columns),
         upper=pd.DataFrame([[1.25, 2.0]] * 4, index=days, columns=columns),
         realised_scores=pd.Series([3, 4, 5, 5], index=days),
@@ -119,10 +119,12 @@ def test_summaries_match_a_hand_computation() -> None:
 def test_to_frame_is_long_and_between_selects_days() -> None:
     intervals, _ = hand_made()
     frame = intervals.to_frame()
-    assert list(frame.columns) == ["date", "method", "level", "forecast", "lower", "upper"]
+    assert list(frame.columns) == ["date", "method", "level", "forecast", "point", "skewed", "lower", "upper"]
     assert (
         len(frame) == 8 and list(frame["level"][:2]) == [0.5, 0.9] and list(frame["upper"][:2]) == [1.25, 2.0]
     )
+    # the third day's point, 1.3, lies above its 50% band [0.8, 1.25]: flagged on both of its rows
+    assert list(frame["skewed"]) == [False] * 4 + [True] * 2 + [False] * 2
     middle = intervals.between(intervals.forecast.index[1], intervals.forecast.index[2])
     assert len(middle) == 2 and list(middle.realised_scores) == [4, 5]
 

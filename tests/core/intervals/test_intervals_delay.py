@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forge_core.intervals import AciParams, Intervals, PidParams, SplitParams, calibrate
+from forge_core.intervals import Intervals, PidParams, SplitParams, calibrate
 from tests.core.intervals.synthetic_scores import forecast_and_realised
 
 # Short windows and warm-up, so every method is adapting well inside the 600 days.
 METHODS = {
     "split": ("split", SplitParams(window=100)),
-    "aci": ("aci", AciParams(window=100, gamma=0.05)),
-    "pid": ("pid", PidParams(window=100, eta=0.05, ki=1.0)),
-    "pid+scorecaster": ("pid", PidParams(window=100, eta=0.05, ki=1.0, scorecaster_halflife=10.0)),
+    "pid": ("pid", PidParams(window=100, eta=0.05, ki=1.0, prior=0.0)),
+    "pid+prior": ("pid", PidParams(window=100, eta=0.05, ki=1.0, prior=5.0)),
 }
 N = 600
 MIN_SCORES = 30
@@ -66,7 +65,7 @@ def test_no_interval_moves_when_the_unrealised_future_changes(
 def test_intervals_start_on_the_first_day_with_enough_realised_scores(horizon: int) -> None:
     forecast, realised = forecast_and_realised(200, seed=1)
     realised.iloc[-horizon:] = np.nan  # not yet realised at the end of the data
-    intervals = calibrate(forecast, realised, horizon, "aci", min_scores=40)
+    intervals = calibrate(forecast, realised, horizon, "pid", min_scores=40)
     # row i is realised at the close of i + h: 40 scores by the close of day 40 + h - 1
     assert intervals.warmup_days == 40 + horizon - 1
     assert intervals.forecast.index[0] == forecast.index[40 + horizon - 1]
@@ -87,36 +86,70 @@ def naive_split(scores: np.ndarray, horizon: int, window: int, tail: float, min_
     return out
 
 
-def naive_aci(
-    scores: np.ndarray, horizon: int, window: int, tail: float, gamma: float, clip: float
-) -> np.ndarray:
-    """ACI's upper quantile of s per day, with the error of row j - h folded in at day j."""
-    n = len(scores)
-    out, alpha = np.full(n, np.nan), tail
+def naive_pid(
+    scores: np.ndarray, horizon: int, params: PidParams, levels: tuple[float, ...], min_scores: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PID's log bounds and log mean per day, from the documented formulas, recomputing each day's window from
+    scratch (``log_scores``, ``conformal_pid``)."""
+    n, k = len(scores), len(levels)
+    tails = np.array([(1 - c) / 2 for c in levels])
+    lower, upper, log_mean = np.full((n, k), np.nan), np.full((n, k), np.nan), np.full(n, np.nan)
+    tracked, integral, learnt = np.zeros(2), np.zeros(2), 0
+
+    def angle(e: float, m: int) -> float:
+        effective = m / horizon
+        return float(e / horizon * np.log(effective + 1) / (params.csat * (effective + 1)))
+
     for j in range(n):
         i = j - horizon
-        if i >= 0 and np.isfinite(out[i]):
-            alpha = float(np.clip(alpha + gamma * (tail - (scores[i] > out[i])), clip, 1 - clip))
-        known = scores[: max(j - horizon + 1, 0)][-window:]
-        if len(known) >= 1:
-            k = min(max(int(np.ceil((len(known) + 1) * (1 - alpha))), 1), len(known))
-            out[j] = np.sort(known)[k - 1]
-    return out
+        if i >= 0 and np.isfinite(scores[i]) and np.isfinite(upper[i, 0]):  # a realised row that had bands
+            for side, missed in ((0, scores[i] < lower[i]), (1, scores[i] > upper[i])):
+                g = float(np.mean((missed - tails) / np.sqrt(tails * (1 - tails))))
+                tracked[side] = np.clip(tracked[side] + params.eta * g / horizon, -np.log(10), np.log(10))
+                if (g > 0 and angle(integral[side], learnt + 1) < 1.25) or (
+                    g < 0 and angle(integral[side], learnt + 1) > -1.25
+                ):
+                    integral[side] += g
+            learnt += 1
+        known = scores[: max(j - horizon + 1, 0)]
+        window = np.sort(known[np.isfinite(known)][-params.window :])
+        if len(window) < min_scores:
+            continue
+        effective = learnt / horizon
+        shrink = effective / (effective + params.prior) if params.prior else 1.0
+        scale = [
+            np.exp(
+                shrink * (tracked[s] + params.ki * np.tan(np.clip(angle(integral[s], learnt), -1.25, 1.25)))
+            )
+            for s in (0, 1)
+        ]
+        m, size = float(np.median(window)), len(window)
+        ranks = np.clip(np.ceil((size + 1) * (1 - tails)).astype(int), 1, size)
+        upper[j] = m + scale[1] * (window[ranks - 1] - m)
+        lower[j] = m + scale[0] * (window[size - ranks] - m)
+        stretched = m + np.where(window >= m, scale[1], scale[0]) * (window - m)
+        log_mean[j] = np.log(np.mean(np.exp(stretched)))
+    return lower, upper, log_mean
 
 
 @pytest.mark.parametrize("horizon", [1, 3, 22])
-def test_split_and_aci_match_a_from_scratch_recomputation(horizon: int) -> None:
+def test_split_and_pid_match_a_from_scratch_recomputation(horizon: int) -> None:
     forecast, realised = forecast_and_realised(400, seed=7, shift_at=200)
     realised.iloc[-horizon:] = np.nan
     scores = np.log(realised.to_numpy() / forecast.to_numpy())
-    upper_log = {
-        name: np.log(calibrate(forecast, realised, horizon, name, levels=(0.9,), params=params, min_scores=1)
-                     .upper[0.9].to_numpy() / forecast.to_numpy()[horizon:])
-        for name, params in [("split", SplitParams(50)), ("aci", AciParams(50, gamma=0.05))]
-    }  # fmt: skip
-    np.testing.assert_allclose(
-        upper_log["split"], naive_split(scores, horizon, 50, 0.05, 1)[horizon:], atol=1e-12
+    f = forecast.to_numpy()[horizon:, None]
+    split = calibrate(
+        forecast, realised, horizon, "split", levels=(0.9,), params=SplitParams(50), min_scores=1
     )
     np.testing.assert_allclose(
-        upper_log["aci"], naive_aci(scores, horizon, 50, 0.05, 0.05, 0.001)[horizon:], atol=1e-12
+        np.log(split.upper[0.9].to_numpy() / f[:, 0]),
+        naive_split(scores, horizon, 50, 0.05, 1)[horizon:],
+        atol=1e-12,
     )
+    levels = (0.5, 0.8, 0.95)
+    for params in (PidParams(50, eta=0.05, ki=0.5, prior=0.0), PidParams(50, eta=0.05, ki=0.5, prior=3.0)):
+        pid = calibrate(forecast, realised, horizon, "pid", levels=levels, params=params, min_scores=1)
+        lower, upper, log_mean = naive_pid(scores, horizon, params, levels, 1)
+        np.testing.assert_allclose(np.log(pid.lower.to_numpy() / f), lower[horizon:], atol=1e-10)
+        np.testing.assert_allclose(np.log(pid.upper.to_numpy() / f), upper[horizon:], atol=1e-10)
+        np.testing.assert_allclose(np.log(pid.point.to_numpy() / f[:, 0]), log_mean[horizon:], atol=1e-10)

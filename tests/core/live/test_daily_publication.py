@@ -12,9 +12,15 @@ from forge_core.live.daily_publication import NoFeatures, day_histories, publish
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import assign_roles, published_sets, register_set
+from forge_core.warehouse.quality import daily_forecasts_quality
 from tests.core.live.conftest import AS_OF, SPEC, live_fit
 
 DAY = dt.date(2018, 1, 3)
+BAD_ROWS = {  # what the blocking check counts, and a change to one published row that makes it
+    "degenerate_bands": "upper_50 = upper_95, upper_80 = upper_95, upper_90 = upper_95",
+    "point_outside_50_band": "forecast = upper_50 * 1.01",
+    "skewed_flag_inside_band": "skewed = true",
+}
 
 
 def test_a_day_is_published_by_every_role_and_replaced_on_rerun(warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -40,6 +46,9 @@ def test_a_day_is_published_by_every_role_and_replaced_on_rerun(warehouse: duckd
         written = write_day(warehouse, DAY, [publication])
     stored = warehouse.execute("SELECT count(*) FROM daily_forecasts WHERE as_of = ?", [DAY]).fetchone()
     assert written == len(rows) and stored == (len(rows),)
+    assert not any(daily_forecasts_quality(warehouse, DAY).values())
+    assert (rows["upper_50"] < rows["upper_95"]).all() and not rows["skewed"].any()
+    assert rows["forecast"].between(rows["lower_50"], rows["upper_50"]).all()  # the point inside its 50% band
 
     newcomer = {**histories, "^NEW": histories["^GSPC"].assign(symbol="^NEW")}
     skipped = publish_day(newcomer, SPEC, DAY, sets)
@@ -62,3 +71,21 @@ def test_a_bounded_read_forecasts_as_the_whole_history(warehouse: duckdb.DuckDBP
         if rows is not None:
             assert all(rows <= len(h) < len(whole[s]) for s, h in bounded.items())
         assert fitted.forecast(bounded).equals(fitted.forecast(whole))
+
+
+@pytest.mark.parametrize("defect", list(BAD_ROWS))
+def test_the_blocking_check_counts_incoherent_bands(
+    warehouse: duckdb.DuckDBPyConnection, defect: str
+) -> None:
+    config = default_tracking_config()
+    fit = live_fit(warehouse)
+    assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
+    publication = publish_day(
+        day_histories(warehouse, SPEC, DAY), SPEC, DAY, published_sets(config, SPEC.name)
+    )
+    write_day(warehouse, DAY, [publication])
+    warehouse.execute(
+        f"UPDATE daily_forecasts SET {BAD_ROWS[defect]} WHERE rowid = (SELECT min(rowid) FROM daily_forecasts)"
+    )
+    counts = daily_forecasts_quality(warehouse, DAY)
+    assert counts[defect] == 1 and sum(counts.values()) == 1

@@ -47,6 +47,8 @@ def test_every_backfilled_member_is_fitted_and_ranked(warehouse: duckdb.DuckDBPy
             assert state.trained_through <= AS_OF
             assert np.all(np.diff(state.log_lower) < 0) and np.all(np.diff(state.log_upper) > 0)
             assert state.log_lower[-1] < 0 < state.log_upper[-1]
+            # the point inside its 50% band
+            assert state.log_lower[0] <= state.log_point <= state.log_upper[0]
             if fitted.is_ensemble:
                 assert sum(state.weights.values()) == pytest.approx(1.0)
 
@@ -92,8 +94,10 @@ def test_a_set_round_trips_and_forecasts_with_its_bounds(
     assert reloaded.members == ("har", "log_har")
     combined = reloaded.forecast(histories)
     pd.testing.assert_frame_equal(combined, stacking.forecast(histories))
-    f = pd.concat([m["forecast"] for m in members], axis=1)
-    assert combined["forecast"].between(f.min(axis=1) * (1 - 1e-12), f.max(axis=1) * (1 + 1e-12)).all()
+    f = pd.concat([m["raw_forecast"] for m in members], axis=1)  # the members' raw forecasts are combined
+    assert combined["raw_forecast"].between(f.min(axis=1) * (1 - 1e-12), f.max(axis=1) * (1 + 1e-12)).all()
+    correction = np.exp([stacking.symbols[s].log_point for s in combined["symbol"]])
+    np.testing.assert_allclose(combined["forecast"], combined["raw_forecast"] * correction)  # then corrected
     with pytest.raises(KeyError, match=re.escape("no model for ['^XYZ']")):
         family.forecast({"^XYZ": histories["^GSPC"]})
 

@@ -38,7 +38,7 @@ def garch_set(histories: dict[str, pd.DataFrame]) -> FittedSet:
             rows.reset_index(drop=True), AS_OF + dt.timedelta(days=1), TrainingScheme()
         )
         models[symbol] = fit_model(train, SPEC, "gjr_garch", Runtime())
-        states[symbol] = SymbolState(len(train), AS_OF, (-1.0,), (1.0,))
+        states[symbol] = SymbolState(len(train), AS_OF, (-1.0,), (1.0,), 0.0)
     return FittedSet(SPEC.name, 1, SPEC.proxy, "gjr_garch", AS_OF, (0.9,), "split", 1.0, states, models)
 
 
