@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             reference, current, _, _, _ = drift_frames(conn, day, reference_end[0][0], {}, settings)
             share, drifted = ks_share(reference, current)
             default_alarms += share >= EVIDENTLY_DATASET_DRIFT
-            calibrated, _ = calibrated_drift(reference, current, settings.quantile)
+            calibrated, *_ = calibrated_drift(reference, current, settings.quantile)
             shares.append(calibrated)
             calibrated_days += calibrated > settings.threshold
             alarms += persistent_alarm(shares, settings.threshold, settings.persistence)

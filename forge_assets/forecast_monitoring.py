@@ -25,6 +25,7 @@ from forge_assets.market_data import refuse
 from forge_assets.partitions import partition_days
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
 from forge_core.monitoring.drift import (
+    EVIDENTLY_VS_ALARM,
     DriftResult,
     DriftSettings,
     EmptyReference,
@@ -270,7 +271,8 @@ class DriftConfig(Config):
     ],
     description=(
         "Evidently drift report of the last days' features and champion forecasts against the champion's "
-        "training window (HTML under FORGE_HOME/reports/drift/); the alarm needs drift on consecutive days."
+        "training window (HTML under FORGE_HOME/reports/drift/, linked from the metadata); the alarm needs drift "
+        f"on consecutive days. {EVIDENTLY_VS_ALARM}"
     ),
 )
 def drift_report(
@@ -304,8 +306,10 @@ def drift_report(
             before = earlier_shares(conn, day, settings.persistence - 1)
         html = reports_dir() / "drift" / f"drift_{day}.html"
         evidently_share, _ = evidently_drift(reference, current, html)
-        share, columns = calibrated_drift(reference, current, settings.quantile)
-        result = DriftResult(day, ref_span, cur_span, share, columns, evidently_share, html, skipped)
+        share, columns, uncalibrated = calibrated_drift(reference, current, settings.quantile)
+        result = DriftResult(
+            day, ref_span, cur_span, share, columns, evidently_share, html, skipped | uncalibrated
+        )
         alarm = persistent_alarm([*before, share], settings.threshold, settings.persistence)
         with warehouse.open() as conn:
             write_report(conn, result, alarm)
@@ -319,12 +323,13 @@ def drift_report(
         metadata={
             "drift_share": last.drift_share,
             "evidently_drift_share": last.evidently_share,
+            "evidently_vs_alarm": EVIDENTLY_VS_ALARM,
             "drifted_columns": MetadataValue.json(sorted(drifted)),
             "columns": MetadataValue.md(table.to_markdown(index=False, floatfmt=".3g")),
             "skipped_columns": MetadataValue.json(last.skipped_columns),
             "reference": f"{last.reference[0]} .. {last.reference[1]}",
             "current": f"{last.current[0]} .. {last.current[1]}",
-            "report": MetadataValue.path(str(last.html)),
+            "report": MetadataValue.url(last.html.as_uri()),
             "alarm": alarm,
             RETRAIN_TARGETS: MetadataValue.json(retrain),
         },

@@ -130,10 +130,11 @@ def run_backtest(start: dt.date, end: dt.date) -> bool:
 
 def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
     """Walk the baselines (and the nets) over the windows of the last ``months`` months to ``end`` (those that are
-    walk-forward windows), retrain every target on the rows realised by ``end``, then run the daily job for
-    ``end``."""
+    walk-forward windows), combine them into the ensembles and calibrate their intervals (so an ensemble champion
+    has walk-forward forecasts of its own, which the drift alarm calibrates on), retrain every target on the rows
+    realised by ``end``, then run the daily job for ``end``."""
     first, last = model_range(months_before(end, months), end)
-    jobs = [baselines_job.name, *([deep_models_job.name] if nets else [])]
+    jobs = [baselines_job.name, *([deep_models_job.name] if nets else []), ensembles_job.name]
     if not all(_run_range(job, first, last) for job in jobs):
         return False
     instance = dagster_instance()

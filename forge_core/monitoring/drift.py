@@ -1,11 +1,13 @@
-"""Drift of the features and of the champion's forecasts, with Evidently 0.7, and an alarm that survives their
+"""Drift of the features and of the champions' forecasts, with Evidently 0.7, and an alarm that survives their
 autocorrelation.
 
 Each day compares the last ``current_days`` trading days with a reference: the ``reference_days`` trading days up
-to the champion's fitting day (the most recent part of what it was trained on). Symbols differ in level, so every
-column is standardised per symbol with the reference's mean and standard deviation before the symbols are pooled.
-Columns: the model inputs in ``DRIFT_COLUMNS`` and, per target, the log of the champion's forecast (out-of-sample
-walk-forward forecasts of its member for the reference, the published ones for the current days).
+to the champion's fitting day (the most recent part of what it was trained on), or up to the report's day if that
+is earlier, so nothing after the day enters. Symbols differ in level, so every column is standardised per symbol
+with the reference's mean and standard deviation before the symbols are pooled. Columns: the model inputs in
+``DRIFT_COLUMNS`` and, per target, the log of the champion's forecast: for the reference, the out-of-sample
+walk-forward forecasts stored in ``forecasts`` under the champion's model (a family, or an ensemble such as
+``ensemble_equal``); for the current days, the published ones.
 
 Evidently's per-column two-sample tests (its default choice per column, K-S p < 0.05 here) treat days as
 independent; daily volatility features are strongly autocorrelated, so a few current days are never an independent
@@ -45,6 +47,13 @@ DRIFT_COLUMNS = (
 MIN_SCALE = 1e-12
 DATE = "date"
 NULL_STEP = 5  # days between the starts of the reference windows that calibrate a column's threshold
+MIN_NULL_WINDOWS = 20  # fewer windows calibrate no threshold (see ``calibrated_drift``)
+EVIDENTLY_VS_ALARM = (
+    "Evidently's dataset drift tests every column at a fixed p-value (K-S p < 0.05) as if the days were "
+    "independent, so on autocorrelated daily data it flags most calm days, while the alarm compares each "
+    "column's K-S statistic with a threshold calibrated on that column's own history, so that calm years rarely "
+    "raise it."
+)
 
 
 @dataclass(frozen=True)
@@ -100,44 +109,57 @@ def drift_frames(
     settings: DriftSettings,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     """Reference and current rows (standardised per symbol), columns skipped with why, and the two date spans.
-    ``champions``: target -> the champion's member (for its forecasts). ``EmptyReference`` without reference rows."""
+
+    ``reference_end``: the champion's fitting day (a later one counts as ``day``: no row after ``day`` is read);
+    ``champions``: target -> the champion's model, whose forecasts are stored under that name. ``EmptyReference``
+    without reference rows."""
     features = conn.execute(
         f"SELECT symbol, date, {', '.join(DRIFT_COLUMNS)} FROM daily_features WHERE date <= ? ORDER BY date",
-        [max(day, reference_end)],
+        [day],
     ).df()
     days = sorted(features["date"].unique())
     ref_days = [d for d in days if d <= pd.Timestamp(reference_end)][-settings.reference_days :]
-    cur_days = [d for d in days if d <= pd.Timestamp(day)][-settings.current_days :]
+    cur_days = days[-settings.current_days :]
     if not ref_days:
         raise EmptyReference(
-            f"no daily features up to {reference_end}, the champion's fitting day: nothing to compare with"
+            f"no daily features up to {min(reference_end, day)} (the champion's fitting day, or the report's day "
+            "if earlier): nothing to compare with"
         )
+    ref_span = (pd.Timestamp(ref_days[0]).date(), pd.Timestamp(ref_days[-1]).date())
+    cur_span = (pd.Timestamp(cur_days[0]).date(), pd.Timestamp(cur_days[-1]).date())
     reference = features[features["date"].isin(ref_days)].copy()
     current = features[features["date"].isin(cur_days)].copy()
     skipped: dict[str, str] = {}
     columns = [c for c in DRIFT_COLUMNS if reference[c].notna().any() and current[c].notna().any()]
     skipped |= {c: "no values in one of the windows" for c in DRIFT_COLUMNS if c not in columns}
-    for target, member in champions.items():
+    for target, model in champions.items():
         column = f"log_forecast_{target}"
         old = conn.execute(
             "SELECT symbol, date, ln(forecast) AS value FROM forecasts WHERE target = ? AND model = ? "
             "AND date >= ? AND date <= ?",
-            [target, member, ref_days[0], ref_days[-1]],
+            [target, model, ref_days[0], ref_days[-1]],
         ).df()
         new = conn.execute(
             "SELECT symbol, as_of AS date, ln(forecast) AS value FROM daily_forecasts WHERE target = ? "
             "AND role = 'champion' AND as_of >= ? AND as_of <= ?",
             [target, cur_days[0], cur_days[-1]],
         ).df()
-        if old.empty or new.empty:
-            skipped[column] = f"no {'walk-forward' if old.empty else 'published'} forecasts of {member}"
+        if old.empty:
+            skipped[column] = (
+                f"no walk-forward forecasts of {model} in the reference {ref_span[0]} .. {ref_span[1]}: backfill "
+                "its walk-forward windows there"
+            )
+            continue
+        if new.empty:
+            skipped[column] = (
+                f"no published champion forecasts in the current days {cur_span[0]} .. {cur_span[1]}"
+            )
             continue
         reference = reference.merge(old.rename(columns={"value": column}), on=["symbol", "date"], how="left")
         current = current.merge(new.rename(columns={"value": column}), on=["symbol", "date"], how="left")
         columns.append(column)
     ref, cur = _standardised(reference, current, columns)
-    spans = (pd.Timestamp(ref_days[0]).date(), pd.Timestamp(ref_days[-1]).date())
-    return ref, cur, skipped, spans, (pd.Timestamp(cur_days[0]).date(), pd.Timestamp(cur_days[-1]).date())
+    return ref, cur, skipped, ref_span, cur_span
 
 
 def evidently_drift(
@@ -175,23 +197,61 @@ def evidently_drift(
 
 def calibrated_drift(
     reference: pd.DataFrame, current: pd.DataFrame, quantile: float
-) -> tuple[float, dict[str, dict[str, float | bool]]]:
-    """Share of columns drifted against their own history, and per column the K-S statistic of the current days
-    against the reference, the threshold (the ``quantile`` of the statistics of every window of as many days,
-    starting every ``NULL_STEP`` days, inside the reference) and whether it drifted."""
-    days = sorted(reference[DATE].unique())
+) -> tuple[float, dict[str, dict[str, float | bool]], dict[str, str]]:
+    """Every column's K-S statistic against a threshold calibrated on its own history.
+
+    For a column with reference values :math:`R` on the reference's days :math:`d_1 < \\dots < d_N`, current
+    values :math:`C` on :math:`w` days, and :math:`R_k` its values on the window :math:`d_k, \\dots, d_{k+w-1}`,
+
+    .. math::
+
+        \\tau = Q_q\\left(\\{D(R, R_k) : k \\in K\\}\\right), \\qquad
+        K = \\{k = 1, 1 + s, 1 + 2s, \\dots : \\text{the column has a value on each of }
+        d_k, \\dots, d_{k+w-1}\\},
+
+    with :math:`D` the K-S statistic (``ks_statistics``), :math:`Q_q` the ``quantile`` and :math:`s` =
+    ``NULL_STEP``; the column drifts when :math:`D(R, C) > \\tau`. A window missing a day is left out: without
+    values its statistic is NaN, which would make :math:`\\tau` NaN and the column never drift (a champion's
+    walk-forward forecasts often start inside the reference), and with fewer values it runs larger than a full
+    window's. A column needs :math:`|K| \\ge` ``MIN_NULL_WINDOWS``: a calm window exceeds the largest of
+    :math:`m` such statistics with probability about :math:`1/(m + 1)`, under 5% from 20 on. The windows lie in the
+    reference, which ends by the report's day (``drift_frames``): no later value calibrates.
+
+    Returns
+    -------
+    share : float
+        Drifted columns over calibrated columns.
+    columns : dict
+        Per calibrated column: ``statistic``, ``threshold`` and ``drifted``.
+    skipped : dict
+        Per column with fewer than ``MIN_NULL_WINDOWS`` windows, why.
+    """
+    days = np.sort(reference[DATE].unique())
     width = current[DATE].nunique()
-    starts = range(0, max(len(days) - width + 1, 1), NULL_STEP)
-    windows = [reference[DATE].isin(days[i : i + width]).to_numpy() for i in starts]
+    starts = np.arange(0, len(days) - width + 1, NULL_STEP)
+    position = np.searchsorted(days, reference[DATE].to_numpy())  # each row's day, as an index into days
+    windows = [(position >= i) & (position < i + width) for i in starts]
     columns: dict[str, dict[str, float | bool]] = {}
+    skipped: dict[str, str] = {}
     for column in (c for c in reference.columns if c != DATE):
         values = reference[column].to_numpy(dtype=float)
-        samples = [current[column].to_numpy(dtype=float), *(values[w] for w in windows)]
-        statistic, *null = ks_statistics(values, samples)
+        valued = np.zeros(len(days) + 1, dtype=int)
+        valued[1:][position[~np.isnan(values)]] = 1
+        covered = np.cumsum(valued)  # days with values before each day index
+        full = [w for i, w in zip(starts, windows, strict=True) if covered[i + width] - covered[i] == width]
+        if len(full) < MIN_NULL_WINDOWS:
+            skipped[column] = (
+                f"only {len(full)} windows of {width} days in the reference have its values on every day, "
+                f"{MIN_NULL_WINDOWS} needed to calibrate its threshold"
+            )
+            continue
+        statistic, *null = ks_statistics(
+            values, [current[column].to_numpy(dtype=float), *(values[w] for w in full)]
+        )
         threshold = float(np.quantile(null, quantile))
         columns[column] = {"statistic": statistic, "threshold": threshold, "drifted": statistic > threshold}
     share = sum(bool(c["drifted"]) for c in columns.values()) / max(len(columns), 1)
-    return share, columns
+    return share, columns, skipped
 
 
 def ks_statistics(base: FloatArray, samples: Sequence[FloatArray]) -> list[float]:

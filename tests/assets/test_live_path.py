@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dagster import DagsterInstance, instance_for_test, materialize
+from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.forecast_drivers import forecast_drivers
@@ -188,6 +188,20 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         assert list(drift["day"].astype(str)) == week and drift["drift_share"].between(0, 1).all()
         assert all(Path(report).is_file() for report in drift["report"])
         assert (drift["reference_end"].astype(str) == AS_OF).all()
+        last = instance.get_latest_materialization_event(AssetKey("drift_report"))
+        assert last is not None and last.asset_materialization is not None
+        metadata = last.asset_materialization.metadata
+        assert metadata["report"].value == Path(drift["report"].iloc[-1]).as_uri()  # a link in the UI
+        tested, skipped = metadata["columns"].value, metadata["skipped_columns"].value
+        assert isinstance(tested, str) and isinstance(skipped, dict) and "nan" not in tested
+        # the families' walk-forward forecasts start after the reference does, and still calibrate a threshold;
+        # an ensemble's were not backfilled here, which the report says
+        for target, model in rows[rows["role"] == "champion"].groupby("target")["model"].first().items():
+            column = f"log_forecast_{target}"
+            if model.startswith("ensemble_"):
+                assert skipped[column].startswith(f"no walk-forward forecasts of {model} in the reference")
+            else:
+                assert f"| {column} " in tested and column not in skipped
 
         # rollback: refused without a previous champion, then restores it and is recorded
         def roll_back() -> bool:

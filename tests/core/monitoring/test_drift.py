@@ -1,5 +1,6 @@
 """Drift: Evidently finds a shifted column and not a steady one; the alarm needs drift on consecutive days; an empty
-reference window is refused, naming the day."""
+reference window is refused, naming the day; every champion's forecasts (an ensemble's too) get a calibrated
+threshold, from the reference days up to the report's day only."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scipy.stats import ks_2samp
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.monitoring.drift import (
     DATE,
+    MIN_NULL_WINDOWS,
     DriftSettings,
     EmptyReference,
     calibrated_drift,
@@ -64,8 +66,8 @@ def test_history_calibrated_drift_ignores_autocorrelation_but_not_a_shift() -> N
     ]
     assert np.mean(steady) < 0.1  # K-S p < 0.05 would flag most of these autocorrelated windows
     shifted = frame(series[1980:2000] + 6 * series[:500].std(), "2012-01-02")
-    share, columns = calibrated_drift(reference, shifted, 0.99)
-    assert share == 1.0 and columns["x"]["statistic"] > columns["x"]["threshold"]
+    share, columns, skipped = calibrated_drift(reference, shifted, 0.99)
+    assert share == 1.0 and not skipped and columns["x"]["statistic"] > columns["x"]["threshold"]
 
 
 def test_a_reference_window_without_features_is_refused_naming_the_day() -> None:
@@ -76,7 +78,7 @@ def test_a_reference_window_without_features_is_refused_naming_the_day() -> None
         conn.execute(ddl)
     build_market_tables(conn, bars, (TargetSpec("rv_1d", 1, "parkinson"),))
     with pytest.raises(
-        EmptyReference, match=r"no daily features up to 2017-12-29, the champion's fitting day"
+        EmptyReference, match=r"no daily features up to 2017-12-29 \(the champion's fitting day"
     ):
         drift_frames(conn, dt.date(2018, 3, 30), dt.date(2017, 12, 29), {}, DriftSettings())
     reference, current, *_ = drift_frames(
@@ -101,3 +103,122 @@ def test_ks_statistics_equal_scipys_with_ties_and_gaps() -> None:
     empty = np.array([np.nan])  # a column without values in the window: scipy gives NaN
     expected = ks_2samp(base, empty[~np.isnan(empty)]).statistic
     assert np.isnan(expected) and np.isnan(ks_statistics(base, [empty])[0])
+
+
+FILLER = {"DOUBLE": 1.0, "INTEGER": 1, "VARCHAR": "-", "BOOLEAN": False, "DATE": dt.date(2000, 1, 3)}
+
+
+def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> None:
+    """Append ``rows`` to ``table``, every column they lack filled with a value of its type."""
+    kinds = conn.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    filled = rows.assign(
+        **{name: FILLER.get(kind, pd.Timestamp("2000-01-03")) for name, kind in kinds if name not in rows}
+    )
+    conn.register("filled", filled)
+    conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM filled")
+    conn.unregister("filled")
+
+
+@pytest.fixture
+def market() -> tuple[duckdb.DuckDBPyConnection, list[dt.date]]:
+    """Two synthetic symbols' features 2015-2017 in a fresh warehouse, and its trading days."""
+    first, last = dt.date(2015, 1, 2), dt.date(2017, 12, 29)
+    conn = duckdb.connect()
+    for ddl in table_ddl():
+        conn.execute(ddl)
+    build_market_tables(
+        conn,
+        SyntheticSource(2, start=first, today=last).load(first, last),
+        (TargetSpec("rv_1d", 1, "parkinson"),),
+    )
+    days = [
+        d.date() for d in conn.execute("SELECT DISTINCT date FROM daily_features ORDER BY date").df()["date"]
+    ]
+    return conn, days
+
+
+def store_forecasts(
+    conn: duckdb.DuckDBPyConnection,
+    target: str,
+    model: str,
+    walk_forward: list[dt.date],
+    published: list[dt.date],
+    level: float = 0.0,
+) -> None:
+    """Forecasts of ``model`` for every symbol: autocorrelated walk-forward ones in ``forecasts`` on the days
+    ``walk_forward``, and the champion's published ones in ``daily_forecasts`` on ``published``, ``level``
+    standard deviations of the walk-forward log forecasts above their mean (give or take 0.2)."""
+    rng = np.random.default_rng(0)
+    for symbol in conn.execute("SELECT DISTINCT symbol FROM daily_features").df()["symbol"]:
+        old = ar1(rng, len(walk_forward), phi=0.95) * 0.1 - 9.0
+        new = old.mean() + (level + 0.2 * rng.uniform(-1, 1, len(published))) * old.std()
+        common = {"symbol": symbol, "target": target, "model": model}
+        insert(conn, "forecasts", pd.DataFrame({"date": walk_forward, "forecast": np.exp(old), **common}))
+        insert(
+            conn,
+            "daily_forecasts",
+            pd.DataFrame({"as_of": published, "forecast": np.exp(new), "role": "champion", **common}),
+        )
+
+
+def test_a_champions_forecasts_three_standard_deviations_up_drift_and_unshifted_ones_do_not(
+    market: tuple[duckdb.DuckDBPyConnection, list[dt.date]],
+) -> None:
+    """The rv_1d champion is an ensemble, read under its own name; both champions' walk-forward forecasts start 200
+    days into the 500-day reference (what made the threshold NaN: windows before it had no values)."""
+    conn, days = market
+    fitted, today = days[-25], days[-1]  # the champions were fitted a month before the report's day
+    reference = days[: days.index(fitted) + 1][-500:]
+    store_forecasts(conn, "rv_1d", "ensemble_equal", reference[200:], days[-5:], level=3.0)
+    store_forecasts(conn, "rv_5d", "har", reference[200:], days[-5:])
+    champions = {"rv_1d": "ensemble_equal", "rv_5d": "har"}
+    ref, cur, skipped, ref_span, cur_span = drift_frames(conn, today, fitted, champions, DriftSettings())
+    _, columns, uncalibrated = calibrated_drift(ref, cur, DriftSettings.quantile)
+    assert (
+        not skipped
+        and not uncalibrated
+        and (ref_span, cur_span) == ((reference[0], fitted), (days[-5], today))
+    )
+    shifted, steady = columns["log_forecast_rv_1d"], columns["log_forecast_rv_5d"]
+    assert np.isfinite([shifted["threshold"], steady["threshold"]]).all()
+    assert shifted["drifted"] and not steady["drifted"]
+
+
+def test_forecasts_too_short_to_calibrate_are_skipped_saying_why(
+    market: tuple[duckdb.DuckDBPyConnection, list[dt.date]],
+) -> None:
+    conn, days = market
+    store_forecasts(conn, "rv_5d", "har", days[-50:], days[-5:])  # 10 windows of 5 days in the reference
+    champions = {"rv_1d": "ensemble_equal", "rv_5d": "har"}
+    ref, cur, skipped, *_ = drift_frames(conn, days[-1], days[-1], champions, DriftSettings())
+    assert skipped["log_forecast_rv_1d"] == (
+        f"no walk-forward forecasts of ensemble_equal in the reference {days[-500]} .. {days[-1]}: backfill its "
+        "walk-forward windows there"
+    )
+    _, columns, uncalibrated = calibrated_drift(ref, cur, DriftSettings.quantile)
+    assert "log_forecast_rv_5d" not in columns and uncalibrated == {
+        "log_forecast_rv_5d": "only 10 windows of 5 days in the reference have its values on every day, "
+        f"{MIN_NULL_WINDOWS} needed to calibrate its threshold"
+    }
+
+
+def test_nothing_after_the_reports_day_calibrates(
+    market: tuple[duckdb.DuckDBPyConnection, list[dt.date]],
+) -> None:
+    """A champion fitted after the report's day: its reference stops at the day, and deleting every row after the
+    day changes nothing."""
+    conn, days = market
+    day = days[-60]
+    store_forecasts(conn, "rv_5d", "har", days[-400:-55], days[-64:-59] + days[-5:])
+    settings, champions = DriftSettings(), {"rv_5d": "har"}
+
+    def report() -> tuple[tuple[dt.date, dt.date], dict[str, dict[str, float | bool]]]:
+        ref, cur, _, ref_span, _ = drift_frames(conn, day, days[-1], champions, settings)
+        return ref_span, calibrated_drift(ref, cur, settings.quantile)[1]
+
+    before = report()
+    for table, column in (("daily_features", "date"), ("forecasts", "date"), ("daily_forecasts", "as_of")):
+        conn.execute(f"DELETE FROM {table} WHERE {column} > ?", [day])
+    assert before == report() and before[0][1] == day and "log_forecast_rv_5d" in before[1]
