@@ -46,7 +46,7 @@ def backtest_report_asset(
             "and Winkler score per model x method x level, "
             "overall and per year; the bands' coherence as produced (nested, the 50% upper bound strictly below the "
             "95%, the point inside its 50% band unless skewed) and QLIKE of the raw forecast beside the point the "
-            "default method publishes (the forecast corrected to its calibrated mean). Figures: forecast vs "
+            "default method publishes (the forecast corrected for the bias its scores support). Figures: forecast vs "
             "realised, cumulative QLIKE difference against HAR, interval "
             "calibration and rolling one-year coverage."
         ),

@@ -98,8 +98,8 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
         description=(
             "Conformal prediction intervals (split conformal, conformal PID; levels 50/80/90/95%) of every model's "
             "and ensemble's forecasts, calibrated on the log scale from each series' own scores realised by the "
-            "day's close, with the point each method publishes (the forecast corrected to its calibrated mean), "
-            "into the `intervals` table. A blocking check holds the bands coherent as produced: nested, the 50% "
-            "upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed."
+            "day's close, with the point each method publishes (the forecast corrected for the bias its scores "
+            "support), into the `intervals` table. A blocking check holds the bands coherent as produced: nested, "
+            "the 50% upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed."
         ),
     )(materialize_intervals)

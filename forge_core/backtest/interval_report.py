@@ -99,8 +99,8 @@ def band_coherence(intervals: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_scores(intervals: pd.DataFrame, realised: pd.DataFrame, method: str) -> pd.DataFrame:
-    """QLIKE of the raw forecast and of the point ``method`` publishes (the calibrated mean) per (symbol, target,
-    model), on the days that have both and a realised, positive target: ``realised`` holds ``symbol, date,
+    """QLIKE of the raw forecast and of the point ``method`` publishes (the bias-corrected forecast) per (symbol,
+    target, model), on the days that have both and a realised, positive target: ``realised`` holds ``symbol, date,
     target, model, forecast, realised``."""
     points = intervals.loc[intervals["method"] == method, ["symbol", "date", "target", "model", "point"]]
     rows = (

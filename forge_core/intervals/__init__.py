@@ -2,7 +2,7 @@
 
 ``calibrate(forecast, realised, horizon, method)`` turns one series of variance forecasts into central intervals
 at several levels from the forecasts' own realised log scores :math:`s_t = \\log y_t - \\log f_t`, respecting
-the h-day delay before a score is known (``feedback``), with the point corrected to the calibrated mean and the
+the h-day delay before a score is known (``feedback``), with the point corrected for the bias the scores support and the
 bands coherent by construction (``log_scores``). Methods (``INTERVAL_METHODS``): ``split`` (split conformal on a
 trailing window) and ``pid`` (conformal PID control of the spreads, the default). Adaptive conformal inference
 (one adaptive level per band) was retired: its levels cross as produced; its coherent form is ``pid`` with

@@ -25,7 +25,7 @@ class Intervals:
     forecast : pandas.Series
         The model's raw variance forecast :math:`f_t` of each day with an interval.
     point : pandas.Series
-        The published point: :math:`f_t` corrected to the calibrated distribution's mean (``log_scores``).
+        The published point: :math:`f_t` corrected for the bias its scores support (``log_scores``).
     lower, upper : pandas.DataFrame
         Bounds, days x levels (columns named by level): finite, :math:`0 < \\text{lower} \\le \\text{upper}`,
         nested as produced (a higher level's interval contains a lower level's), the innermost upper end strictly

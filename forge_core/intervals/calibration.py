@@ -57,7 +57,7 @@ def calibrate(
     min_scores: int = DEFAULT_MIN_SCORES,
 ) -> Intervals:
     """Conformal prediction intervals for ``forecast`` from its own past log scores :math:`\\log(y_t / f_t)`, and
-    the point the calibration corrects it to (the calibrated distribution's mean, see ``log_scores``).
+    the point the calibration corrects it to (its supported bias correction, see ``log_scores``).
 
     Parameters
     ----------

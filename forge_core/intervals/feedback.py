@@ -49,8 +49,8 @@ class OnlineMethod(ABC):
 
 @dataclass(frozen=True)
 class Delayed:
-    """``lower`` and ``upper`` log bounds (days, levels) and ``log_mean``, the log of the calibrated mean of
-    :math:`e^s` (see ``log_scores``), NaN on days without an interval; ``realised_scores``: per day, how many
+    """``lower`` and ``upper`` log bounds (days, levels) and ``log_mean``, the log correction of the point (see
+    ``log_scores``), NaN on days without an interval; ``realised_scores``: per day, how many
     scores had been realised by its close."""
 
     lower: FloatArray

@@ -68,31 +68,42 @@ def _bands_of_window(
     tails: FloatArray,
     symmetric: bool,
     log_scales: FloatArray,
+    horizon: int,
     lower: FloatArray,
     upper: FloatArray,
 ) -> float:
-    """Fill one day's ``lower`` and ``upper`` log bounds from the window and the sides' log scales; return the log
-    of the calibrated distribution's mean of :math:`e^{s}` (see ``log_scores``)."""
-    centre = 0.0 if symmetric else 0.5 * (ordered[(n - 1) // 2] + ordered[n // 2])
+    """Fill one day's ``lower`` and ``upper`` log bounds from the window and the sides' log scales; return the
+    point's log correction (see ``log_scores``)."""
+    peak = ordered[n - 1] if not symmetric else max(ordered[n - 1], -ordered[0])
+    total, squares = 0.0, 0.0
+    for k in range(
+        n
+    ):  # the window's mean of e^s, relative to its largest score; a +-x pair each when symmetric
+        x = ordered[k]
+        if symmetric:
+            a, b = math.exp(x - peak), math.exp(-x - peak)
+            total += 0.5 * (a + b)
+            squares += 0.5 * (a * a + b * b)
+        else:
+            a = math.exp(x - peak)
+            total += a
+            squares += a * a
+    mean = total / n
+    log_mean = peak + math.log(mean)
+    # its standard error: the spread of e^s over about n / h independent scores; the part of the correction the
+    # noise does not support is not made (positive-part James-Stein on the log correction)
+    error = math.sqrt(max(squares / n / (mean * mean) - 1.0, 0.0) * horizon / n)
+    kept = 1.0 if error == 0.0 else 0.0 if log_mean == 0.0 else max(0.0, 1.0 - (error / log_mean) ** 2)
+    shift = -(1.0 - kept) * log_mean
+    pivot = 0.0 if symmetric else log_mean
     low, high = math.exp(log_scales[0]), math.exp(log_scales[1])
     for c in range(len(tails)):
         top = _order_statistic(ordered, n, tails[c], True)
         bottom = -top if symmetric else _order_statistic(ordered, n, tails[c], False)
-        upper[c] = centre + high * (top - centre)
-        lower[c] = centre + low * (bottom - centre)
-    peak = -math.inf
-    for k in range(n):  # log-sum-exp of the calibrated scores: a +-x pair each when symmetric
-        x = ordered[k]
-        value = centre + (high if x >= centre else low) * (x - centre)
-        peak = max(peak, abs(value) if symmetric else value)
-    total = 0.0
-    for k in range(n):
-        x = ordered[k]
-        if symmetric:
-            total += 0.5 * (math.exp(high * x - peak) + math.exp(-high * x - peak))
-        else:
-            total += math.exp(centre + (high if x >= centre else low) * (x - centre) - peak)
-    return peak + math.log(total / n)
+        upper[c] = shift + pivot + (high if top >= pivot else low) * (top - pivot)
+        lower[c] = shift + pivot + (high if bottom >= pivot else low) * (bottom - pivot)
+    correction: float = kept * log_mean
+    return correction
 
 
 @njit(cache=True)
@@ -106,7 +117,7 @@ def run_online(
     window: int,
     rates: FloatArray,
 ) -> tuple[FloatArray, FloatArray, FloatArray, np.ndarray]:
-    """Lower and upper log bounds (days, levels), the log of the calibrated mean of :math:`e^s` per day (NaN
+    """Lower and upper log bounds (days, levels), the point's log correction per day (NaN
     before ``min_scores`` scores), and the scores realised by each day's close.
 
     ``tails`` per level: :math:`(1 - c)/2` two-sided, :math:`1 - c` symmetric (``content`` then holds
@@ -155,5 +166,7 @@ def run_online(
                 log_scales[side] = max(-MAX_LOG_SCALE, min(MAX_LOG_SCALE, scale))
             if symmetric:
                 log_scales[1] = log_scales[0]
-        log_mean[j] = _bands_of_window(ordered, state[0], tails, symmetric, log_scales, lower[j], upper[j])
+        log_mean[j] = _bands_of_window(
+            ordered, state[0], tails, symmetric, log_scales, horizon, lower[j], upper[j]
+        )
     return lower, upper, log_mean, realised

@@ -6,13 +6,14 @@ day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model 
 its members' sets in ``members/``) and loaded as one unit.
 
 A day's interval of a symbol scales its model's raw forecast :math:`f_t` by the calibrated log-score bounds,
-:math:`[f_t e^{\\ell_p}, f_t e^{u_p}]` at level p, and the published point is :math:`f_t e^{\\mu}`, the calibrated
-distribution's mean (``forge_core.intervals.log_scores``), where :math:`\\ell_p, u_p, \\mu` come from the
-symbol's own scores :math:`\\log(y_i/f_i)` realised by ``as_of`` (frozen until the next retraining; a drift in
-coverage is what the daily scores and their check watch for). So the bands nest, the point lies inside its 50%
-band unless the row is flagged ``skewed``, and ``raw_forecast`` keeps :math:`f_t`. An ensemble's raw forecast of a
-day is the weighted combination of its members' raw forecasts of that day with the weights learnt by ``as_of``,
-in levels or in logs as its combiner does; its quantiles combine the members' log quantiles.
+:math:`[f_t e^{\\ell_p}, f_t e^{u_p}]` at level p, and the published point is :math:`f_t e^{\\mu}`, the
+forecast corrected for the bias its scores support (``forge_core.intervals.log_scores``), where
+:math:`\\ell_p, u_p, \\mu` come from the symbol's own scores :math:`\\log(y_i/f_i)` realised by ``as_of``
+(frozen until the next retraining; a drift in coverage is what the daily scores and their check watch for). So the
+bands nest, the point lies inside its 50% band unless the row is flagged ``skewed``, and ``raw_forecast`` keeps
+:math:`f_t`. An ensemble's raw forecast of a day is the weighted combination of its members' raw forecasts of that
+day with the weights learnt by ``as_of``, in levels or in logs as its combiner does; its quantiles combine the
+members' log quantiles.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 -- fitted set of the target (the registry version `model_version` of `volatilityforge-<target>`, logged in MLflow run
 -- `run_id`): the champion, the challenger and the shadows (`role`), with quantiles and the calibrated bounds of each
 -- central interval (lower_50 ... upper_95). `forecast` is the published point: the model's `raw_forecast` corrected
--- by the calibration to its calibrated mean; `skewed` flags a point outside its 50% band (a distribution whose mean
+-- for the bias its out-of-sample scores support; `skewed` flags a point outside its 50% band (a distribution whose mean
 -- passes a quartile). A daily_forecasts partition (as_of) owns its rows for every target.
 CREATE TABLE IF NOT EXISTS daily_forecasts (
     symbol        VARCHAR   NOT NULL,

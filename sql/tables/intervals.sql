@@ -1,7 +1,7 @@
 -- Conformal prediction intervals of the mean variance over t+1..t+h, per model (ensembles included), method and
 -- nominal level, for the forecasts made at the close of ``date``. One intervals partition (target, window_start)
 -- owns its rows; a day's interval was calibrated only on forecasts whose targets had realised by that day. `point` is
--- the forecast the method publishes (the model's, in `forecasts`, corrected to the calibrated mean); `skewed` flags a
+-- the forecast the method publishes (the model's, in `forecasts`, corrected for the bias its scores support); `skewed` flags a
 -- point outside its 50% band.
 CREATE TABLE IF NOT EXISTS intervals (
     symbol       VARCHAR   NOT NULL,

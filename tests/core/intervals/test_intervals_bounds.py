@@ -81,8 +81,12 @@ def test_a_saturated_integrator_keeps_bands_finite_and_coherent(method: str, sym
             assert calm.coverage(realised)[0.9] == pytest.approx(0.9, abs=0.06)
 
 
-def test_the_point_is_the_calibrated_mean_and_corrects_a_biased_model() -> None:
+def test_the_point_corrects_a_biased_model_and_leaves_an_unbiased_one() -> None:
     forecast, realised = forecast_and_realised(3000, seed=5)  # s ~ N(-0.1, 0.5^2): E[y/f] = exp(-0.1 + 0.125)
+    unbiased = realised * np.exp(-0.025)  # E[y/f] = 1: the correction is noise, and mostly not made
+    for method in INTERVAL_METHODS:
+        ratio = calibrate(forecast, unbiased, 1, method).point / forecast
+        assert float(np.abs(np.log(ratio.dropna())).mean()) < 0.02
     biased = realised * np.exp(0.7)
     for method in INTERVAL_METHODS:
         intervals = calibrate(forecast, biased, 1, method)

@@ -74,18 +74,6 @@ def test_intervals_start_on_the_first_day_with_enough_realised_scores(horizon: i
     assert intervals.lower.index[-1] == forecast.index[-1]  # the live forecasts get intervals too
 
 
-def naive_split(scores: np.ndarray, horizon: int, window: int, tail: float, min_scores: int) -> np.ndarray:
-    """Upper split-conformal quantile of s per day, recomputed from scratch from the rows i <= j - h."""
-    out = np.full(len(scores), np.nan)
-    for j in range(len(scores)):
-        known = scores[: max(j - horizon + 1, 0)]
-        known = known[np.isfinite(known)][-window:]
-        if len(known) >= min_scores:
-            k = min(int(np.ceil((len(known) + 1) * (1 - tail))), len(known))
-            out[j] = np.sort(known)[k - 1]
-    return out
-
-
 def naive_pid(
     scores: np.ndarray, horizon: int, params: PidParams, levels: tuple[float, ...], min_scores: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -123,12 +111,15 @@ def naive_pid(
             )
             for s in (0, 1)
         ]
-        m, size = float(np.median(window)), len(window)
+        size, spread = len(window), np.exp(window)
+        mu = float(np.log(spread.mean()))
+        error = np.sqrt(max(np.mean(spread**2) / spread.mean() ** 2 - 1, 0.0) * horizon / size)
+        kept = max(0.0, 1 - (error / mu) ** 2)
         ranks = np.clip(np.ceil((size + 1) * (1 - tails)).astype(int), 1, size)
-        upper[j] = m + scale[1] * (window[ranks - 1] - m)
-        lower[j] = m + scale[0] * (window[size - ranks] - m)
-        stretched = m + np.where(window >= m, scale[1], scale[0]) * (window - m)
-        log_mean[j] = np.log(np.mean(np.exp(stretched)))
+        top, bottom = window[ranks - 1], window[size - ranks]
+        upper[j] = kept * mu + np.where(top >= mu, scale[1], scale[0]) * (top - mu)
+        lower[j] = kept * mu + np.where(bottom >= mu, scale[1], scale[0]) * (bottom - mu)
+        log_mean[j] = kept * mu
     return lower, upper, log_mean
 
 
@@ -138,18 +129,15 @@ def test_split_and_pid_match_a_from_scratch_recomputation(horizon: int) -> None:
     realised.iloc[-horizon:] = np.nan
     scores = np.log(realised.to_numpy() / forecast.to_numpy())
     f = forecast.to_numpy()[horizon:, None]
-    split = calibrate(
-        forecast, realised, horizon, "split", levels=(0.9,), params=SplitParams(50), min_scores=1
-    )
-    np.testing.assert_allclose(
-        np.log(split.upper[0.9].to_numpy() / f[:, 0]),
-        naive_split(scores, horizon, 50, 0.05, 1)[horizon:],
-        atol=1e-12,
-    )
     levels = (0.5, 0.8, 0.95)
-    for params in (PidParams(50, eta=0.05, ki=0.5, prior=0.0), PidParams(50, eta=0.05, ki=0.5, prior=3.0)):
-        pid = calibrate(forecast, realised, horizon, "pid", levels=levels, params=params, min_scores=1)
-        lower, upper, log_mean = naive_pid(scores, horizon, params, levels, 1)
-        np.testing.assert_allclose(np.log(pid.lower.to_numpy() / f), lower[horizon:], atol=1e-10)
-        np.testing.assert_allclose(np.log(pid.upper.to_numpy() / f), upper[horizon:], atol=1e-10)
-        np.testing.assert_allclose(np.log(pid.point.to_numpy() / f[:, 0]), log_mean[horizon:], atol=1e-10)
+    cases = [
+        ("split", SplitParams(50), PidParams(50, eta=0.0, ki=0.0, prior=0.0)),  # split: both scales stay 1
+        ("pid", PidParams(50, eta=0.05, ki=0.5, prior=0.0), None),
+        ("pid", PidParams(50, eta=0.05, ki=0.5, prior=3.0), None),
+    ]
+    for method, params, recomputed in cases:
+        bands = calibrate(forecast, realised, horizon, method, levels=levels, params=params, min_scores=1)
+        lower, upper, log_mean = naive_pid(scores, horizon, recomputed or params, levels, 1)
+        np.testing.assert_allclose(np.log(bands.lower.to_numpy() / f), lower[horizon:], atol=1e-10)
+        np.testing.assert_allclose(np.log(bands.upper.to_numpy() / f), upper[horizon:], atol=1e-10)
+        np.testing.assert_allclose(np.log(bands.point.to_numpy() / f[:, 0]), log_mean[horizon:], atol=1e-10)
