@@ -30,6 +30,10 @@ def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnec
         len(rows) == 1 and rows["model"].iloc[0] == fit.sets[0].member and rows["alias"].iloc[0] == "champion"
     )
     assert rows["lower_90"].iloc[0] < rows["forecast"].iloc[0] < rows["upper_90"].iloc[0]
+    row = rows.iloc[0]  # served bands are the published ones: nested, strict, the point inside its 50% band
+    ends = [row[f"lower_{p}"] for p in (95, 90, 80, 50)] + [row[f"upper_{p}"] for p in (50, 80, 90, 95)]
+    assert ends == sorted(ends) and row["upper_50"] < row["upper_95"] and not row["skewed"]
+    assert row["lower_50"] <= row["forecast"] <= row["upper_50"] and row["raw_forecast"] > 0
     with pytest.raises(KeyError, match=r"no daily features on 2018-03-01 for \['\^XYZ'\]"):
         server.forecast(warehouse, ["^GSPC", "^XYZ"], dt.date(2018, 3, 1))
     with pytest.raises(NoFeatures, match=r"on 2018-03-01 for \['\^XYZ'\] \(last day with features: none\)"):
