@@ -2,8 +2,9 @@
 
 The history path owns market data by calendar year (``raw_prices -> daily_features -> targets``); the live path
 needs a day as its unit, and Dagster jobs cannot mix partition definitions, so the daily job starts here. It runs
-the very same forge_core builds over the day's window (each a transaction replacing only that window's rows), so
-the rows it writes are those a re-run of the year would write: the two paths never disagree.
+the very same forge_core builds over the day's window, replacing only that window's rows, so the rows it writes are
+those a re-run of the year would write: the two paths never disagree. The three builds are one transaction
+(``close_market_window``): a refusal at any step leaves all three tables as they were.
 """
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
@@ -13,9 +14,9 @@ from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import IngestionConfig, continuity_results, refuse, validated_bars
 from forge_assets.partitions import partition_dates
 from forge_core.data.continuity import continuity
-from forge_core.data.ingestion import IngestionRefused, ingest_bars
-from forge_core.features.daily import build_daily_features
-from forge_core.targets import TargetConflict, build_targets, configured_targets
+from forge_core.data.ingestion import IngestionRefused
+from forge_core.pipeline import close_market_window
+from forge_core.targets import TargetConflict, configured_targets
 from forge_core.warehouse.quality import daily_features_quality, raw_prices_quality, targets_quality
 from forge_resources import MarketDataResource, WarehouseResource
 
@@ -41,11 +42,9 @@ def market_close(
     specs = configured_targets()
     with warehouse.open() as conn:
         try:
-            ingestion = ingest_bars(
-                conn, bars, window, splits=checked.splits, allow_shrink=config.allow_shrink
+            closed = close_market_window(
+                conn, bars, window, specs, splits=checked.splits, allow_shrink=config.allow_shrink
             )
-            features = build_daily_features(conn, window)
-            realised = build_targets(conn, window, specs)
         except (IngestionRefused, TargetConflict) as error:
             raise refuse(error) from None
         found = continuity(conn, window)
@@ -57,15 +56,16 @@ def market_close(
                 for k, v in targets_quality(conn, window, [(s.name, s.horizon) for s in specs]).counts.items()
             },
         }
+    ingestion = closed.ingestion
     context.log.info(f"market_close [{window.start}, {window.end}): {ingestion.describe()}")
     return MaterializeResult(
         metadata={
-            "dagster/row_count": features,
+            "dagster/row_count": closed.features,
             "window": f"[{window.start}, {window.end})",
             "bars": len(bars),
             "symbols": int(bars["symbol"].nunique()),
             "last_day": str(bars["date"].max().date()),
-            "targets_realised": realised,
+            "targets_realised": closed.targets,
             "ingestion": MetadataValue.json(
                 {name: getattr(ingestion, name) for name in ("added", "replaced", "removed", "kept")}
             ),

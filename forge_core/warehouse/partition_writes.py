@@ -1,9 +1,11 @@
-"""Idempotent partition writes: DELETE the partition's dates and INSERT its rows in one transaction."""
+"""Idempotent partition writes: DELETE the partition's dates and INSERT its rows in one transaction, or several
+tables' partitions in one (``one_transaction``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,27 +38,49 @@ class Replacement:
     selects: Sequence[tuple[str, dict[str, Any]]]
 
 
-def replace_in_transaction(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
-    """In one transaction, for every replacement: DELETE its rows, INSERT its selects, count the rows now matching.
-    On any error the transaction rolls back and every table is exactly as it was."""
-    counts = []
+# Connections inside ``one_transaction``: their partition writes join it instead of committing on their own.
+_JOINED: set[int] = set()
+
+
+@contextmanager
+def one_transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Every partition write on ``conn`` inside the block commits together with the others when the block ends, or
+    none does: on any error the transaction rolls back and every table is exactly as it was."""
+    if id(conn) in _JOINED:
+        raise RuntimeError("one_transaction does not nest: the connection is already inside one")
     conn.execute("BEGIN TRANSACTION")
+    _JOINED.add(id(conn))
     try:
-        for r in replacements:
-            conn.execute(f"DELETE FROM {r.table} WHERE {r.where}", r.where_params)
-            for sql, params in r.selects:
-                conn.execute(
-                    f"INSERT INTO {r.table} BY NAME {sql}", _used_params(sql, {**r.where_params, **params})
-                )
-            (count,) = conn.execute(
-                f"SELECT count(*) FROM {r.table} WHERE {r.where}", r.where_params
-            ).fetchall()
-            counts.append(count[0])
+        yield
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return [int(count) for count in counts]
+    finally:
+        _JOINED.discard(id(conn))
+
+
+def replace_in_transaction(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
+    """In one transaction (the enclosing ``one_transaction``'s, if any), for every replacement: DELETE its rows,
+    INSERT its selects, count the rows now matching. On any error the transaction rolls back and every table is
+    exactly as it was."""
+    if id(conn) in _JOINED:
+        return _replace(conn, replacements)
+    with one_transaction(conn):
+        return _replace(conn, replacements)
+
+
+def _replace(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> list[int]:
+    counts = []
+    for r in replacements:
+        conn.execute(f"DELETE FROM {r.table} WHERE {r.where}", r.where_params)
+        for sql, params in r.selects:
+            conn.execute(
+                f"INSERT INTO {r.table} BY NAME {sql}", _used_params(sql, {**r.where_params, **params})
+            )
+        (count,) = conn.execute(f"SELECT count(*) FROM {r.table} WHERE {r.where}", r.where_params).fetchall()
+        counts.append(int(count[0]))
+    return counts
 
 
 def replace_window(
