@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from forge_core.settings import reader_snapshots
-from forge_core.warehouse.reader_snapshots import publish_snapshot
+from forge_core.warehouse.reader_snapshots import missing_live_file, publish_snapshot
 from forge_core.warehouse.sql_files import table_ddl
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 class WarehouseBusyError(RuntimeError):
     """The warehouse file stayed locked by another process for the whole retry budget."""
+
+
+class WarehouseMissing(RuntimeError):
+    """A writable open of a warehouse file that is gone while its reader snapshot exists."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,11 @@ def open_warehouse(
     path: str | Path, *, read_only: bool = False, retry: RetryPolicy | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a writable one first makes sure every table exists and, when the block ends
-    without an error, publishes the readers' snapshot of what it committed."""
+    without an error, publishes the readers' snapshot of what it committed. ``WarehouseMissing`` instead of
+    creating an empty file beside an existing snapshot (the snapshot may be the only copy)."""
+    missing = None if read_only else missing_live_file(path)
+    if missing is not None:
+        raise WarehouseMissing(missing)
     conn = connect(path, read_only=read_only, retry=retry)
     try:
         if not read_only:

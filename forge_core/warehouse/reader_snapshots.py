@@ -15,6 +15,11 @@ Readers (notebooks, the ``forecast`` command, the demo's tables, any service) us
 connection to the latest snapshot, which no process ever writes, so it opens at once, every time, and never holds
 a lock the writer needs. A partition write is one transaction, so a snapshot holds only whole partitions. A
 snapshot lags the live file by at most the writer's current unit of work.
+
+A snapshot is never replaced by a poorer state: ``publish_snapshot`` refuses a live file that lacks a table the
+snapshot has, or holds an empty table where the snapshot's has rows (``SnapshotRefused``), and ``open_warehouse``
+refuses to start an empty warehouse beside an existing snapshot (``missing_live_file``): the snapshot may then be
+the only copy, restored with ``cp <snapshot> <live>``.
 """
 
 from __future__ import annotations
@@ -38,11 +43,71 @@ def snapshot_path(live: str | Path) -> Path:
     return live.with_name(f"{live.stem}{READER_TAG}{live.suffix}")
 
 
+class SnapshotRefused(RuntimeError):
+    """Publishing would replace the readers' snapshot by a state that lost one of its tables or all of its rows."""
+
+
+def restore_advice(live: str | Path) -> str:
+    """How to bring the live file back from its snapshot."""
+    return f"restore it with `cp {snapshot_path(live)} {live}` (the snapshot holds every write published)"
+
+
+def missing_live_file(live: str | Path) -> str | None:
+    """Why a writable open of ``live`` must not create it: its file is gone while its snapshot exists (None when
+    the file exists or nothing was ever published)."""
+    live = Path(live)
+    if live.exists() or not snapshot_path(live).is_file():
+        return None
+    return (
+        f"warehouse {live} is missing but its reader snapshot {snapshot_path(live)} exists: refusing to start an "
+        f"empty warehouse over it; {restore_advice(live)}, or move the snapshot aside to start afresh"
+    )
+
+
+def _losses(conn: duckdb.DuckDBPyConnection, target: Path) -> list[str]:
+    """What the snapshot ``target`` holds that the live file of ``conn`` lost: tables, or every row of one."""
+    quoted = str(target).replace("'", "''")
+    conn.execute(f"ATTACH '{quoted}' AS published (READ_ONLY)")
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'published'"
+            ).fetchall()
+        ]
+        live = {
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        losses = []
+        for name in tables:
+            if name not in live:
+                losses.append(f"table {name} is gone")
+                continue
+            (had,) = conn.execute(f'SELECT count(*) > 0 FROM published."{name}"').fetchone() or (False,)
+            (has,) = conn.execute(f'SELECT count(*) > 0 FROM "{name}"').fetchone() or (False,)
+            if had and not has:
+                losses.append(f"table {name} is empty")
+        return losses
+    finally:
+        conn.execute("DETACH published")
+
+
 def publish_snapshot(conn: duckdb.DuckDBPyConnection, live: str | Path) -> Path:
     """Checkpoint ``conn`` (the writer's connection to ``live``) and replace the readers' snapshot with a copy of
-    the file; call it only after the writer's transactions have committed and while ``conn`` is still open."""
+    the file; call it only after the writer's transactions have committed and while ``conn`` is still open.
+    ``SnapshotRefused`` (the snapshot kept) where the live file lost a table or every row of one."""
     conn.execute("CHECKPOINT")
     target = snapshot_path(live)
+    if target.is_file():
+        losses = _losses(conn, target)
+        if losses:
+            raise SnapshotRefused(
+                f"reader snapshot {target} kept: the warehouse {live} lost what it holds ({'; '.join(losses)}); "
+                f"if the snapshot is the good copy, {restore_advice(live)}"
+            )
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         shutil.copyfile(live, partial)

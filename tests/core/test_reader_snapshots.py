@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from forge_core.warehouse.connection import open_warehouse
-from forge_core.warehouse.reader_snapshots import open_reader, snapshot_path
+from forge_core.warehouse.connection import WarehouseMissing, open_warehouse
+from forge_core.warehouse.reader_snapshots import SnapshotRefused, open_reader, snapshot_path
 
 PARTITIONS, ROWS = 30, 2000
 WRITER = """
@@ -93,3 +93,28 @@ def test_a_snapshot_that_cannot_be_published_never_undoes_the_write(
     with open_warehouse(live, read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM parts").fetchall() == [(0,)]
     assert not list(tmp_path.glob(".*.partial"))  # no half copy left behind
+
+
+def test_a_missing_warehouse_is_never_recreated_empty_over_its_snapshot(tmp_path: Path) -> None:
+    live = tmp_path / "warehouse.duckdb"
+    with open_warehouse(live) as conn:
+        conn.execute("INSERT INTO splits VALUES ('X', DATE '2018-01-02', 2.0)")
+    live.unlink()  # the live file lost; the snapshot is now the only copy
+    with pytest.raises(WarehouseMissing, match=f"cp {snapshot_path(live)} {live}"), open_warehouse(live):
+        pass
+    assert not live.exists()
+    with open_reader(live) as reader:
+        assert reader.execute("SELECT count(*) FROM splits").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("loss", ["DELETE FROM splits", "DROP TABLE splits"])
+def test_a_snapshot_is_never_replaced_by_a_warehouse_that_lost_a_table_or_its_rows(
+    tmp_path: Path, loss: str
+) -> None:
+    live = tmp_path / "warehouse.duckdb"
+    with open_warehouse(live) as conn:
+        conn.execute("INSERT INTO splits VALUES ('X', DATE '2018-01-02', 2.0)")
+    with pytest.raises(SnapshotRefused, match=r"table splits is (empty|gone)"), open_warehouse(live) as conn:
+        conn.execute(loss)
+    with open_reader(live) as reader:  # the readers keep the whole state they had
+        assert reader.execute("SELECT count(*) FROM splits").fetchone() == (1,)
