@@ -15,12 +15,34 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.live.daily_publication import day_histories
 from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.live_registry import LoadedSet, load_set
 from forge_core.tracking.model_registry import CHAMPION
+
+SHOWN_SYMBOLS = 20  # how many known symbols an unknown one's message lists
+
+
+class UnknownSymbol(LookupError):
+    """A symbol the warehouse holds no bars of, or one that is only a model input (VIX)."""
+
+
+def check_symbols(conn: duckdb.DuckDBPyConnection, symbols: Sequence[str]) -> None:
+    """``UnknownSymbol`` for the first of ``symbols`` the warehouse has no bars of (listing the first known ones
+    and how many there are), or that is an input with no forecasting models (VIX)."""
+    stored = [s for (s,) in conn.execute("SELECT DISTINCT symbol FROM raw_prices ORDER BY symbol").fetchall()]
+    known = [s for s in stored if s not in VIX_SYMBOLS]
+    for symbol in symbols:
+        if symbol in VIX_SYMBOLS:
+            raise UnknownSymbol(f"{symbol} has no forecasting models (VIX is an input)")
+        if symbol not in stored:
+            more = f" and {len(known) - SHOWN_SYMBOLS} more" if len(known) > SHOWN_SYMBOLS else ""
+            raise UnknownSymbol(
+                f"unknown symbol {symbol}; known ({len(known)}): {', '.join(known[:SHOWN_SYMBOLS])}{more}"
+            )
 
 
 @dataclass(frozen=True)
@@ -56,12 +78,18 @@ class ForecastServer:
 
     def forecast(self, conn: duckdb.DuckDBPyConnection, symbols: Sequence[str], day: dt.date) -> pd.DataFrame:
         """Every loaded target's forecast of ``symbols`` made at the close of ``day``, read from the warehouse.
-        KeyError naming symbols without features that day (or without a model)."""
+        ``UnknownSymbol`` for a symbol without bars (or VIX); KeyError naming symbols without features that day (or
+        without a model)."""
         frames = []
         for target, spec in self.specs.items():
-            histories = day_histories(conn, spec, day, symbols, self.sets[target].fitted.rows_needed())
+            try:
+                histories = day_histories(conn, spec, day, symbols, self.sets[target].fitted.rows_needed())
+            except LookupError:
+                check_symbols(conn, symbols)  # an unknown symbol says so before the day does
+                raise
             missing = sorted(set(symbols) - set(histories))
             if missing:
+                check_symbols(conn, missing)
                 raise KeyError(f"no daily features on {day} for {missing}")
             frames.append(self.forecast_histories(target, {s: histories[s] for s in symbols}))
         return pd.concat(frames, ignore_index=True)

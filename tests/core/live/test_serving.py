@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from forge_core.live.daily_publication import NoFeatures
-from forge_core.serving import ForecastServer
+from forge_core.serving import ForecastServer, UnknownSymbol
 from forge_core.tracking import default_tracking_config
 from forge_core.tracking.live_registry import MissingAlias, assign_roles, register_set
 from forge_jobs.forecast import main
@@ -34,10 +34,10 @@ def test_the_champion_serves_any_symbol_and_day(warehouse: duckdb.DuckDBPyConnec
     ends = [row[f"lower_{p}"] for p in (95, 90, 80, 50)] + [row[f"upper_{p}"] for p in (50, 80, 90, 95)]
     assert ends == sorted(ends) and row["upper_50"] < row["upper_95"] and not row["skewed"]
     assert row["lower_50"] <= row["forecast"] <= row["upper_50"] and row["raw_forecast"] > 0
-    with pytest.raises(KeyError, match=r"no daily features on 2018-03-01 for \['\^XYZ'\]"):
+    with pytest.raises(UnknownSymbol, match=r"unknown symbol \^XYZ; known \(2\): \^GSPC, \^IXIC$"):
         server.forecast(warehouse, ["^GSPC", "^XYZ"], dt.date(2018, 3, 1))
-    with pytest.raises(NoFeatures, match=r"on 2018-03-01 for \['\^XYZ'\] \(last day with features: none\)"):
-        server.forecast(warehouse, ["^XYZ"], dt.date(2018, 3, 1))
+    with pytest.raises(UnknownSymbol, match=r"\^VIX has no forecasting models \(VIX is an input\)"):
+        server.forecast(warehouse, ["^VIX"], dt.date(2018, 3, 1))
     with pytest.raises(
         NoFeatures, match=r"on 2018-03-03 for \['\^GSPC'\] \(last day with features: 2018-03-02\)"
     ):
