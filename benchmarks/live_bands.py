@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.forecasting.forecast_store import load_member_history
-from forge_core.intervals import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
+from forge_core.intervals import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, band_rules, calibrate
 from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.targets import configured_targets
 from forge_core.warehouse.quality import daily_forecasts_quality
@@ -56,7 +56,6 @@ def bands_at(history: pd.DataFrame, horizon: int, day: dt.date) -> list[dict[str
             f = float(bands.forecast.iloc[-1])
             low, high = bands.lower.iloc[-1] / f, bands.upper.iloc[-1] / f
             point = float(bands.point.iloc[-1]) / f
-            nested = bool((np.diff(low.to_numpy()) <= 0).all() and (np.diff(high.to_numpy()) >= 0).all())
             rows.append(
                 {
                     "symbol": symbol,
@@ -69,11 +68,12 @@ def bands_at(history: pd.DataFrame, horizon: int, day: dt.date) -> list[dict[str
                     "upper_50": float(high[DEFAULT_LEVELS[0]]),
                     "upper_95": float(high[DEFAULT_LEVELS[-1]]),
                     "log_width_95": float(np.log(high[DEFAULT_LEVELS[-1]] / low[DEFAULT_LEVELS[-1]])),
-                    "coherent": nested
-                    and float(high[DEFAULT_LEVELS[0]]) < float(high[DEFAULT_LEVELS[-1]])
-                    and (
-                        bool(bands.skewed.iloc[-1])
-                        or low[DEFAULT_LEVELS[0]] <= point <= high[DEFAULT_LEVELS[0]]
+                    "coherent": not (
+                        band_rules.incoherent(low.to_numpy(), high.to_numpy())[0]
+                        or (
+                            band_rules.skewed(point, low[DEFAULT_LEVELS[0]], high[DEFAULT_LEVELS[0]])
+                            and not bands.skewed.iloc[-1]
+                        )
                     ),
                 }
             )

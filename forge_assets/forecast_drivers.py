@@ -10,7 +10,7 @@ from pydantic import Field
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import refuse
-from forge_assets.partitions import partition_days
+from forge_assets.sessions import holiday, run_sessions
 from forge_core.explain.drivers import BACKGROUND_DAYS, unexplained
 from forge_core.explain.drivers import forecast_drivers as explain_day
 from forge_core.forecasting.panel import load_panel
@@ -19,7 +19,7 @@ from forge_core.targets import configured_targets
 from forge_core.tracking.live_registry import MissingAlias, load_set
 from forge_core.tracking.model_registry import CHAMPION
 from forge_core.warehouse.partition_writes import replace_keyed
-from forge_resources import ComputeResource, MlflowResource, WarehouseResource
+from forge_resources import ComputeResource, MarketDataResource, MlflowResource, WarehouseResource
 
 SHOWN_ROWS = 12
 
@@ -52,7 +52,11 @@ def forecast_drivers(
     warehouse: WarehouseResource,
     tracking: MlflowResource,
     compute: ComputeResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
+    sessions = run_sessions(context, market_data)
+    if not sessions and not config.backtest_days:  # a holiday: no champion forecast to explain
+        return holiday(context, market_data)
     specs = configured_targets()
     registry, runtime = tracking.config(), compute.runtime()
     try:
@@ -64,7 +68,7 @@ def forecast_drivers(
         requested = {dt.date.fromisoformat(day) for day in config.backtest_days}
     except ValueError as error:
         raise refuse(ValueError(f"backtest_days: {error}")) from None
-    days = sorted(set(partition_days(context)) | requested)
+    days = sorted(set(sessions) | requested)
     start = history_start(days[0], BACKGROUND_DAYS + 1)  # the background rows and the day's own
     with warehouse.open(read_only=True) as conn:
         panels = {

@@ -22,7 +22,7 @@ from pydantic import Field
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import refuse
-from forge_assets.partitions import partition_days
+from forge_assets.sessions import holiday, run_sessions
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
 from forge_core.monitoring.drift import (
     EVIDENTLY_VS_ALARM,
@@ -43,7 +43,7 @@ from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking import CHALLENGER, CHAMPION
 from forge_core.tracking.live_registry import aliases, promote
-from forge_resources import MlflowResource, WarehouseResource
+from forge_resources import MarketDataResource, MlflowResource, WarehouseResource
 
 DEGRADATION_CHECK = "champion_not_degraded"
 RETRAIN_TARGETS = "retrain_targets"  # metadata key the retraining sensor reads: the targets to retrain
@@ -83,12 +83,17 @@ class DegradationConfig(Config):
     ),
 )
 def forecast_scores(
-    context: AssetExecutionContext, config: DegradationConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: DegradationConfig,
+    warehouse: WarehouseResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
+    days, written = run_sessions(context, market_data), 0
+    if not days:  # a holiday: no target realises on it
+        return holiday(context, market_data)
     rule = DegradationRule(
         config.days, config.max_qlike_ratio, config.level, config.coverage_alpha, config.min_days
     )
-    days, written = partition_days(context), 0
     for day in days:
         with warehouse.open() as conn:
             written += write_scores(conn, day, score_day(conn, day))
@@ -155,9 +160,13 @@ def promotions(
     config: PromotionConfig,
     warehouse: WarehouseResource,
     tracking: MlflowResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
+    sessions = run_sessions(context, market_data)
+    if not sessions:  # a holiday: nothing new was scored, nothing to decide
+        return holiday(context, market_data)
     rule = PromotionRule(config.days, config.alpha, config.mcs_size, min_days=config.min_days)
-    day = partition_days(context)[-1]
+    day = sessions[-1]
     store = tracking.config()
     pairs = {}
     for spec in configured_targets():
@@ -276,13 +285,19 @@ class DriftConfig(Config):
     ),
 )
 def drift_report(
-    context: AssetExecutionContext, config: DriftConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: DriftConfig,
+    warehouse: WarehouseResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
+    sessions = run_sessions(context, market_data)
+    if not sessions:  # a holiday: no forecasts were published on it
+        return holiday(context, market_data)
     settings = DriftSettings(
         config.current_days, config.reference_days, config.threshold, config.persistence, config.quantile
     )
     results = []
-    for day in partition_days(context):
+    for day in sessions:
         with warehouse.open(read_only=True) as conn:
             champions = conn.execute(
                 "SELECT DISTINCT target, model, fitted_as_of FROM daily_forecasts "

@@ -11,7 +11,7 @@ from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import refuse
 from forge_assets.metadata import figure
-from forge_assets.partitions import partition_days
+from forge_assets.sessions import holiday, run_sessions
 from forge_core.backtest.plots import path_fans
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import NoFeatures, histories_on
@@ -20,7 +20,7 @@ from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking.live_registry import MissingAlias, published_sets
 from forge_core.warehouse.partition_writes import replace_keyed
-from forge_resources import ComputeResource, MlflowResource, WarehouseResource
+from forge_resources import ComputeResource, MarketDataResource, MlflowResource, WarehouseResource
 
 SHOWN_SYMBOLS = 3
 
@@ -49,7 +49,11 @@ def forecast_paths(
     warehouse: WarehouseResource,
     tracking: MlflowResource,
     compute: ComputeResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
+    days = run_sessions(context, market_data)
+    if not days:  # a holiday: no close to simulate from
+        return holiday(context, market_data)
     spec = next((s for s in configured_targets() if s.horizon == 1), None)
     if spec is None:
         raise Failure("no one-day target is configured (FORGE_TARGETS): paths start from one-day models")
@@ -57,7 +61,6 @@ def forecast_paths(
         sets = published_sets(tracking.config(), spec.name, compute.runtime())
     except MissingAlias as error:
         raise refuse(error) from None
-    days = partition_days(context)
     with warehouse.open(
         read_only=True
     ) as conn:  # whole histories: the log-HAR simulator refits its training rows

@@ -42,7 +42,7 @@ from forge_core.forecasting.forecast_store import load_context, load_member_hist
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
 from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
-from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live
+from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live, live_inputs_digest
 from forge_core.live.daily_publication import last_feature_day
 from forge_core.models import MODEL_REGISTRY, model_class, variant_params
 from forge_core.targets import configured_targets
@@ -51,6 +51,7 @@ from forge_core.tracking.live_registry import (
     assign_roles,
     live_model_name,
     register_set,
+    retrained_from,
     roles_kept_on_failure,
 )
 from forge_core.tuning.tuned_params import tuned_params_for
@@ -93,6 +94,10 @@ class LiveConfig(Config):
     )
     min_train_rows: int = Field(
         default=250, description="Fewer realised rows than this: the symbol is skipped."
+    )
+    recompute: bool = Field(
+        default=False,
+        description="Fit and register even when the live sets were fitted from identical inputs (else: kept).",
     )
 
 
@@ -149,6 +154,25 @@ def materialize_live(
         # a feature variant takes its family's tuning, as its walk-forward did
         params = {f: tuned_params_for(conn, model_class(f).family, spec.name, end) for f in families}
     settings = _settings(config, as_of, families)
+    model_params = {f: p for f, p in params.items() if p}
+    config_tracking = tracking.config()
+    digest = live_inputs_digest(
+        panel, history, spec, settings, context=features, model_params=model_params, code=code_version()
+    )
+    kept = None if config.recompute else retrained_from(config_tracking, spec.name, digest)
+    if kept is not None:  # a re-run of the same retraining: nothing registered, no alias moved
+        context.log.info(
+            f"{spec.name}: kept, the live sets were fitted from identical inputs as of {as_of} "
+            f"(versions {sorted(set(kept.values()))}; recompute: true refits them)"
+        )
+        return MaterializeResult(
+            metadata={
+                "as_of": str(as_of),
+                "registered_model": live_model_name(spec.name),
+                "kept": MetadataValue.json(kept),
+                "dagster/row_count": 0,
+            }
+        )
     context.log.info(
         f"{spec.name}: fitting {', '.join(families)} and {len(settings.combiners)} ensembles, as of {as_of}"
     )
@@ -160,7 +184,7 @@ def materialize_live(
             settings,
             context=features,
             runtime=compute.runtime(),
-            model_params={f: p for f, p in params.items() if p},
+            model_params=model_params,
         )
     except NoSymbolQualifies as error:
         raise no_symbol_qualifies(str(error), skipped_as_of(spec.name, as_of, error.skipped)) from None
@@ -170,11 +194,10 @@ def materialize_live(
     warn_skipped(context.log, skipped)
     for member, why in fit.left_out.items():
         context.log.warning(f"{spec.name}: {member} left out: {why}")
-    config_tracking = tracking.config()
     with roles_kept_on_failure(config_tracking, spec.name), discard_on_failure():
         registered = []
         for fitted in fit.sets:
-            registered.append((fitted, register_set(config_tracking, fitted, code_version())))
+            registered.append((fitted, register_set(config_tracking, fitted, code_version(), digest)))
             context.log.info(f"{spec.name}: {fitted.member} registered as version {registered[-1][1]}")
         roles = assign_roles(config_tracking, spec.name, registered)
     table = pd.DataFrame(

@@ -5,6 +5,10 @@ needs a day as its unit, and Dagster jobs cannot mix partition definitions, so t
 the very same forge_core builds over the day's window, replacing only that window's rows, so the rows it writes are
 those a re-run of the year would write: the two paths never disagree. The three builds are one transaction
 (``close_market_window``): a refusal at any step leaves all three tables as they were.
+
+Only sessions of the source's trading calendar are closed: a run without one (a holiday) succeeds and writes
+nothing, saying "no trading session on <day>"; a session without bars (late data) fails, naming it and the source's
+last day (``forge_assets.sessions``).
 """
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
@@ -13,6 +17,7 @@ from forge_assets.checks import MARKET_CLOSE_GAPS, MARKET_CLOSE_QUALITY, MARKET_
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import IngestionConfig, continuity_results, refuse, validated_bars
 from forge_assets.partitions import partition_dates
+from forge_assets.sessions import holiday, late_sessions, run_sessions
 from forge_core.data.continuity import continuity
 from forge_core.data.ingestion import IngestionRefused
 from forge_core.pipeline import close_market_window
@@ -37,8 +42,21 @@ def market_close(
     warehouse: WarehouseResource,
 ) -> MaterializeResult:
     window = partition_dates(context)
-    checked = validated_bars(context, market_data, window)
+    sessions = run_sessions(context, market_data)
+    if not sessions:
+        return holiday(context, market_data)
+    checked = validated_bars(context, market_data, window, allow_empty=True)
+    late = late_sessions(checked.bars, sessions, market_data)
+    if late is not None:
+        raise refuse(late)
     bars = checked.bars
+    off_calendar = sorted(set(bars["date"].dt.date) - set(sessions))
+    if off_calendar:
+        context.log.warning(
+            f"bars dated {', '.join(map(str, off_calendar))}, which are no sessions of the "
+            f"{market_data.trading_calendar().name} calendar, are stored as delivered; their forecasts are skipped "
+            "(set market_data.calendar if the source trades on another calendar)"
+        )
     specs = configured_targets()
     with warehouse.open() as conn:
         try:
@@ -65,6 +83,8 @@ def market_close(
             "bars": len(bars),
             "symbols": int(bars["symbol"].nunique()),
             "last_day": str(bars["date"].max().date()),
+            "sessions": len(sessions),
+            "calendar": market_data.trading_calendar().name,
             "targets_realised": closed.targets,
             "ingestion": MetadataValue.json(
                 {name: getattr(ingestion, name) for name in ("added", "replaced", "removed", "kept")}

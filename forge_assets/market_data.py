@@ -156,17 +156,20 @@ def continuity_results(
 
 
 def validated_bars(
-    context: AssetExecutionContext, market_data: MarketDataResource, window: DateWindow
+    context: AssetExecutionContext,
+    market_data: MarketDataResource,
+    window: DateWindow,
+    allow_empty: bool = False,
 ) -> CheckedBars:
     """The source's bars of ``window``, validated; a refusal naming the problem, or the source's span when it has
-    no bars there (nothing is written either way)."""
+    no bars there unless ``allow_empty`` (the caller says which sessions lack bars; nothing is written either way)."""
     try:
         checked = market_data.load(window)
     except MarketDataError as error:
         raise refuse(error) from None
     if checked.flagged:
         context.log.warning(f"{len(checked.flagged)} implausible bars stored (plausibility mode 'flag')")
-    if checked.bars.empty:
+    if checked.bars.empty and not allow_empty:
         span = market_data.available_span()
         held = f"it holds {span[0]} .. {span[1]}" if span else "it holds no bars at all"
         raise refuse(

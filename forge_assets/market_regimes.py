@@ -28,8 +28,9 @@ from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
 from forge_assets.market_data import OWNERS, daily_features, refuse
 from forge_assets.metadata import figure, partition_metadata
-from forge_assets.partitions import partition_days, walk_forward_windows
+from forge_assets.partitions import walk_forward_windows
 from forge_assets.pools import WAREHOUSE_POOL
+from forge_assets.sessions import holiday, run_sessions
 from forge_core.backtest.plots import regime_probabilities
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import load_context
@@ -45,7 +46,7 @@ from forge_core.regimes.regime_windows import (
 )
 from forge_core.settings import reports_dir
 from forge_core.warehouse.partition_writes import replace_keyed, replace_partitions
-from forge_resources import WarehouseResource
+from forge_resources import MarketDataResource, WarehouseResource
 
 GROUP = "regimes"
 
@@ -158,9 +159,14 @@ def market_regimes(
     ),
 )
 def live_regimes(
-    context: AssetExecutionContext, config: RegimeConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: RegimeConfig,
+    warehouse: WarehouseResource,
+    market_data: MarketDataResource,
 ) -> MaterializeResult:
-    days = partition_days(context)
+    days = run_sessions(context, market_data)
+    if not days:  # a holiday: no close to filter
+        return holiday(context, market_data)
     starts = sorted({month_start(d) for d in days})
     with warehouse.open(read_only=True) as conn:
         features = load_context(conn, [f"log_{config.proxy}_w"], days[-1] + dt.timedelta(days=1))

@@ -25,7 +25,8 @@ then say what is wrong with it.
 - ``live_days``: one partition per weekday of the live path (daily forecasts, scores, drift reports), from
   FORGE_LIVE_START_DATE (unset: the first day of the last day's month, or of this year for a live feed: set it in
   production) through the span's last day, or through today for a live feed (today's partition exists before its
-  close, for the evening schedule). A weekday without trading (a holiday) has no bars: its runs skip it.
+  close, for the evening schedule). A weekday that is no session of the source's trading calendar (a holiday) is
+  skipped: its runs succeed and write nothing (``forge_assets.sessions``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import os
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,8 @@ from dagster import (
     TimeWindowPartitionsDefinition,
 )
 
+from forge_core import settings
 from forge_core.data.span import DataSpan, source_span
-from forge_core.data.synthetic import DEFAULT_START as SYNTHETIC_START
 from forge_core.date_window import DateWindow
 from forge_core.targets import configured_targets
 
@@ -60,24 +60,11 @@ MIN_TRAIN_MONTHS = 14  # the models' 250 training rows, purged of the longest ta
 log = logging.getLogger(__name__)
 
 
-def _date_variable(name: str) -> dt.date | None:
-    """The variable ``name`` as a date (``YYYY-MM-DD``), or None when unset."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
-
-
 def data_span() -> DataSpan:
     """The configured source's span (FORGE_SOURCE, FORGE_FILES_PATH, FORGE_SYNTHETIC_START), read once per process
     and source; FALLBACK_SPAN, with one warning line, when it cannot be read."""
     return _source_span(
-        os.environ.get("FORGE_SOURCE") or "bundled",
-        os.environ.get("FORGE_FILES_PATH", ""),
-        os.environ.get("FORGE_SYNTHETIC_START", "").strip() or SYNTHETIC_START.isoformat(),
+        settings.SOURCE.value(), settings.FILES_PATH.text(), settings.SYNTHETIC_START.value().isoformat()
     )
 
 
@@ -99,15 +86,15 @@ def _source_span(kind: str, files_path: str, synthetic_start: str) -> DataSpan:
 def configured_end() -> dt.date | None:
     """FORGE_END_DATE (the last trading day, inclusive; ``today``: None, through today), else the data's last day
     (None for a live feed)."""
-    if os.environ.get("FORGE_END_DATE", "").strip().lower() == "today":
+    end = settings.END_DATE.value()
+    if end == "today":
         return None
-    end = _date_variable("FORGE_END_DATE")
     return end if end is not None else data_span().last
 
 
 def configured_start() -> dt.date:
     """FORGE_START_DATE (the first day of market data), else the data's first day."""
-    return _date_variable("FORGE_START_DATE") or data_span().first
+    return settings.START_DATE.value() or data_span().first
 
 
 def market_years_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:
@@ -144,12 +131,12 @@ def walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
 
 def configured_walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
     """FORGE_WALK_FORWARD_START, else ``walk_forward_start(first, end)``."""
-    return _date_variable("FORGE_WALK_FORWARD_START") or walk_forward_start(first, end)
+    return settings.WALK_FORWARD_START.value() or walk_forward_start(first, end)
 
 
 def configured_live_start(end: dt.date | None) -> dt.date:
     """FORGE_LIVE_START_DATE, else the first day of ``end``'s month, else of this year (a live feed)."""
-    start = _date_variable("FORGE_LIVE_START_DATE")
+    start = settings.LIVE_START_DATE.value()
     if start is not None:
         return start
     return end.replace(day=1) if end is not None else dt.date.today().replace(month=1, day=1)

@@ -6,7 +6,6 @@ has been observed (``realised_on``), so an incomplete window is absent, never ze
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import duckdb
@@ -14,6 +13,7 @@ import pandas as pd
 
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import PROXIES
+from forge_core.settings import TARGETS
 from forge_core.warehouse.partition_writes import Replacement, replace_in_transaction
 from forge_core.warehouse.sql_files import read_sql
 
@@ -45,25 +45,19 @@ DEFAULT_TARGETS: tuple[TargetSpec, ...] = (
 
 
 def parse_targets(text: str) -> tuple[TargetSpec, ...]:
-    """Parse ``"rv_1d=1,rv_5d=5:garman_klass"`` (name=horizon[:proxy], comma-separated) into target specs."""
-    specs = []
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, rest = item.partition("=")
-        if not sep:
-            raise ValueError(f"target {item!r}: expected name=horizon[:proxy]")
-        horizon, _, proxy = rest.partition(":")
-        if not horizon.strip().isdigit():
-            raise ValueError(f"target {item!r}: horizon {horizon!r} is not a whole number of days")
-        specs.append(TargetSpec(name.strip(), int(horizon), proxy.strip() or DEFAULT_PROXY))
-    names = [s.name for s in specs]
-    if not specs or len(set(names)) != len(names):
-        raise ValueError(f"targets {text!r}: need at least one target and unique names")
-    return tuple(specs)
+    """Parse ``"rv_1d=1,rv_5d=5:garman_klass"`` (name=horizon[:proxy], comma-separated) into target specs;
+    SettingError naming FORGE_TARGETS, the text and the accepted form when it does not parse."""
+    try:
+        return tuple(
+            TargetSpec(d.name, d.horizon, d.proxy or DEFAULT_PROXY) for d in TARGETS.parse(text.strip())
+        )
+    except ValueError as error:
+        raise TARGETS.refuse(text.strip(), str(error)) from None
 
 
 def configured_targets() -> tuple[TargetSpec, ...]:
     """Targets from ``FORGE_TARGETS`` (see ``parse_targets``), else rv_1d, rv_5d and rv_22d on Parkinson."""
-    text = os.environ.get("FORGE_TARGETS", "").strip()
+    text = TARGETS.text()
     return parse_targets(text) if text else DEFAULT_TARGETS
 
 
@@ -101,6 +95,7 @@ def build_targets(
     conflicts = definition_conflicts(conn, specs)
     if len(conflicts) and not replace_changed_definitions:
         raise TargetConflict(_conflict_message(conflicts))
+    conn.execute(read_sql("features/macros.sql"))
     sql = read_sql("targets/targets.sql")
     selects = [(sql, {"target": s.name, "horizon": s.horizon, "proxy": s.proxy}) for s in specs]
     stale = sorted(set(conflicts["target"]))

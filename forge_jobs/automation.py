@@ -12,7 +12,6 @@ A failed retraining registered nothing, so it holds nothing back.
 """
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +34,7 @@ from dagster import (
 
 from forge_assets.forecast_monitoring import RETRAIN_TARGETS
 from forge_assets.partitions import live_days
+from forge_core import settings
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import DateWindow
 from forge_core.targets import configured_targets
@@ -47,15 +47,15 @@ TRIGGERS = (AssetKey("forecast_scores"), AssetKey("drift_report"))
 TRIGGER_TAG = "forge/retrain_trigger"  # the report a retraining answers (asset, partition, targets)
 DAY_TAG = "forge/trigger_day"
 PARTITION_TAG = "dagster/partition"
-CATCHUP_DAYS = 5  # weekdays the schedule looks back for days it missed (a daemon outage)
-COOLDOWN_DAYS = 60  # shadow days of a triggered challenger's trial, in weekdays (plus the target's horizon)
+CATCHUP_DAYS = settings.CATCHUP_DAYS.default  # weekdays the schedule looks back for days it missed
+COOLDOWN_DAYS = settings.RETRAIN_COOLDOWN_DAYS.default  # a challenger's trial, weekdays (plus horizon)
 FAILED = (DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED)
 SHOWN = 5
 
 
 def catchup_days() -> int:
-    """FORGE_CATCHUP_DAYS (weekdays >= 0), default ``CATCHUP_DAYS``; ValueError naming a bad value."""
-    return _weekdays_setting("FORGE_CATCHUP_DAYS", CATCHUP_DAYS)
+    """FORGE_CATCHUP_DAYS (weekdays >= 0), default ``CATCHUP_DAYS``; SettingError naming a bad value."""
+    return settings.CATCHUP_DAYS.value()
 
 
 def _missed_days(context: ScheduleEvaluationContext, day: dt.date, catchup: int) -> list[dt.date]:
@@ -88,7 +88,9 @@ def daily_forecast_schedule(
 ) -> list[RunRequest] | SkipReason:
     """Requests today's live-day partition once the source has a bar of a traded symbol dated today, and each
     missed day of the catch-up span with a bar (oldest first; run keys ``daily-<day>``, so a day is never run twice
-    by the schedule); skips (saying why) otherwise, e.g. the bundled data, which ends on 2018-12-31, or a holiday.
+    by the schedule); skips (saying why) otherwise: a day that is no session of the source's trading calendar (a
+    holiday: "no trading session on <day>"), or a session whose bars have not arrived (e.g. the bundled data, which
+    ends on 2018-12-31), naming the source's last day.
 
     Dagster itself catches up missed ticks only for schedules built from a partition set; this one evaluates the
     latest tick alone after a daemon outage, so it looks back itself."""
@@ -99,12 +101,21 @@ def daily_forecast_schedule(
         return SkipReason(
             f"{key} is not a live day (the last is {last}): see FORGE_LIVE_START_DATE, FORGE_END_DATE"
         )
+    calendar = market_data.trading_calendar()
+    if not calendar.is_session(day):
+        return SkipReason(f"no trading session on {key} ({calendar.name} calendar)")
     days = [*_missed_days(context, day, catchup_days()), day]
+    sessions = set(calendar.sessions(days[0], day))
     bars = market_data.load(DateWindow(days[0], day + dt.timedelta(days=1))).bars
     traded = bars[~bars["symbol"].isin(VIX_SYMBOLS)]
-    with_bars = set(pd.to_datetime(traded["date"]).dt.date)
+    with_bars = set(pd.to_datetime(traded["date"]).dt.date) & sessions
     if day not in with_bars:
-        return SkipReason(f"no new bar for {key} in the '{market_data.source}' market data source")
+        span = market_data.available_span()
+        held = f"its last day is {span[1]}" if span is not None else "it holds no bars"
+        return SkipReason(
+            f"no new bar for the session {key} in the '{market_data.source}' market data source ({held}): "
+            "late data, requested by a later evening once it arrives (FORGE_CATCHUP_DAYS)"
+        )
     return [RunRequest(run_key=f"daily-{d}", partition_key=d.isoformat()) for d in days if d in with_bars]
 
 
@@ -124,21 +135,9 @@ def _attempt(context: SensorEvaluationContext, trigger: str) -> int | None:
     return len(runs) + 1
 
 
-def _weekdays_setting(name: str, default: int) -> int:
-    """The variable ``name`` as a number of weekdays >= 0, ``default`` when unset; ValueError naming a bad one."""
-    value = os.environ.get(name, "").strip()
-    try:
-        days = int(value) if value else default
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise ValueError(f"{name} must be a number of weekdays >= 0, got {value!r}")
-    return days
-
-
 def cooldown_days() -> int:
-    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays >= 0), default ``COOLDOWN_DAYS``; ValueError naming a bad value."""
-    return _weekdays_setting("FORGE_RETRAIN_COOLDOWN_DAYS", COOLDOWN_DAYS)
+    """FORGE_RETRAIN_COOLDOWN_DAYS (weekdays >= 0), default ``COOLDOWN_DAYS``; SettingError naming a bad value."""
+    return settings.RETRAIN_COOLDOWN_DAYS.value()
 
 
 def _on_trial(context: SensorEvaluationContext, target: str, day: dt.date, cooldown: int) -> str | None:

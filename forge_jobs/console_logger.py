@@ -2,7 +2,8 @@
 our code, such as invalid market data) shows its description once, without the stack trace around it. So does a
 step that failed because a Postgres connection was refused or lost (Dagster's storage or the MLflow store restarted
 or went away: the error's first line, its stack trace says nothing more), and the run's failure says so too (the
-step's own line is not printed when the storage was away as it failed)."""
+step's own line is not printed when the storage was away as it failed). A step that failed for lack of disk space
+says "no space left on device" first, with the path and the space left where our code knows them (``DiskFull``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import coloredlogs
 from dagster import DagsterEventType, Field, InitLoggerContext, logger
 from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
 from dagster._utils.error import SerializableErrorInfo
+
+from forge_core.disk_space import NO_SPACE_TEXTS, DiskFull
 
 FORMAT = "%(asctime)s - %(levelname)s - %(message)s"
 # Errors meaning a database connection was refused or lost: psycopg2's and SQLAlchemy's, dagster-postgres's after
@@ -31,13 +34,16 @@ class FailureFirstFormatter(coloredlogs.ColoredFormatter):  # type: ignore[misc]
         event = meta.get("dagster_event")
         kind = getattr(event, "event_type", None)
         failure = getattr(getattr(event, "event_specific_data", None), "user_failure_data", None)
-        lost = _lost_connection(getattr(getattr(event, "event_specific_data", None), "error", None))
+        error = getattr(getattr(event, "event_specific_data", None), "error", None)
+        lost, full = _lost_connection(error), _disk_full(error)
         if kind == DagsterEventType.STEP_FAILURE and failure is not None:
             record = _with_message(record, f"{event.step_key} failed: {failure.description}")
         elif kind == DagsterEventType.STEP_FAILURE and lost:
             record = _with_message(
                 record, f"{event.step_key} failed: Postgres connection lost ({lost}); {RESUME}"
             )
+        elif kind == DagsterEventType.STEP_FAILURE and full:
+            record = _with_message(record, f"{event.step_key} failed: {full}")
         elif kind == DagsterEventType.RUN_FAILURE:
             first = record.getMessage().split("\n\n")[0]
             record = _with_message(record, f"{first} Postgres connection lost; {RESUME}" if lost else first)
@@ -50,6 +56,20 @@ def _lost_connection(error: SerializableErrorInfo | None) -> str | None:
         if error.cls_name in CONNECTION_ERRORS:
             lines = error.message.strip().splitlines()
             return lines[0] if lines else error.cls_name
+        error = error.cause or error.context
+    return None
+
+
+def _disk_full(error: SerializableErrorInfo | None) -> str | None:
+    """What ``error``'s chain of causes says of a full disk: a ``DiskFull``'s message, else the first line of the
+    first error that says the disk was full."""
+    while error is not None:
+        lines = error.message.strip().splitlines()
+        first = lines[0] if lines else ""
+        if error.cls_name == DiskFull.__name__:
+            return first[first.find(NO_SPACE_TEXTS[0]) :]
+        if any(text in first.lower() for text in NO_SPACE_TEXTS):
+            return f"{NO_SPACE_TEXTS[0]} ({first})"
         error = error.cause or error.context
     return None
 

@@ -170,7 +170,7 @@ def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
     )
 
 
-def band_coherence(path: str, day: dt.date) -> str:
+def published_coherence_line(path: str, day: dt.date) -> str:
     """One line: how many rows were published for ``day`` (every role) and what the blocking check counted."""
     with open_reader(path) as conn:
         counts = daily_forecasts_quality(conn, day)
@@ -304,7 +304,7 @@ def main() -> None:
                 f"Champion forecasts made at the close of {day} (annualised volatility, 95% and 50% bands):"
             )
             print(champion_forecasts(str(warehouse), day).to_string(index=False))
-            print(band_coherence(str(warehouse), day))
+            print(published_coherence_line(str(warehouse), day))
             print(
                 "In the UI: group 'live' (live_models and model_importance's SHAP figures; live_regimes, "
                 "daily_forecasts, forecast_drivers, forecast_paths' fan chart, forecast_scores, promotions, "

@@ -18,27 +18,28 @@ config sources when set, so the UI shows the variable, never a password in them.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from dagster import ExecutorDefinition, multi_or_in_process_executor
 
-EXECUTORS = ("multiprocess", "celery", "k8s")
+from forge_core import settings
+from forge_core.settings import Setting
+
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
-def _env_or(name: str, default: str) -> Any:
-    """A config source reading ``name`` when it is set, else ``default``."""
-    return {"env": name} if os.environ.get(name) else default
+def _env_or(setting: Setting[str], default: str) -> Any:
+    """A config source reading ``setting``'s variable when it is set, else ``default``."""
+    return {"env": setting.name} if setting.text() else default
 
 
 def celery_config() -> dict[str, Any]:
     """The Celery executor's config: broker and backend from the environment, the local Redis by default."""
-    broker = os.environ.get("FORGE_CELERY_BROKER") or LOCAL_REDIS
+    broker = settings.CELERY_BROKER.value() or LOCAL_REDIS
     backend_default = broker if broker.startswith("redis") else "rpc://"
     return {
-        "broker": _env_or("FORGE_CELERY_BROKER", LOCAL_REDIS),
-        "backend": _env_or("FORGE_CELERY_BACKEND", backend_default),
+        "broker": _env_or(settings.CELERY_BROKER, LOCAL_REDIS),
+        "backend": _env_or(settings.CELERY_BACKEND, backend_default),
         # one step at a time per worker process, acknowledged when done: a worker that dies gives its step back
         "config_source": {"worker_prefetch_multiplier": 1, "task_acks_late": True},
     }
@@ -47,17 +48,15 @@ def celery_config() -> dict[str, Any]:
 def k8s_config() -> dict[str, Any]:
     """The Kubernetes job executor's config: namespace and the secret holding the FORGE_* store URIs."""
     return {
-        "job_namespace": _env_or("FORGE_K8S_NAMESPACE", "dagster"),
-        "env_secrets": [os.environ.get("FORGE_K8S_ENV_SECRET") or "forge-secrets"],
+        "job_namespace": _env_or(settings.K8S_NAMESPACE, settings.K8S_NAMESPACE.default),
+        "env_secrets": [settings.K8S_ENV_SECRET.value()],
         "max_concurrent": 8,
     }
 
 
 def executor_from_env() -> ExecutorDefinition:
     """The executor ``FORGE_EXECUTOR`` names (default multiprocess), configured from the environment."""
-    choice = os.environ.get("FORGE_EXECUTOR", "").strip() or "multiprocess"
-    if choice == "multiprocess":
-        return multi_or_in_process_executor
+    choice = settings.EXECUTOR.value()
     if choice == "celery":
         from dagster_celery import celery_executor
 
@@ -66,4 +65,4 @@ def executor_from_env() -> ExecutorDefinition:
         from dagster_k8s import k8s_job_executor
 
         return k8s_job_executor.configured(k8s_config(), name="k8s")
-    raise ValueError(f"FORGE_EXECUTOR={choice!r}: choose one of {EXECUTORS}")
+    return multi_or_in_process_executor

@@ -10,7 +10,9 @@ Processes doing that at once stamp two revisions (after which every open fails w
 migrations missing. So ``dagster_instance`` makes the embedded instance holding a lock file in its folder,
 after checking what an earlier creation left (``_damage``): a broken instance without runs is moved into
 ``broken-<time>/`` in the same folder and made again; one with runs is mended and migrated with Dagster's own
-``instance.upgrade()``, or the call fails saying what is wrong.
+``instance.upgrade()``, or the call fails saying what is wrong. A storage that cannot be opened is never called
+disposable unless its files fail SQLite's integrity check: on a full disk the call fails with ``DiskFull`` ("no
+space left on device", the folder and the space left), its history untouched.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dagster._core.storage.schedules.schema import ScheduleStorageSqlMetadata
 from dagster._core.storage.sql import get_alembic_config
 from sqlalchemy import MetaData
 
+from forge_core.disk_space import DiskFull, free_bytes, is_disk_full
 from forge_core.settings import forge_home
 from forge_core.state_stores import (
     count_rows,
@@ -169,11 +172,43 @@ def _damage(home: Path) -> dict[str, list[str]]:
             if problems:
                 damage[database.path] = problems
     except sqlite3.DatabaseError as error:
-        raise RuntimeError(
-            f"The Dagster instance storage in {home} cannot be read ({error}); move its "
-            f"{' and '.join(STORAGE_FOLDERS)} folders aside to start a new instance"
-        ) from error
+        raise _unopenable(home, error) from error
     return damage
+
+
+def _unopenable(home: Path, error: sqlite3.DatabaseError) -> OSError | RuntimeError:
+    """Why the storage in ``home`` could not be opened, and what to do. Its history is never called disposable
+    unless its files fail SQLite's integrity check read as they are on disk: a full disk (SQLite cannot even make
+    its shared-memory file at 0 bytes free: "disk I/O error") is ``DiskFull``."""
+    if is_disk_full(error) or free_bytes(home) == 0:
+        return DiskFull(
+            f"the Dagster instance storage in {home} cannot be opened ({error}); nothing was changed: free space "
+            "and re-run",
+            home,
+        )
+    damaged = [database.path for database in DATABASES if not _intact(home / database.path)]
+    if not damaged:
+        return RuntimeError(
+            f"The Dagster instance storage in {home} cannot be opened ({error}), though its files read intact: "
+            "check the folder's permissions and the disk, then re-run; its history is kept"
+        )
+    return RuntimeError(
+        f"The Dagster instance storage in {home} cannot be opened ({error}) and {', '.join(damaged)} fail SQLite's "
+        f"integrity check: back up its {' and '.join(STORAGE_FOLDERS)} folders, then move them aside to start a "
+        "new instance"
+    )
+
+
+def _intact(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` (if any) passes ``PRAGMA quick_check``, read as it is on disk without
+    writing anything beside it."""
+    if not path.exists():
+        return True
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True)) as conn:
+            return bool(conn.execute("PRAGMA quick_check").fetchone() == ("ok",))
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _migrations_done(path: Path) -> set[str]:
@@ -229,6 +264,10 @@ def _repair_in_place(home: Path, damage: Mapping[str, list[str]]) -> DagsterInst
         instance.upgrade(print_fn=logger.info)
         instance.event_log_storage.reindex_events(print_fn=logger.info)
     except Exception as error:
+        if is_disk_full(error):
+            raise DiskFull(
+                f"could not repair the Dagster instance storage in {home}; free space and re-run", home
+            ) from error
         raise RuntimeError(
             f"The Dagster instance storage in {home} holds runs but is damaged ({_describe(damage)}) and could not "
             f"be migrated ({error}); back up its {' and '.join(STORAGE_FOLDERS)} folders, then try "

@@ -8,6 +8,8 @@ process of their own (``execute_in_process``, ``materialize``) have no monitor, 
   the single-machine embedded instance, from Dagster's "Executing steps in process" event, is not alive on this
   host) is marked failed and its pool slots are freed; slots still held by finished runs are freed too;
 - says at INFO level which run holds each pool the job needs, and how it is freed, before it may wait on it;
+- while a step waits on a pool slot, checks every ``HOLDER_CHECK_S`` seconds that the slot's holder is alive and,
+  if it is not, runs the same recovery, so the waiting run takes the slot with no other launch;
 - honours SIGTERM (and SIGINT) even while a step waits on a pool: the run is marked failed, its slots freed.
 """
 
@@ -28,6 +30,8 @@ from typing import Any
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, JobDefinition, RunsFilter
 from dagster._core.execution.execute_in_process_result import ExecuteInProcessResult
 from dagster._utils.interrupts import check_captured_interrupt
+
+from forge_core.disk_space import DiskFull, is_disk_full
 
 
 def _console_log() -> logging.Logger:
@@ -91,7 +95,10 @@ def _single_machine(instance: DagsterInstance) -> bool:
 
 def recover_dead_runs(instance: DagsterInstance) -> list[RecoveredRun]:
     """Mark unfinished runs whose process is gone as failed and free their pool slots; free the slots finished
-    runs still hold. Says what it did in the log."""
+    runs still hold; clean up what dead runs left in MLflow (``forge_jobs.tracking_recovery``: their RUNNING runs
+    marked FAILED, the versions they registered that nothing refers to deleted). Says what it did in the log."""
+    from forge_jobs.tracking_recovery import recover_dead_runs_tracking  # loads the code location's resources
+
     recovered = []
     for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED)):
         pid = _run_pid(instance, run.run_id, run.tags)
@@ -110,6 +117,7 @@ def recover_dead_runs(instance: DagsterInstance) -> list[RecoveredRun]:
             pools = held_pools(instance, run.run_id)
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             log.warning(f"run {run.run_id} ({run.status.value}) still held slots in pools {pools}; freed")
+    recover_dead_runs_tracking(instance, [run.run_id for run in recovered], log)
     return recovered
 
 
@@ -134,10 +142,64 @@ def announce_pool_holders(instance: DagsterInstance, job: JobDefinition) -> None
             status = holder.status.value if holder else "unknown"
             log.info(
                 f"pool '{pool}' is held by run {slot.run_id} (step {slot.step_key}, {status}): {job.name} waits for "
-                f"it. A dead holder is freed by the next launch (forge_jobs.launch.recover_dead_runs) or by hand: "
+                f"it. A dead holder is freed by this run within {HOLDER_CHECK_S:.0f} s or the next launch "
+                f"(forge_jobs.launch.recover_dead_runs), or by hand: "
                 f"`dagster instance concurrency` / instance.event_log_storage.free_concurrency_slots_for_run"
                 f"('{slot.run_id}')"
             )
+
+
+HOLDER_CHECK_S = 30.0  # how often a run waiting on a pool slot looks whether the slot's holder is alive
+
+
+def dead_holders(instance: DagsterInstance, pool: str) -> list[str]:
+    """The runs holding a slot in ``pool`` that have finished or whose process on this host is gone."""
+    dead = []
+    for run_id in instance.event_log_storage.get_concurrency_info(pool).active_run_ids:
+        run = instance.get_run_by_id(run_id)
+        if run is None:
+            continue
+        pid = None if run.is_finished else _run_pid(instance, run_id, run.tags)
+        if run.is_finished or (pid is not None and not _alive(pid)):
+            dead.append(run_id)
+    return sorted(dead)
+
+
+@contextmanager
+def freeing_dead_holders(
+    instance: DagsterInstance, job: JobDefinition, run_id: str, every_s: float = HOLDER_CHECK_S
+) -> Iterator[None]:
+    """While the block runs, a watcher looks every ``every_s`` seconds whether run ``run_id`` waits on a slot of
+    one of ``job``'s pools that a dead run holds (``dead_holders``); if so it runs ``recover_dead_runs``, which
+    frees the slot, and the waiting step takes it at its next claim (Dagster retries a claim at least every 15 s).
+    So a waiting run needs no other launch to be freed from a killed holder."""
+    pools = sorted(job_pools(job))
+    done = threading.Event()
+
+    def check() -> None:
+        for pool in pools:
+            if run_id not in instance.event_log_storage.get_concurrency_info(pool).pending_run_ids:
+                continue
+            dead = dead_holders(instance, pool)
+            if dead:
+                log.warning(
+                    f"run {run_id} waits on pool '{pool}', held by dead run(s) {dead}: recovering them"
+                )
+                recover_dead_runs(instance)
+
+    def watch() -> None:
+        while not done.wait(every_s):
+            try:
+                check()
+            except Exception as error:  # the storage briefly away: look again at the next check
+                log.warning(f"could not check the holders of pools {pools}: {error}")
+
+    if pools:
+        threading.Thread(target=watch, name="forge-pool-holder-watcher", daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
 
 
 GRACE_S = 10.0  # after SIGTERM or SIGINT, how long a run may take to stop before the process exits regardless
@@ -201,10 +263,17 @@ def check_partitions(job: JobDefinition, tags: Mapping[str, str], partition_key:
 
 
 def run_job(
-    job: JobDefinition, instance: DagsterInstance, *, tags: Mapping[str, str] | None = None, **kwargs: Any
+    job: JobDefinition,
+    instance: DagsterInstance,
+    *,
+    tags: Mapping[str, str] | None = None,
+    holder_check_s: float = HOLDER_CHECK_S,
+    **kwargs: Any,
 ) -> ExecuteInProcessResult:
     """``job.execute_in_process`` after recovering dead runs and announcing pool holders, tagged with this host
-    and pid, with SIGTERM honoured; a run that stops without finishing is marked failed and its slots freed."""
+    and pid, with SIGTERM honoured and, every ``holder_check_s`` seconds while a step waits on a pool slot, the
+    slot's dead holder recovered (``freeing_dead_holders``); a run that stops without finishing is marked failed
+    and its slots freed; ``DiskFull`` when the instance's disk is full."""
     check_partitions(job, tags or {}, kwargs.get("partition_key"))
     recover_dead_runs(instance)
     announce_pool_holders(instance, job)
@@ -212,7 +281,15 @@ def run_job(
     mine = {**(tags or {}), HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
     stopped = "stopped before it finished (SIGTERM or an interrupt)"
     try:
-        with stop_when_interrupted(lambda: finish(instance, run_id, stopped)):
+        with (
+            stop_when_interrupted(lambda: finish(instance, run_id, stopped)),
+            freeing_dead_holders(instance, job, run_id, holder_check_s),
+        ):
             return job.execute_in_process(instance=instance, run_id=run_id, tags=mine, **kwargs)
+    except Exception as error:  # Dagster's own storage could not record the run: SQLite says "disk is full"
+        if is_disk_full(error) and _single_machine(instance):
+            where = instance.root_directory
+            raise DiskFull(f"the Dagster instance in {where} could not record run {run_id}", where) from error
+        raise
     finally:
         finish(instance, run_id, stopped)

@@ -20,6 +20,7 @@ FORGE_SYNTHETIC_SEED         market_data.synthetic_seed        7                
 FORGE_SYNTHETIC_START        market_data.synthetic_start       2000-01-03                        EnvVar
 FORGE_SYNTHETIC_SHIFT        market_data.synthetic_shift       "" = no regime shift              EnvVar
 FORGE_PLAUSIBILITY           market_data.plausibility          refuse (or flag)                  plain value
+FORGE_CALENDAR               market_data.calendar              "" = the source's (XNYS, weekdays) EnvVar
 FORGE_DEVICE                 compute.device                    "" = cuda if present, else cpu    EnvVar
 FORGE_PRECISION              compute.precision                 "" = bf16 on cuda, fp32 on cpu    EnvVar
 FORGE_MLFLOW_TRACKING_URI    tracking.tracking_uri             "" = SQLite FORGE_HOME/mlflow     EnvVar
@@ -38,10 +39,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 from dagster import ConfigurableResource, EnvVar
 
+from forge_core import settings
+from forge_core.data.trading_calendar import UnknownCalendar, calendar_name
+from forge_core.settings import Setting
 from forge_resources import (
     ComputeResource,
     MarketDataResource,
@@ -52,25 +56,25 @@ from forge_resources import (
 
 
 @overload
-def env_or_default(name: str, default: int) -> int: ...
+def env_or_default(setting: Setting[Any], default: int) -> int: ...
 @overload
-def env_or_default(name: str, default: str) -> str: ...
-def env_or_default(name: str, default: str | int) -> str | int:
-    """``EnvVar(name)`` (``EnvVar.int`` for an int default) when ``name`` is set and non-empty, else ``default``.
+def env_or_default(setting: Setting[Any], default: str) -> str: ...
+def env_or_default(setting: Setting[Any], default: str | int) -> str | int:
+    """``EnvVar(name)`` (``EnvVar.int`` for an int default) when ``setting`` is set and non-empty, else ``default``.
 
-    EnvVar of an unset variable fails when Dagster resolves it, hence the default for the embedded mode."""
-    if not os.environ.get(name):
+    EnvVar of an unset variable fails when Dagster resolves it, hence the default for the embedded mode. The value
+    itself was checked by ``forge_core.settings.check_settings`` when the definitions loaded."""
+    if not setting.text():
         return default
-    return EnvVar.int(name) if isinstance(default, int) else EnvVar(name)
+    return EnvVar.int(setting.name) if isinstance(default, int) else EnvVar(setting.name)
 
 
-ENVIRONMENTS = ("dev", "prod")
 POSTGRES_SCHEME = "postgresql+psycopg2://"
 # prod: variable -> what it holds (each must be set and non-empty)
 PROD_STORES = {
-    "FORGE_WAREHOUSE": "the DuckDB warehouse file",
-    "FORGE_MLFLOW_TRACKING_URI": f"MLflow's tracking store and registry, {POSTGRES_SCHEME}user:password@host/db",
-    "FORGE_OPTUNA_STORAGE": f"Optuna's storage, {POSTGRES_SCHEME}user:password@host/db",
+    settings.WAREHOUSE: "the DuckDB warehouse file",
+    settings.MLFLOW_TRACKING_URI: f"MLflow's tracking store and registry, {POSTGRES_SCHEME}user:password@host/db",
+    settings.OPTUNA_STORAGE: f"Optuna's storage, {POSTGRES_SCHEME}user:password@host/db",
 }
 # prod: the Dagster instance (dagster.yaml in DAGSTER_HOME reads the DAGSTER_PG_* variables); the password may be
 # empty (trust auth) but must be set
@@ -78,23 +82,14 @@ PROD_INSTANCE = ("DAGSTER_HOME", "DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_
 PROD_SET = ("DAGSTER_PG_PASSWORD",)
 
 
-def forge_environment() -> str:
-    """``FORGE_ENV``: dev (default) or prod."""
-    environment = os.environ.get("FORGE_ENV", "").strip() or "dev"
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"FORGE_ENV={environment!r}: choose one of {ENVIRONMENTS}")
-    return environment
-
-
 def check_production() -> None:
     """ValueError naming every production variable that is missing or malformed (never a value)."""
-    problems = [f"{name} ({what})" for name, what in PROD_STORES.items() if not os.environ.get(name)]
+    problems = [f"{s.name} ({what})" for s, what in PROD_STORES.items() if not s.text()]
     problems += [name for name in PROD_INSTANCE if not os.environ.get(name)]
     problems += [f"{name} (may be empty)" for name in PROD_SET if name not in os.environ]
-    for name in ("FORGE_MLFLOW_TRACKING_URI", "FORGE_OPTUNA_STORAGE"):
-        value = os.environ.get(name, "")
-        if value and not value.startswith(POSTGRES_SCHEME):
-            problems.append(f"{name} must start with {POSTGRES_SCHEME}")
+    for setting in (settings.MLFLOW_TRACKING_URI, settings.OPTUNA_STORAGE):
+        if setting.text() and not setting.text().startswith(POSTGRES_SCHEME):
+            problems.append(f"{setting.name} must start with {POSTGRES_SCHEME}")
     home = os.environ.get("DAGSTER_HOME")
     if home and not (Path(home) / "dagster.yaml").is_file():
         problems.append("DAGSTER_HOME has no dagster.yaml (copy the repository's)")
@@ -105,26 +100,34 @@ def check_production() -> None:
 def resources_from_env() -> dict[str, ConfigurableResource]:
     """The resource instances every asset and job of this code location uses (variables: module docstring);
     with FORGE_ENV=prod, only once every production variable is set."""
-    if forge_environment() == "prod":
+    if settings.ENV.value() == "prod":
         check_production()
+    if settings.CALENDAR.text():  # the name against the package's list, named as the setting
+        try:
+            calendar_name(settings.CALENDAR.text())
+        except UnknownCalendar as error:
+            raise settings.CALENDAR.refuse(settings.CALENDAR.text(), str(error)) from None
     return {
-        "warehouse": WarehouseResource(path=env_or_default("FORGE_WAREHOUSE", "")),
+        "warehouse": WarehouseResource(path=env_or_default(settings.WAREHOUSE, "")),
         "market_data": MarketDataResource(
-            source=os.environ.get("FORGE_SOURCE") or "bundled",
-            files_path=env_or_default("FORGE_FILES_PATH", ""),
-            synthetic_symbols=env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5),
-            synthetic_seed=env_or_default("FORGE_SYNTHETIC_SEED", 7),
-            synthetic_start=env_or_default("FORGE_SYNTHETIC_START", "2000-01-03"),
-            synthetic_shift=env_or_default("FORGE_SYNTHETIC_SHIFT", ""),
-            plausibility=os.environ.get("FORGE_PLAUSIBILITY") or "refuse",
+            source=settings.SOURCE.value(),
+            files_path=env_or_default(settings.FILES_PATH, ""),
+            synthetic_symbols=env_or_default(settings.SYNTHETIC_SYMBOLS, settings.SYNTHETIC_SYMBOLS.default),
+            synthetic_seed=env_or_default(settings.SYNTHETIC_SEED, settings.SYNTHETIC_SEED.default),
+            synthetic_start=env_or_default(
+                settings.SYNTHETIC_START, settings.SYNTHETIC_START.default.isoformat()
+            ),
+            synthetic_shift=env_or_default(settings.SYNTHETIC_SHIFT, ""),
+            plausibility=settings.PLAUSIBILITY.value(),
+            calendar=env_or_default(settings.CALENDAR, ""),
         ),
         "compute": ComputeResource(
-            device=env_or_default("FORGE_DEVICE", ""), precision=env_or_default("FORGE_PRECISION", "")
+            device=env_or_default(settings.DEVICE, ""), precision=env_or_default(settings.PRECISION, "")
         ),
         "tracking": MlflowResource(
-            tracking_uri=env_or_default("FORGE_MLFLOW_TRACKING_URI", ""),
-            registry_uri=env_or_default("FORGE_MLFLOW_REGISTRY_URI", ""),
-            artifact_root=env_or_default("FORGE_MLFLOW_ARTIFACT_ROOT", ""),
+            tracking_uri=env_or_default(settings.MLFLOW_TRACKING_URI, ""),
+            registry_uri=env_or_default(settings.MLFLOW_REGISTRY_URI, ""),
+            artifact_root=env_or_default(settings.MLFLOW_ARTIFACT_ROOT, ""),
         ),
-        "tuning": OptunaResource(storage_url=env_or_default("FORGE_OPTUNA_STORAGE", "")),
+        "tuning": OptunaResource(storage_url=env_or_default(settings.OPTUNA_STORAGE, "")),
     }

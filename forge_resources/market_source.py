@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field, field_validator
 
 from forge_core.data.files import FileSource
+from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.data.sources import MarketDataSource, make_source
 from forge_core.data.synthetic import RegimeShift, SyntheticSource
+from forge_core.data.trading_calendar import SOURCE_CALENDARS, TradingCalendar, calendar_name, source_calendar
 from forge_core.data.validation import DEFAULT_MAX_ABS_LOG_RETURN, DEFAULT_PRICE_RANGE, CheckedBars
 from forge_core.date_window import DateWindow
 from forge_core.options.quote_files import (
@@ -65,6 +67,29 @@ class MarketDataResource(ConfigurableResource):
             "in raw_prices' non-blocking raw_prices_plausibility check."
         ),
     )
+
+    calendar: str = Field(
+        default="",
+        description=(
+            "Trading calendar that decides which weekdays are sessions (a weekday that is not is a holiday the "
+            "live path skips): 'weekdays' or an exchange_calendars name such as XNYS, XLON, XTKS; empty: the "
+            f"source's own ({', '.join(f'{k} {v}' for k, v in SOURCE_CALENDARS.items())})."
+        ),
+    )
+
+    @field_validator("calendar", mode="before")  # before: pydantic turns an EnvVar into a plain str
+    @classmethod
+    def _known_calendar(cls, value: object) -> object:
+        if (
+            isinstance(value, str) and not isinstance(value, EnvVar) and value.strip()
+        ):  # FORGE_CALENDAR: at load
+            calendar_name(value)  # one line naming the value and the accepted names
+        return value
+
+    def trading_calendar(self) -> TradingCalendar:
+        """The source's trading calendar: ``calendar`` when set, else XNYS (bundled, files) or every weekday
+        (synthetic)."""
+        return source_calendar(self.source, self.calendar)
 
     @field_validator("synthetic_symbols", mode="before")
     @classmethod
@@ -122,9 +147,12 @@ class MarketDataResource(ConfigurableResource):
         return None
 
     def available_span(self) -> tuple[dt.date, dt.date] | None:
-        """The first and last day the source holds (None when it holds nothing); reads the whole source, so it is
+        """The first and last day of the source's traded symbols (of its volatility indices when it holds nothing
+        else, as ``forge_core.data.span`` counts; None when it holds nothing); reads the whole source, so it is
         for error messages, not for the normal path."""
         bars = self._source().load(dt.date(1900, 1, 1), dt.date.today())
-        if bars.empty:
+        traded = bars[~bars["symbol"].isin(VIX_SYMBOLS)]
+        dates = (traded if not traded.empty else bars)["date"]
+        if dates.empty:
             return None
-        return pd.Timestamp(bars["date"].min()).date(), pd.Timestamp(bars["date"].max()).date()
+        return pd.Timestamp(dates.min()).date(), pd.Timestamp(dates.max()).date()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dagster import ConfigurableResource
-from pydantic import Field
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from pydantic import Field, PrivateAttr
 
 from forge_core.tracking import TrackingConfig, default_tracking_config
 
@@ -25,10 +25,24 @@ class MlflowResource(ConfigurableResource):
         description="Root of new experiments' artifact folders; empty: FORGE_HOME/mlflow/artifacts.",
     )
 
+    _dagster_run_id: str = PrivateAttr(default="")
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._dagster_run_id = context.run.run_id if context.run is not None else ""
+
     def config(self) -> TrackingConfig:
-        """The stores as a ``TrackingConfig`` for ``forge_core.tracking``."""
+        """The stores as a ``TrackingConfig`` for ``forge_core.tracking``, naming the run it serves (every MLflow
+        run it logs is tagged with it). Outside a run (the launcher's recovery reading ``defs.resources``) a field
+        may still be an ``EnvVar``: its value is read the way Dagster resolves it in a run."""
         local = default_tracking_config()
-        tracking = self.tracking_uri or local.tracking_uri
+        tracking = _value(self.tracking_uri) or local.tracking_uri
         return TrackingConfig(
-            tracking, self.registry_uri or tracking, self.artifact_root or local.artifact_root
+            tracking,
+            _value(self.registry_uri) or tracking,
+            _value(self.artifact_root) or local.artifact_root,
+            self._dagster_run_id,
         )
+
+
+def _value(field: str) -> str:
+    return (field.get_value() or "") if isinstance(field, EnvVar) else field

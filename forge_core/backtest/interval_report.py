@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.evaluation.losses import qlike
+from forge_core.intervals import band_rules
 
 KEYS = ["symbol", "target", "model", "method", "level"]
 
@@ -82,15 +83,14 @@ def band_coherence(intervals: pd.DataFrame) -> pd.DataFrame:
         k = rows["level"].nunique()
         lower, upper = (rows[c].to_numpy(dtype=float).reshape(-1, k) for c in ("lower", "upper"))
         point = rows["point"].to_numpy(dtype=float).reshape(-1, k)[:, 0]
-        nested = (np.diff(lower, axis=1) <= 0).all(1) & (np.diff(upper, axis=1) >= 0).all(1)
-        incoherent = ~nested | (lower[:, 0] > upper[:, 0]) | (upper[:, 0] >= upper[:, -1])
-        outside = (point < lower[:, 0]) | (point > upper[:, 0])
+        bad = band_rules.incoherent(lower, upper)
+        outside = band_rules.skewed(point, lower[:, 0], upper[:, 0])
         skewed = rows["skewed"].to_numpy(dtype=bool).reshape(-1, k)[:, 0]
         frames.append(
             dict(zip(SERIES, keys, strict=True))
             | {
                 "days": len(point),
-                "incoherent": float(incoherent.mean()),
+                "incoherent": float(bad.mean()),
                 "outside_50": float(outside.mean()),
                 "skewed": float(skewed.mean()),
             }

@@ -46,11 +46,12 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.schema import CANONICAL_COLUMNS, VIX_SYMBOLS
+from forge_core.settings import SYNTHETIC_START
 
 VIX_SYMBOL = "^VIX"
 assert VIX_SYMBOL in VIX_SYMBOLS
 
-DEFAULT_START = datetime.date(2000, 1, 3)  # the first trading day unless told (FORGE_SYNTHETIC_START)
+DEFAULT_START = SYNTHETIC_START.default  # the first trading day unless told (FORGE_SYNTHETIC_START)
 TRADING_DAYS_PER_YEAR = 252
 VIX_HORIZON_DAYS = 22
 _MARKET_STREAM = 2**31 - 1  # the symbol index of the market factor's random stream

@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -217,6 +217,15 @@ def fit_model(
     return model
 
 
+# what the engine itself reads of a symbol's rows: keys, the target, and log_return (a gap restarts the inputs)
+ENGINE_COLUMNS = ("symbol", "date", "target_value", "realised_on", "log_return")
+
+
+def read_columns(panel: pd.DataFrame, columns: Iterable[str]) -> list[str]:
+    """The ``panel`` columns a fit reads: ``ENGINE_COLUMNS`` and those of ``columns`` (models' ``input_columns``)."""
+    return list(dict.fromkeys([*ENGINE_COLUMNS, *(c for c in columns if c in panel)]))
+
+
 def inputs_digest(
     panel: pd.DataFrame,
     spec: TargetSpec,
@@ -226,11 +235,14 @@ def inputs_digest(
     model_params: Mapping[str, Any],
     warm_starts: Mapping[str, WarmStart],
     code: str,
+    columns: Sequence[str],
 ) -> str:
     """A digest of everything a window's forecasts depend on: family, target definition, window, scheme,
     hyperparameters, warm starts, code version, and the panel rows it can see (dated before the window's end, with
-    every target not realised before the window's start blanked, as the purge does)."""
-    rows = panel[panel["date"] < pd.Timestamp(window.end)]
+    every target not realised before the window's start blanked, as the purge does), of the model's
+    ``input_columns`` and the columns the engine reads (``ENGINE_COLUMNS``). A column the model never reads (a
+    regime probability the daily job adds for HAR) changes nothing."""
+    rows = panel.loc[panel["date"] < pd.Timestamp(window.end), read_columns(panel, columns)]
     hidden = ~(rows["realised_on"] < pd.Timestamp(window.start))
     rows = rows.assign(
         target_value=rows["target_value"].mask(hidden), realised_on=rows["realised_on"].mask(hidden)
@@ -282,7 +294,10 @@ def walk_forward(
     warm: dict[str, WarmStart] = {}
     for window in sorted(windows, key=lambda w: w.start):
         params = model_params(window) if callable(model_params) else model_params
-        digest = inputs_digest(panel, spec, family, window, scheme, params or {}, warm, code)
+        columns = create_model(
+            family, ForecastTask(spec.horizon, spec.proxy), **(params or {})
+        ).input_columns()
+        digest = inputs_digest(panel, spec, family, window, scheme, params or {}, warm, code, columns)
         done = (stored or {}).get(window.start)
         if done is not None and done.inputs_digest == digest:
             warm.update(done.params)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.evaluation.losses import interval_coverage, interval_width
+from forge_core.intervals import band_rules
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +70,11 @@ class Intervals:
         """Days whose point lies outside its innermost (50%) band: a calibrated distribution so skewed that its
         mean passes a quartile. The point is never moved inside; these rows are flagged and counted."""
         inner = self.levels[0]
-        return ((self.point < self.lower[inner]) | (self.point > self.upper[inner])).rename("skewed")
+        return pd.Series(
+            band_rules.skewed(self.point, self.lower[inner], self.upper[inner]),
+            index=self.point.index,
+            name="skewed",
+        )
 
     def _known(self, realised: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """``realised`` on the interval days, and the mask of days where it is known."""

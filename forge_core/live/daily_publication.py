@@ -5,22 +5,31 @@ Every version the target's live model has an alias for publishes once, under its
 forecasts from its saved models and frozen calibration. A symbol with features that day but no model in the
 champion (it appeared after the last retraining, or had too little history for it) is skipped and named; it gets
 forecasts after a retraining that fits it.
+
+Each target publishes all of its sets or none: a target whose sets cannot be loaded (``live_registry.BrokenSet``)
+publishes nothing and keeps the rows it had, while the others publish. ``write_day`` replaces only the rows of the
+targets it is given, so a run that publishes the healthy targets and then fails, naming the others, is the one
+deliberate exception to "a failed run leaves the warehouse as it was": each target's rows still change in one
+transaction or not at all. With the fallback on, ``previous_champion`` publishes in the place of a champion that
+cannot be loaded, and ``write_days`` records it in ``promotions`` (action ``fallback``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.fitted_set import FittedSet
+from forge_core.monitoring.promotion_log import FALLBACK, already_decided, record
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.targets import TargetSpec
-from forge_core.warehouse.partition_writes import replace_keyed
+from forge_core.warehouse.partition_writes import Replacement, one_transaction, replace_in_transaction
 
 CHAMPION_ROLE, CHALLENGER_ROLE, SHADOW_ROLE = "champion", "challenger", "shadow"
 ROLE_RANK = {CHAMPION_ROLE: 0, CHALLENGER_ROLE: 1, SHADOW_ROLE: 2}
@@ -36,13 +45,26 @@ class NoFeatures(LookupError):
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """A set (``version``, of member ``model``) publishing in the champion role in the place of the champion
+    (``champion_version``), and why: the first line of the error loading the champion."""
+
+    champion_version: int
+    version: int
+    model: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class PublishedSet:
-    """A live set with the registry entry and role it publishes under."""
+    """A live set with the registry entry and role it publishes under (and the ``Fallback``, if it stands in for
+    the champion)."""
 
     fitted: FittedSet
     version: int
     run_id: str
     role: str
+    fallback: Fallback | None = None
 
 
 def role_of(alias: str) -> str:
@@ -62,12 +84,14 @@ def strongest_roles(aliases: dict[str, int]) -> dict[int, str]:
 
 @dataclass
 class Publication:
-    """One day's rows of ``daily_forecasts`` for one target, and the symbols skipped (symbol -> why)."""
+    """One day's rows of ``daily_forecasts`` for one target, the symbols skipped (symbol -> why) and the champion's
+    ``Fallback``, if any."""
 
     target: str
     day: dt.date
     rows: pd.DataFrame
     skipped: dict[str, str] = field(default_factory=dict)
+    fallback: Fallback | None = None
 
 
 def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
@@ -169,15 +193,71 @@ def publish_day(
     stale = rows[rows["as_of"] != pd.Timestamp(day)]
     if not stale.empty:
         raise ValueError(f"{spec.name}: forecasts dated {stale['as_of'].iloc[0]} while publishing {day}")
-    return Publication(spec.name, day, rows, skipped)
+    return Publication(spec.name, day, rows, skipped, champion[0].fallback)
 
 
 def write_day(conn: duckdb.DuckDBPyConnection, day: dt.date, publications: list[Publication]) -> int:
-    """Replace every row of ``daily_forecasts`` dated ``day`` by the publications' (every target of the day), in
-    one transaction: a failed run leaves the day as it was."""
+    """Replace, for every publication's target, its rows of ``daily_forecasts`` dated ``day``, in one transaction
+    (an enclosing ``one_transaction``'s, if any): a failure leaves the day as it was, and a target without a
+    publication keeps its rows. Returns the rows written."""
     if any(p.day != day for p in publications):
         raise ValueError(f"publications of {sorted({p.day for p in publications})} written as {day}")
     rows = pd.concat([p.rows for p in publications], ignore_index=True)
-    return replace_keyed(conn, {"as_of": day}, {"daily_forecasts": rows.assign(as_of=rows["as_of"].dt.date)})[
-        0
+    conn.register("incoming_daily_forecasts", rows.assign(as_of=rows["as_of"].dt.date))
+    try:
+        written = replace_in_transaction(
+            conn,
+            [
+                Replacement(
+                    "daily_forecasts",
+                    "as_of = $as_of AND target = $target",
+                    {"as_of": day, "target": p.target},
+                    [("SELECT * FROM incoming_daily_forecasts WHERE target = $target", {})],
+                )
+                for p in publications
+            ],
+        )
+    finally:
+        conn.unregister("incoming_daily_forecasts")
+    return sum(written)
+
+
+def write_days(
+    conn: duckdb.DuckDBPyConnection, published: Mapping[dt.date, list[Publication]], run_id: str
+) -> int:
+    """Write every day's publications (``write_day``) and append their fallbacks to ``promotions`` (once: a re-run
+    of the same fallback on the same day is recognised), all in one transaction. Returns the rows written."""
+    with one_transaction(conn):
+        written = sum(write_day(conn, day, publications) for day, publications in published.items())
+        for row in _fallback_decisions([p for ps in published.values() for p in ps], run_id):
+            versions = (row["champion_version"], row["challenger_version"])
+            if not already_decided(conn, row["decided_on"], row["target"], *versions, fallback=True):
+                record(conn, row)
+    return written
+
+
+def _fallback_decisions(publications: Sequence[Publication], run_id: str) -> list[dict[str, Any]]:
+    """The ``promotions`` rows of the publications' fallbacks, one per target and fallback: action ``fallback``,
+    ``champion_version`` the version that published as champion, ``challenger_version`` the champion it stood in
+    for, decided on the last of the days it did (``first_day``, ``last_day``, ``days``)."""
+    days: dict[tuple[str, Fallback], list[dt.date]] = {}
+    for p in publications:
+        if p.fallback is not None:
+            days.setdefault((p.target, p.fallback), []).append(p.day)
+    return [
+        {
+            "decided_on": max(on),
+            "target": target,
+            "action": FALLBACK,
+            "champion_version": f.version,
+            "challenger_version": f.champion_version,
+            "champion_model": f.model,
+            "reason": f"previous_champion version {f.version} ({f.model}) published in the champion's place: "
+            f"{f.reason}",
+            "days": len(on),
+            "first_day": min(on),
+            "last_day": max(on),
+            "run_id": run_id,
+        }
+        for (target, f), on in days.items()
     ]

@@ -3,7 +3,8 @@
 A fitted set is one member (a model family, or an ensemble of families) of one target, fitted for every symbol on
 the rows realised by the close of ``as_of``, with the interval calibration of its out-of-sample forecasts at that
 day. It is saved as a folder (``fitted_set.json`` plus, for a family, one model file per symbol; for an ensemble,
-its members' sets in ``members/``) and loaded as one unit.
+its members' sets in ``members/``) and loaded as one unit; a file missing, not valid JSON or of the wrong format
+is named (``SetFileError``).
 
 A day's interval of a symbol scales its model's raw forecast :math:`f_t` by the calibrated log-score bounds,
 :math:`[f_t e^{\\ell_p}, f_t e^{u_p}]` at level p, and the published point is :math:`f_t e^{\\mu}`, the
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -42,6 +43,9 @@ MODEL_FILE = "model.json"
 FORMAT_VERSION = 2
 # Format 1 sets kept no point correction: they publish their raw forecast as the point.
 READABLE_FORMATS = (1, FORMAT_VERSION)
+_T = TypeVar("_T")
+# What reading a file of the wrong format raises (a net's weights that torch cannot read: ValueError).
+_MALFORMED = (OSError, KeyError, TypeError, ValueError, RuntimeError, EOFError)
 
 
 @dataclass(frozen=True)
@@ -210,13 +214,66 @@ class FittedSet:
 
     @classmethod
     def load(cls, folder: Path, runtime: Runtime | None = None) -> FittedSet:
-        """The set ``save`` wrote into ``folder``; ValueError on an unknown format version."""
-        doc = json.loads((folder / SET_FILE).read_text())
-        if doc.get("format_version") not in READABLE_FORMATS:
-            raise ValueError(
-                f"{folder / SET_FILE}: format {doc.get('format_version')}, expected one of {READABLE_FORMATS}"
-            )
-        symbols = {
+        """The set ``save`` wrote into ``folder``. ``SetFileError`` naming the first of its files that is missing,
+        not valid JSON or of the wrong format (an unknown format version included)."""
+        fields = _read(folder / SET_FILE, _set_fields)
+        symbols: dict[str, SymbolState] = fields["symbols"]
+        member_sets, models = {}, {}
+        if str(fields["member"]).startswith(ENSEMBLE_PREFIX):
+            found = _read(folder / MEMBERS_DIR, lambda path: sorted(path.iterdir()))
+            member_sets = {path.name: cls.load(path, runtime) for path in found}
+            weighed = sorted({m for state in symbols.values() for m in state.weights} - set(member_sets))
+            if weighed:
+                raise SetFileError(folder / MEMBERS_DIR / weighed[0], "missing (the ensemble weighs it)")
+        else:
+            models = {
+                s: _read(folder / MODELS_DIR / _safe(s) / MODEL_FILE, lambda path: load_model(path, runtime))
+                for s in symbols
+            }
+        return cls(**fields, models=models, member_sets=member_sets)
+
+
+class SetFileError(ValueError):
+    """A file of a saved set that cannot be read: its ``path`` and ``problem`` ("missing", "not valid JSON at line
+    3 column 17 (...)", "of the wrong format (...)")."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path, self.problem = path, problem
+
+
+def _read(path: Path, read: Callable[[Path], _T]) -> _T:
+    """``read(path)``, any failure to read or parse the file (or a file beside it that ``read`` opens, such as a
+    net's weights) raised as a ``SetFileError`` naming it."""
+    try:
+        return read(path)
+    except SetFileError:
+        raise
+    except FileNotFoundError as error:
+        raise SetFileError(Path(error.filename or path), "missing") from error
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno} column {error.colno}"
+        raise SetFileError(path, f"not valid JSON at {where} ({error.msg})") from error
+    except _MALFORMED as error:
+        raise SetFileError(path, f"of the wrong format ({type(error).__name__}: {error})") from error
+
+
+def _set_fields(path: Path) -> dict[str, Any]:
+    """The fields of the set ``fitted_set.json`` at ``path`` describes (all but its models and member sets)."""
+    doc = json.loads(path.read_text())
+    if doc.get("format_version") not in READABLE_FORMATS:
+        raise ValueError(f"format {doc.get('format_version')}, expected one of {READABLE_FORMATS}")
+    return {
+        "target": doc["target"],
+        "horizon": int(doc["horizon"]),
+        "proxy": doc["proxy"],
+        "member": doc["member"],
+        "as_of": dt.date.fromisoformat(doc["as_of"]),
+        "levels": tuple(doc["levels"]),
+        "method": doc["method"],
+        "recent_qlike": float(doc["recent_qlike"]),
+        "space": doc["space"],
+        "symbols": {
             s: SymbolState(
                 int(v["train_rows"]),
                 dt.date.fromisoformat(v["trained_through"]),
@@ -226,32 +283,8 @@ class FittedSet:
                 dict(v["weights"]),
             )
             for s, v in doc["symbols"].items()
-        }
-        members = doc["member"].startswith(ENSEMBLE_PREFIX)
-        member_sets = (
-            {p.name: cls.load(p, runtime) for p in sorted((folder / MEMBERS_DIR).iterdir())}
-            if members
-            else {}
-        )
-        models = (
-            {}
-            if members
-            else {s: load_model(folder / MODELS_DIR / _safe(s) / MODEL_FILE, runtime) for s in symbols}
-        )
-        return cls(
-            target=doc["target"],
-            horizon=int(doc["horizon"]),
-            proxy=doc["proxy"],
-            member=doc["member"],
-            as_of=dt.date.fromisoformat(doc["as_of"]),
-            levels=tuple(doc["levels"]),
-            method=doc["method"],
-            recent_qlike=float(doc["recent_qlike"]),
-            symbols=symbols,
-            models=models,
-            member_sets=member_sets,
-            space=doc["space"],
-        )
+        },
+    }
 
 
 def _safe(symbol: str) -> str:

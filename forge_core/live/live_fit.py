@@ -12,7 +12,10 @@ both its calibration and its weights at ``as_of``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,10 +34,12 @@ from forge_core.forecasting.walk_forward import (
     TrainingScheme,
     fit_model,
     purged_training_rows,
+    read_columns,
 )
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
 from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.live.fitted_set import FittedSet, SymbolState
+from forge_core.models import ForecastTask, create_model
 from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec
 
@@ -143,6 +148,44 @@ def fit_live(
         )
     result.sets.sort(key=lambda s: s.recent_qlike)
     return result
+
+
+def live_inputs_digest(
+    panel: pd.DataFrame,
+    history: pd.DataFrame,
+    spec: TargetSpec,
+    settings: LiveSettings,
+    *,
+    context: pd.DataFrame | None = None,
+    model_params: Mapping[str, Mapping[str, Any]] | None = None,
+    code: str = "",
+) -> str:
+    """A digest of everything ``fit_live`` with the same arguments depends on: target, settings, hyperparameters,
+    code version, the member history, the ensembles' context and the panel rows up to ``as_of`` of the columns the
+    families read (``VolatilityModel.input_columns`` and the engine's: a column none reads changes nothing). A
+    retraining whose digest equals the one its target's live sets were fitted from would register the same sets."""
+    params = model_params or {}
+    task = ForecastTask(spec.horizon, spec.proxy)
+    read = [c for f in settings.families for c in create_model(f, task, **params.get(f, {})).input_columns()]
+    what = json.dumps(
+        {
+            "spec": dataclasses.asdict(spec),
+            "settings": dataclasses.asdict(settings),
+            "params": params,
+            "code": code,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(what.encode())
+    for frame in (
+        panel.loc[panel["date"] <= pd.Timestamp(settings.as_of), read_columns(panel, read)],
+        history,
+        context,
+    ):
+        if frame is not None:
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 class NotEnoughHistory(ValueError):

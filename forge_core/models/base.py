@@ -229,6 +229,12 @@ class VolatilityModel(ABC):
         otherwise (the recursions, which read the return history)."""
         return None
 
+    def input_columns(self) -> tuple[str, ...]:
+        """The panel columns its fit and forecasts may read, declared before it is fitted: a window whose rows of
+        these columns (and of its target) are unchanged gets the same forecasts, so a re-run keeps it
+        (``forge_core.forecasting.walk_forward.inputs_digest``). Default: the daily proxy's own history."""
+        return (self.task.daily_column,)
+
     # -- description and persistence ---------------------------------------------------------------------
     def params(self) -> dict[str, float | int | str]:
         """Task, hyperparameters and (once fitted) the fitted state, flat and JSON-serialisable."""

@@ -67,6 +67,9 @@ class GarchModel(VolatilityModel):
     State = GarchState
     asymmetry: ClassVar[int] = 0  # arch's ``o``
 
+    def input_columns(self) -> tuple[str, ...]:
+        return ("log_return", self.task.daily_column)  # returns, rescaled to the proxy's level
+
     @property
     def _names(self) -> list[str]:
         return ["omega", "alpha", *(["gamma"] if self.asymmetry else []), "beta", "nu"]

@@ -127,6 +127,9 @@ class HarModel(ExogModel):
         """Its features hold their own averages: the last row alone."""
         return 1
 
+    def input_columns(self) -> tuple[str, ...]:
+        return tuple(self.feature_columns())
+
     def feature_columns(self) -> list[str]:
         return [*(f"{self.task.proxy}_{s}" for s in ("d", "w", "m")), *self.hyper.columns]
 

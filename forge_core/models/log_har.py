@@ -63,6 +63,9 @@ class LogHarModel(ExogModel):
         """Its features hold their own averages: the last row alone."""
         return 1
 
+    def input_columns(self) -> tuple[str, ...]:
+        return tuple(self.feature_columns())
+
     def feature_columns(self) -> list[str]:
         return [*(f"log_{self.task.proxy}_{s}" for s in ("d", "w", "m")), *self.hyper.columns]
 

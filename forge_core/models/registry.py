@@ -7,11 +7,9 @@ walks forward beside the families."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from forge_core.features.feature_sets import column_names
 from forge_core.models.base import ForecastTask, Runtime, VolatilityModel
 from forge_core.models.ewma import EwmaModel
 from forge_core.models.garch import GarchModel, GjrGarchModel
@@ -20,6 +18,7 @@ from forge_core.models.log_har import LogHarModel
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.models.torch_model import GRUModel, LSTMModel, MLPModel, TCNModel, TransformerModel
 from forge_core.models.variants import ModelVariant
+from forge_core.settings import MODEL_VARIANTS
 
 MODEL_REGISTRY: dict[str, type[VolatilityModel]] = {
     cls.family: cls
@@ -74,14 +73,14 @@ def configured_variants() -> tuple[ModelVariant, ...]:
     """The variants in ``FORGE_MODEL_VARIANTS`` (comma-separated model names, e.g.
     ``log_har_with_options,mlp_with_options``); none by default. Each is checked against its family."""
     variants = []
-    for name in column_names(os.environ.get("FORGE_MODEL_VARIANTS", "")):
-        variant = ModelVariant.parse(name)
-        if not variant.sets:
-            raise ValueError(f"FORGE_MODEL_VARIANTS: {name!r} names no feature set (<family>_with_<set>)")
+    for name in MODEL_VARIANTS.value():
         try:
+            variant = ModelVariant.parse(name)
+            if not variant.sets:
+                raise ValueError(f"{name} names no feature set (<family>_with_<set>)")
             variant_params(name)
         except ValueError as error:
-            raise ValueError(f"FORGE_MODEL_VARIANTS: {name}: {error}") from None
+            raise MODEL_VARIANTS.refuse(MODEL_VARIANTS.text(), str(error)) from None
         variants.append(variant)
     return tuple(variants)
 

@@ -48,7 +48,7 @@ from forge_core.nets.architectures import (
     VolNet,
     initialise_output,
 )
-from forge_core.nets.inputs import OPTIONAL_COLUMNS, Scaler, windows
+from forge_core.nets.inputs import OPTIONAL_COLUMNS, RETURN_COLUMNS, Scaler, windows
 from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
 from forge_core.nets.trainer import train as train_net
 from forge_core.quantiles import QUANTILE_LEVELS
@@ -238,6 +238,17 @@ class TorchModel(VolatilityModel):
         """The ``daily_features`` columns the fitted net reads, in input order."""
         return None if self.scaler is None else list(self.scaler.columns)
 
+    def input_columns(self) -> tuple[str, ...]:
+        """Every column the scaler may choose (``forge_core.nets.inputs``): log-HAR, returns and range, the
+        default optional inputs less ``without_columns``, and ``extra_columns``."""
+        without = column_names(self.hyper.without_columns)
+        return (
+            *(f"log_{self.task.proxy}_{s}" for s in ("d", "w", "m")),
+            *RETURN_COLUMNS,
+            *(c for c in OPTIONAL_COLUMNS if c not in without),
+            *column_names(self.hyper.extra_columns),
+        )
+
     @abstractmethod
     def _network(self, n_features: int) -> VolNet:
         """A freshly initialised net of this family for ``n_features`` inputs."""
@@ -420,7 +431,14 @@ class TorchModel(VolatilityModel):
         self.scaler = Scaler.from_dict(doc["scaler"])
         self.history = doc["history"]
         net = self._network(self.state.n_features)
-        net.load_state_dict(torch.load(self.weights_path(path), map_location="cpu", weights_only=True))
+        weights = self.weights_path(path)
+        try:
+            state = torch.load(weights, map_location="cpu", weights_only=True)
+        except (
+            Exception
+        ) as error:  # torch: RuntimeError, EOFError, or an UnpicklingError for a pickled object
+            raise ValueError(f"{weights.name} is not a file of tensors ({error})") from error
+        net.load_state_dict(state)
         self.net = net.to(self.runtime.device).eval()
 
 

@@ -1,5 +1,6 @@
-"""The ``promotions`` table: every decision and rollback, appended once (a re-run of the same decision between
-the same versions on the same day is recognised and not written again)."""
+"""The ``promotions`` table: every decision, rollback and fallback (``previous_champion`` publishing in the place
+of a champion that cannot be loaded), appended once (a re-run of the same decision between the same versions on the
+same day is recognised and not written again)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,23 @@ PROMOTION_COLUMNS = [
 ]  # fmt: skip
 
 
+ROLLED_BACK, FALLBACK = "rolled_back", "fallback"
+
+
 def already_decided(
-    conn: duckdb.DuckDBPyConnection, day: dt.date, target: str, champion: int, challenger: int | None
+    conn: duckdb.DuckDBPyConnection,
+    day: dt.date,
+    target: str,
+    champion: int,
+    challenger: int | None,
+    fallback: bool = False,
 ) -> bool:
-    """Whether ``promotions`` holds a decision of ``day`` for ``target`` between these versions."""
+    """Whether ``promotions`` holds a decision (with ``fallback``: a fallback) of ``day`` for ``target`` between
+    these versions."""
     found = conn.execute(
         "SELECT count(*) FROM promotions WHERE decided_on = ? AND target = ? AND champion_version = ? "
-        "AND challenger_version IS NOT DISTINCT FROM ? AND action <> 'rolled_back'",
-        [day, target, champion, challenger],
+        "AND challenger_version IS NOT DISTINCT FROM ? AND action <> ? AND (action = ?) = ?",
+        [day, target, champion, challenger, ROLLED_BACK, FALLBACK, fallback],
     ).fetchall()
     return bool(found[0][0])
 

@@ -16,11 +16,14 @@ PACKAGE = "volatilityforge"
 @dataclass(frozen=True)
 class TrackingConfig:
     """MLflow stores: runs (``tracking_uri``), the model registry (``registry_uri``) and the root under which
-    each new experiment gets its artifact folder (``artifact_root``; empty: the tracking server's default)."""
+    each new experiment gets its artifact folder (``artifact_root``; empty: the tracking server's default).
+    ``dagster_run_id``: the orchestrator run whose steps log with this config; every run it creates is tagged
+    with it, so the recovery after a killed run finds what that run left (``tracking.recovery``)."""
 
     tracking_uri: str
     registry_uri: str
     artifact_root: str = ""
+    dagster_run_id: str = ""
 
 
 def default_tracking_config() -> TrackingConfig:
@@ -31,7 +34,6 @@ def default_tracking_config() -> TrackingConfig:
     return TrackingConfig(uri, uri, (folder / "artifacts").as_uri())
 
 
-@functools.cache
 @functools.cache
 def code_version() -> str:
     """``git rev-parse HEAD`` of the checkout this package runs from, else ``volatilityforge==<version>``; asked

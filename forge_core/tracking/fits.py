@@ -2,8 +2,10 @@
 
 A run holds the model's flattened ``params()`` and the data window as params, the final metrics (step 0) and
 the per-epoch history (``epoch/<name>``, step = epoch), tags ``forge.*`` (family, target, symbol, window,
-code version, and ``fit_id``: a fresh id per logged fit), and artifacts ``model/`` (``VolatilityModel.save``:
-``model.json``, plus ``model.pt`` for torch models) and ``features.json``.
+code version, ``fit_id``: a fresh id per logged fit, and ``dagster_run_id``: the Dagster run that logged it), and
+artifacts ``model/`` (``VolatilityModel.save``: ``model.json``, plus ``model.pt`` for torch models) and
+``features.json``. A fit logged again (a window resumed after its run was killed) replaces the FAILED runs of the
+same name that the earlier attempts left, so a window keeps one run.
 
 Every store call rides out a restart of the store's database (``store_retry.retrying``); a run is created once
 even when the reply to its creation is lost (the retry first looks for the run tagged with its ``fit_id``).
@@ -45,6 +47,7 @@ from mlflow.utils.validation import (
 from forge_core.models.base import VolatilityModel
 from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.relocation import beside_store, reroot_store
 from forge_core.tracking.store_retry import (
     TrackingUnavailable,
     note_run,
@@ -56,6 +59,7 @@ MODEL_ARTIFACT_DIR = "model"
 MODEL_FILE = "model.json"
 FEATURES_FILE = "features.json"
 TAG_PREFIX = "forge."
+DAGSTER_RUN = "dagster_run_id"  # the tag (with TAG_PREFIX) naming the Dagster run that logged a run
 LOCAL_UI = "http://127.0.0.1:5000"
 SCHEMA_LOCK_KEY = 0x466F726765  # any bigint shared by every VolatilityForge process
 
@@ -76,7 +80,7 @@ def tracking_client(config: TrackingConfig) -> MlflowClient:
     (retried while the store's database is unreachable: ``store_retry.retrying``)."""
     quiet_transient_errors()
     retrying(
-        lambda: _initialise_stores(config.tracking_uri, config.registry_uri),
+        lambda: _initialise_stores(config.tracking_uri, config.registry_uri, config.artifact_root),
         what="opening the store",
         store=config.tracking_uri,
     )
@@ -111,14 +115,20 @@ def _local_directory(uri: str | None) -> Path | None:
 
 
 @functools.cache
-def _initialise_stores(tracking_uri: str, registry_uri: str) -> None:
+def _initialise_stores(tracking_uri: str, registry_uri: str, artifact_root: str) -> None:
     """Open both stores once per process. Opening a new database creates and migrates its schema, which
     processes must not do at once (parallel Dagster steps on a fresh store would corrupt it): they queue on a
     lock file beside a SQLite database, or on an advisory lock in Postgres. Holding it, a SQLite store that a
-    killed process left half-built is first repaired or moved aside (``_repair_sqlite_store``)."""
+    killed process left half-built is first repaired or moved aside (``_repair_sqlite_store``), and a store whose
+    artifact root lies beside it gets its stored locations re-rooted there (``relocation.reroot_store``: FORGE_HOME
+    copied or moved)."""
     with _schema_lock(tracking_uri):  # the client opens the tracking store as it is made
         _repair_sqlite_store(tracking_uri)
         client = MlflowClient(tracking_uri=tracking_uri, registry_uri=registry_uri)
+        path = sqlite_path(tracking_uri)
+        root = beside_store(path, artifact_root) if path is not None else None
+        if path is not None and root is not None:
+            reroot_store(path, root)
     with _schema_lock(registry_uri):
         if registry_uri != tracking_uri:
             _repair_sqlite_store(registry_uri)
@@ -275,6 +285,8 @@ def log_run(
         lambda: experiment_id(client, config, target), what="finding the experiment", store=store
     )
     described = {**tags, "code_version": code_version, "fit_id": uuid.uuid4().hex}
+    if config.dagster_run_id:
+        described[DAGSTER_RUN] = config.dagster_run_id
     run_tags = {f"{TAG_PREFIX}{key}": str(value) for key, value in described.items()}
     run_tags |= {str(key): str(value) for key, value in (extra_tags or {}).items()}
     run_id = retrying(
@@ -299,7 +311,24 @@ def log_run(
         _mark_failed(client, store, run_id, name, gone=isinstance(error, TrackingUnavailable))
         raise
     retrying(lambda: client.set_terminated(run_id, "FINISHED"), what=f"finishing run {name}", store=store)
+    for failed in retrying(
+        lambda: _failed_attempts(client, exp_id, name),
+        what=f"finding earlier attempts of {name}",
+        store=store,
+    ):
+        retrying(
+            functools.partial(client.delete_run, failed),
+            what=f"replacing run {failed} of {name}",
+            store=store,
+        )
     return FitRecord(run_id, exp_id, f"runs:/{run_id}/{MODEL_ARTIFACT_DIR}")
+
+
+def _failed_attempts(client: MlflowClient, exp_id: str, name: str) -> list[str]:
+    """The FAILED runs named ``name`` in the experiment: earlier attempts at the same fit (a killed run's, marked
+    FAILED by the recovery), replaced by the one just logged. Matched by name here, as a name may hold quotes."""
+    found = client.search_runs([exp_id], filter_string="attributes.status = 'FAILED'", max_results=50000)
+    return [run.info.run_id for run in found if run.info.run_name == name]
 
 
 def _run_with_fit_id(client: MlflowClient, exp_id: str, fit_id: str) -> str | None:

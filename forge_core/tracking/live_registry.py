@@ -4,7 +4,9 @@ fitted sets (``forge_core.live.FittedSet``: every symbol, one family or ensemble
 Aliases choose between them: ``champion`` (what the daily forecasts publish), ``challenger`` (the best of the
 latest retraining, waiting for its shadow-day test), ``previous_champion`` (for a rollback) and one
 ``shadow_<member>`` per member of the latest retraining. Each version carries the set's tags (member, kind, as_of,
-recent QLIKE); every call rides out a restart of the store (``store_retry.retrying``)."""
+recent QLIKE); every call rides out a restart of the store (``store_retry.retrying``). A set whose files cannot be
+loaded is a ``BrokenSet`` whose first line names the target, the registered model, the version, the alias and the
+file, and what is wrong with it."""
 
 from __future__ import annotations
 
@@ -15,17 +17,18 @@ from dataclasses import dataclass
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 
-from forge_core.live.daily_publication import PublishedSet, strongest_roles
-from forge_core.live.fitted_set import FittedSet
+from forge_core.live.daily_publication import CHAMPION_ROLE, Fallback, PublishedSet, strongest_roles
+from forge_core.live.fitted_set import FittedSet, SetFileError
 from forge_core.models.base import Runtime
 from forge_core.tracking.config import TrackingConfig
-from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, log_run, model_artifacts, tracking_client
+from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, TAG_PREFIX, log_run, model_artifacts, tracking_client
 from forge_core.tracking.model_registry import CHALLENGER, CHAMPION, register_fit
 from forge_core.tracking.store_retry import retrying
 
 PREVIOUS_CHAMPION = "previous_champion"
 SHADOW_PREFIX = "shadow_"
 LIVE_PREFIX = "volatilityforge-"
+DIGEST_TAG = "inputs_digest"  # the retraining's inputs (``forge_core.live.live_fit.live_inputs_digest``)
 
 
 def live_model_name(target: str) -> str:
@@ -39,7 +42,13 @@ def shadow_alias(member: str) -> str:
 
 
 class MissingAlias(LookupError):
-    """An alias that points nowhere (never set, or its version deleted)."""
+    """An alias that gives no set: it points nowhere (never set, or its version deleted), or at a set that cannot
+    be loaded (``BrokenSet``)."""
+
+
+class BrokenSet(MissingAlias):
+    """An alias whose set has a file that is missing or cannot be parsed; the message's first line names the
+    target, the registered model, the version, the alias and the file."""
 
 
 @dataclass(frozen=True)
@@ -52,9 +61,12 @@ class LoadedSet:
     alias: str
 
 
-def register_set(config: TrackingConfig, fitted: FittedSet, code_version: str) -> int:
-    """Log ``fitted`` as a run of its target's experiment (the set folder as the run's ``model`` artifact) and
-    register it as a new version of the target's live model; returns the version number."""
+def register_set(
+    config: TrackingConfig, fitted: FittedSet, code_version: str, inputs_digest: str = ""
+) -> int:
+    """Log ``fitted`` as a run of its target's experiment (the set folder as the run's ``model`` artifact, the
+    retraining's ``inputs_digest`` as a tag) and register it as a new version of the target's live model; returns
+    the version number."""
     as_of = fitted.as_of.isoformat()
     record = log_run(
         config,
@@ -67,6 +79,7 @@ def register_set(config: TrackingConfig, fitted: FittedSet, code_version: str) -
             "as_of": as_of,
             "recent_qlike": f"{fitted.recent_qlike:.6g}",
             "symbols": len(fitted.symbols),
+            DIGEST_TAG: inputs_digest,
         },
         extra_tags=None,
         params={"method": fitted.method, "levels": ",".join(f"{v:g}" for v in fitted.levels)},
@@ -75,6 +88,31 @@ def register_set(config: TrackingConfig, fitted: FittedSet, code_version: str) -
         code_version=code_version,
     )
     return register_fit(config, record, live_model_name(fitted.target))
+
+
+def retrained_from(config: TrackingConfig, target: str, inputs_digest: str) -> dict[str, int] | None:
+    """``target``'s aliases when its last retraining was fitted from inputs with ``inputs_digest`` (every
+    ``shadow_<member>`` version's run carries it): retraining again would register the same sets. None otherwise."""
+    now = aliases(config, target)
+    shadows = [version for alias, version in now.items() if alias.startswith(SHADOW_PREFIX)]
+    if not shadows:
+        return None
+    for version in shadows:
+        if _run_tag(config, target, version, f"{TAG_PREFIX}{DIGEST_TAG}") != inputs_digest:
+            return None
+    return now
+
+
+def _run_tag(config: TrackingConfig, target: str, version: int, tag: str) -> str | None:
+    """A tag of the run behind ``version`` of ``target``'s live model."""
+    client, name = tracking_client(config), live_model_name(target)
+
+    def read() -> str | None:
+        run_id = client.get_model_version(name, str(version)).run_id
+        value: str | None = client.get_run(run_id).data.tags.get(tag) if run_id else None
+        return value
+
+    return retrying(read, what=f"reading {name} version {version}", store=config.registry_uri)
 
 
 def aliases(config: TrackingConfig, target: str) -> dict[str, int]:
@@ -122,7 +160,8 @@ def _delete_alias(config: TrackingConfig, name: str, alias: str) -> None:
 
 def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime | None = None) -> LoadedSet:
     """The fitted set ``alias`` of ``target``'s live model points at. ``MissingAlias`` naming the alias, the
-    model and the aliases it has when it points nowhere (never set, or its version was deleted)."""
+    model and the aliases it has when it points nowhere (never set, or its version was deleted); ``BrokenSet``
+    naming the file when one of the set's files (or its whole folder) is missing or cannot be parsed."""
     client, name = tracking_client(config), live_model_name(target)
     try:
         version = retrying(
@@ -144,11 +183,40 @@ def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime |
     run_id = version.run_id
     if run_id is None:
         raise MissingAlias(f"{name}@{alias} (version {version.version}) has no run to load the set from")
-    with model_artifacts(
-        client, config.tracking_uri, run_id, f"reading the files of {name}@{alias}"
-    ) as folder:
-        fitted = FittedSet.load(folder, runtime)
-    return LoadedSet(fitted, int(version.version), run_id, alias)
+    number = int(version.version)
+    try:
+        with model_artifacts(
+            client, config.tracking_uri, run_id, f"reading the files of {name}@{alias}"
+        ) as folder:
+            try:
+                fitted = FittedSet.load(folder, runtime)
+            except SetFileError as error:
+                file = error.path.relative_to(folder) if error.path.is_relative_to(folder) else error.path
+                raise _broken(target, number, alias, run_id, f"{MODEL_ARTIFACT_DIR}/{file}", error) from error
+    except MlflowException as error:  # the run, or its whole set folder, is gone
+        if error.error_code != ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            raise
+        raise _broken(target, number, alias, run_id, MODEL_ARTIFACT_DIR, error) from error
+    return LoadedSet(fitted, number, run_id, alias)
+
+
+def _broken(
+    target: str, version: int, alias: str, run_id: str, file: str, error: SetFileError | MlflowException
+) -> BrokenSet:
+    """The ``BrokenSet`` of ``alias``'s set: ``file`` (its path in the run's artifacts) is missing or unreadable."""
+    if isinstance(error, SetFileError):
+        problem, where = error.problem, f" ({error.path})"
+    else:
+        problem, where = f"missing ({str(error).splitlines()[0]})", ""
+    remedy = (
+        "roll the champion back (rollback_job), or publish with fallback_to_previous_champion"
+        if alias == CHAMPION
+        else f"or retrain {target} (retrain_job)"
+    )
+    return BrokenSet(
+        f"{target}: {live_model_name(target)} version {version} (alias {alias}) cannot be loaded: {file} is "
+        f"{problem}\nin the artifacts of run {run_id}{where}: restore the file, {remedy}"
+    )
 
 
 def promote(config: TrackingConfig, target: str) -> dict[str, int]:
@@ -211,18 +279,49 @@ def assign_roles(
     return aliases(config, target)
 
 
-def published_sets(config: TrackingConfig, target: str, runtime: Runtime | None = None) -> list[PublishedSet]:
+def published_sets(
+    config: TrackingConfig, target: str, runtime: Runtime | None = None, fallback: bool = False
+) -> list[PublishedSet]:
     """Every version an alias of ``target``'s live model points at, loaded once, with its strongest role (see
-    ``daily_publication``). ``MissingAlias`` when there is no champion."""
+    ``daily_publication``), the champion first. ``MissingAlias`` when there is no champion, ``BrokenSet`` when a
+    set cannot be loaded. With ``fallback``, a champion that cannot be loaded is left out and ``previous_champion``
+    publishes in its role, carrying the ``Fallback``."""
     now = aliases(config, target)
     if CHAMPION not in now:
         raise MissingAlias(
             f"{live_model_name(target)} has no 'champion' (its aliases: {now or 'none'}): run the retrain job for "
             f"{target} first"
         )
+    try:
+        loaded = load_set(config, target, CHAMPION, runtime)
+        champion = PublishedSet(loaded.fitted, loaded.version, loaded.run_id, CHAMPION_ROLE)
+    except BrokenSet as broken:
+        if not fallback:
+            raise
+        champion = _fall_back(config, target, now, broken, runtime)
     by_version = {version: alias for alias, version in sorted(now.items(), reverse=True)}
+    others = {
+        v: role for v, role in strongest_roles(now).items() if v not in (now[CHAMPION], champion.version)
+    }
     return [
-        PublishedSet(loaded.fitted, loaded.version, loaded.run_id, role)
-        for version, role in strongest_roles(now).items()
-        for loaded in [load_set(config, target, by_version[version], runtime)]
+        champion,
+        *(
+            PublishedSet(loaded.fitted, loaded.version, loaded.run_id, role)
+            for version, role in others.items()
+            for loaded in [load_set(config, target, by_version[version], runtime)]
+        ),
     ]
+
+
+def _fall_back(
+    config: TrackingConfig, target: str, now: dict[str, int], broken: BrokenSet, runtime: Runtime | None
+) -> PublishedSet:
+    """``previous_champion``'s set in the champion role, standing in for the champion ``broken`` names."""
+    if PREVIOUS_CHAMPION not in now:
+        raise BrokenSet(f"{broken}\nno {PREVIOUS_CHAMPION} to fall back to") from broken
+    try:
+        loaded = load_set(config, target, PREVIOUS_CHAMPION, runtime)
+    except BrokenSet as also:
+        raise BrokenSet(f"{broken}\nthe fallback to {PREVIOUS_CHAMPION} failed too: {also}") from also
+    why = Fallback(now[CHAMPION], loaded.version, loaded.fitted.member, str(broken).splitlines()[0])
+    return PublishedSet(loaded.fitted, loaded.version, loaded.run_id, CHAMPION_ROLE, why)

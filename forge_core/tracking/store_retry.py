@@ -15,7 +15,8 @@ reply lost in the restart may have created (``log_fit`` tags each run with a fre
 
 ``discard_on_failure`` is the other half: the runs and model versions that ``log_fit`` and ``register_fit`` create
 inside it are deleted again if the block raises, so a window whose forecasts were not written (tracking is done
-before the write) keeps no run and no registered version.
+before the write) keeps no run and no registered version. A process killed with SIGKILL never gets there: the next
+start cleans up after it (``recovery``).
 """
 
 from __future__ import annotations

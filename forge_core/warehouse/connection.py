@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from forge_core.disk_space import DiskFull, is_disk_full
 from forge_core.settings import reader_snapshots
 from forge_core.warehouse.reader_snapshots import missing_live_file, publish_snapshot
 from forge_core.warehouse.sql_files import table_ddl
@@ -87,22 +88,33 @@ def open_warehouse(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a writable one first makes sure every table exists and, when the block ends
     without an error, publishes the readers' snapshot of what it committed. ``WarehouseMissing`` instead of
-    creating an empty file beside an existing snapshot (the snapshot may be the only copy)."""
+    creating an empty file beside an existing snapshot (the snapshot may be the only copy); ``DiskFull``, naming
+    the file and the space left, when DuckDB finds no space to write (the failed write is rolled back)."""
     missing = None if read_only else missing_live_file(path)
     if missing is not None:
         raise WarehouseMissing(missing)
-    conn = connect(path, read_only=read_only, retry=retry)
     try:
-        if not read_only:
-            for ddl in table_ddl():
-                conn.execute(ddl)
-        yield conn
-        if not read_only and reader_snapshots():
-            try:
-                publish_snapshot(conn, path)
-            except OSError as error:  # the write itself committed: readers keep the previous whole snapshot
-                logger.warning(
-                    f"warehouse {path} written, but its reader snapshot was not published: {error}"
-                )
-    finally:
-        conn.close()
+        conn = connect(path, read_only=read_only, retry=retry)
+        try:
+            if not read_only:
+                for ddl in table_ddl():
+                    conn.execute(ddl)
+            yield conn
+            if not read_only and reader_snapshots():
+                try:
+                    publish_snapshot(conn, path)
+                except (
+                    OSError
+                ) as error:  # the write itself committed: readers keep the previous whole snapshot
+                    logger.warning(
+                        f"warehouse {path} written, but its reader snapshot was not published: {error}"
+                    )
+        finally:
+            conn.close()
+    except duckdb.Error as error:
+        if is_disk_full(error):
+            raise DiskFull(
+                f"could not write the warehouse {path}; the failed write was rolled back: free space and re-run",
+                path,
+            ) from error
+        raise

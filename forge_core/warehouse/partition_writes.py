@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -54,7 +54,10 @@ def one_transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        with suppress(
+            duckdb.Error
+        ):  # a COMMIT that failed has ended the transaction: its error is the one to see
+            conn.execute("ROLLBACK")
         raise
     finally:
         _JOINED.discard(id(conn))

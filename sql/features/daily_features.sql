@@ -19,6 +19,10 @@
 -- first bar (range-based ones, volume), >= n + 1 for those that need the previous close. raw_prices columns are
 -- NOT NULL, so this equals "the window holds n values", and the look-back makes it exact per partition. (Means
 -- over the whole symbol, masked outside the segment, cost one sort where windows per segment cost two.)
+-- Window means are sums in fixed point (features/macros.sql): integer sums are exact, so a mean does not depend
+-- on the order DuckDB adds a window's rows in, which follows the partition's extent; a day built alone (the live
+-- close) equals the same day of a whole rebuild bit for bit. A complete window holds n values, so the mean is the
+-- sum over n; the volume's standard deviation is sqrt((n S2 - S1^2) / (n (n - 1))), exact in 128-bit integers.
 -- Logs of proxies and of their means are floored at $variance_floor (a zero range has no logarithm).
 -- Every bar but a symbol's first gets a row. Needs the macros of features/macros.sql on the connection.
 WITH lookback_start AS (
@@ -88,20 +92,20 @@ windows AS (
         -- bars since the symbol's first bar or its last gap, that one included
         bar - coalesce(last_value(CASE WHEN after_gap THEN bar END IGNORE NULLS) OVER since_first, 1) + 1
             AS segment_bars,
-        avg(parkinson_d) OVER w5 AS parkinson_w,
-        avg(parkinson_d) OVER w22 AS parkinson_m,
-        avg(garman_klass_d) OVER w5 AS garman_klass_w,
-        avg(garman_klass_d) OVER w22 AS garman_klass_m,
-        avg(rogers_satchell_d) OVER w5 AS rogers_satchell_w,
-        avg(rogers_satchell_d) OVER w22 AS rogers_satchell_m,
-        avg(yang_zhang_d) OVER w5 AS yang_zhang_w,
-        avg(yang_zhang_d) OVER w22 AS yang_zhang_m,
-        avg(sq_return_d) OVER w5 AS sq_return_w,
-        avg(sq_return_d) OVER w22 AS sq_return_m,
-        avg(neg_return_d) OVER w5 AS neg_return_w,
-        avg(neg_return_d) OVER w22 AS neg_return_m,
-        avg(log_volume) OVER w63 AS log_volume_mean,
-        stddev_samp(log_volume) OVER w63 AS log_volume_sd
+        from_fixed(sum(to_fixed(parkinson_d)) OVER w5) / 5 AS parkinson_w,
+        from_fixed(sum(to_fixed(parkinson_d)) OVER w22) / 22 AS parkinson_m,
+        from_fixed(sum(to_fixed(garman_klass_d)) OVER w5) / 5 AS garman_klass_w,
+        from_fixed(sum(to_fixed(garman_klass_d)) OVER w22) / 22 AS garman_klass_m,
+        from_fixed(sum(to_fixed(rogers_satchell_d)) OVER w5) / 5 AS rogers_satchell_w,
+        from_fixed(sum(to_fixed(rogers_satchell_d)) OVER w22) / 22 AS rogers_satchell_m,
+        from_fixed(sum(to_fixed(yang_zhang_d)) OVER w5) / 5 AS yang_zhang_w,
+        from_fixed(sum(to_fixed(yang_zhang_d)) OVER w22) / 22 AS yang_zhang_m,
+        from_fixed(sum(to_fixed(sq_return_d)) OVER w5) / 5 AS sq_return_w,
+        from_fixed(sum(to_fixed(sq_return_d)) OVER w22) / 22 AS sq_return_m,
+        from_fixed(sum(to_fixed(neg_return_d)) OVER w5) / 5 AS neg_return_w,
+        from_fixed(sum(to_fixed(neg_return_d)) OVER w22) / 22 AS neg_return_m,
+        sum(to_fixed_volume(log_volume)) OVER w63 AS log_volume_sum,
+        sum(to_fixed_volume(log_volume) * to_fixed_volume(log_volume)) OVER w63 AS log_volume_squares
     FROM proxies
     WINDOW
         since_first AS (PARTITION BY symbol ORDER BY date ROWS UNBOUNDED PRECEDING),
@@ -124,10 +128,11 @@ complete AS (
             CASE WHEN segment_bars >= 6 THEN sq_return_w END AS sq_return_w,
             CASE WHEN segment_bars >= 23 THEN sq_return_m END AS sq_return_m,
             CASE WHEN segment_bars >= 6 THEN neg_return_w END AS neg_return_w,
-            CASE WHEN segment_bars >= 23 THEN neg_return_m END AS neg_return_m,
-            CASE WHEN segment_bars >= 63 THEN log_volume_mean END AS log_volume_mean,
-            CASE WHEN segment_bars >= 63 THEN log_volume_sd END AS log_volume_sd
-        )
+            CASE WHEN segment_bars >= 23 THEN neg_return_m END AS neg_return_m
+        ),
+        CASE WHEN segment_bars >= 63 THEN from_fixed_volume(log_volume_sum) / 63 END AS log_volume_mean,
+        CASE WHEN segment_bars >= 63 THEN sqrt(from_fixed_volume_square(
+            63 * log_volume_squares - log_volume_sum * log_volume_sum) / (63 * 62)) END AS log_volume_sd
     FROM windows
 )
 SELECT

@@ -2,6 +2,8 @@
 -- kept only when the whole window exists, does not cross a gap (a row after a gap has no log_return: see
 -- features/daily_features.sql) and its last row (realised_on) falls in [$start, $end).
 -- The proxy column is chosen by name among the daily proxies, so no identifier is ever formatted into SQL.
+-- The mean is a fixed-point sum (features/macros.sql): exact, so a window's rows give the same value whatever the
+-- extent of the build around them.
 WITH lookback_start AS (
     SELECT symbol, min(date) AS first_date
     FROM (
@@ -30,7 +32,7 @@ proxy AS (
 ahead AS (
     SELECT
         symbol, date,
-        avg(variance) OVER next_rows AS value,
+        from_fixed(sum(to_fixed(variance)) OVER next_rows) / $horizon AS value,
         count(variance) OVER next_rows AS rows_ahead,
         count_if(after_gap) OVER next_rows AS gaps_ahead,
         lead(date, $horizon) OVER (PARTITION BY symbol ORDER BY date) AS realised_on

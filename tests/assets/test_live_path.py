@@ -35,8 +35,13 @@ MARKET = MarketDataResource(
 )
 
 
-def fit_live(instance: DagsterInstance, warehouse: Path, target: str) -> bool:
-    config = {"families": list(FAMILIES), "combiners": ["equal", "stacking"], "as_of": AS_OF}
+def fit_live(instance: DagsterInstance, warehouse: Path, target: str, recompute: bool = False) -> bool:
+    config = {
+        "families": list(FAMILIES),
+        "combiners": ["equal", "stacking"],
+        "as_of": AS_OF,
+        "recompute": recompute,
+    }
     return materialize(
         [LIVE],
         instance=instance,
@@ -144,7 +149,7 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             return materialize(
                 [forecast_drivers],
                 instance=instance,
-                resources=resources(backfilled),
+                resources={**resources(backfilled), "market_data": MARKET},
                 partition_key=DAY,
                 run_config={"ops": {"forecast_drivers": {"config": {"backtest_days": [day]}}}},
                 raise_on_error=False,
@@ -165,7 +170,10 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
         )
 
         # a week of days with a challenger beside the champion: scores as targets realise, decisions recorded
-        assert fit_live(instance, backfilled, "rv_1d")
+        kept = aliases(default_tracking_config(), "rv_1d")
+        assert fit_live(instance, backfilled, "rv_1d")  # the same inputs: kept, nothing registered
+        assert aliases(default_tracking_config(), "rv_1d") == kept
+        assert fit_live(instance, backfilled, "rv_1d", recompute=True)
         assert "challenger" in aliases(default_tracking_config(), "rv_1d")
         week = publish(instance, backfilled, "2019-07-01", "2019-07-05")
         assert week.success and set(check_results(week).values()) == {True}

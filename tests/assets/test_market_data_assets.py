@@ -324,3 +324,23 @@ def test_a_bad_splits_file_fails_naming_the_problem_and_writes_nothing(
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from: {message}"
     assert_same_tables(snapshot(warehouse), before)
+
+
+def test_a_lost_warehouse_is_never_recreated_empty_when_the_instance_saw_it_written(
+    tmp_path: Path, instance: DagsterInstance
+) -> None:
+    """With the file and its snapshot gone, the instance's materialisations still say there was data: refused,
+    naming the file and the asset, and no empty file is made."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert run_range(instance, warehouse, "2018", "2018", [raw_prices], source="bundled").success
+    warehouse.unlink()
+    for snapshot_file in tmp_path.glob("warehouse.read*"):
+        snapshot_file.unlink()
+    again = run_range(instance, warehouse, "2018", "2018", [raw_prices], source="bundled")
+    assert not again.success and not warehouse.exists()
+    error = str(again.get_step_failure_events()[0].event_specific_data)
+    assert (
+        f"warehouse {warehouse} is missing but the Dagster instance records raw_prices materialised" in error
+    )
+    with instance_for_test() as fresh:  # a new instance has seen nothing: a first build is allowed
+        assert run_range(fresh, warehouse, "2018", "2018", [raw_prices], source="bundled").success

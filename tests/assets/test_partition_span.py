@@ -113,7 +113,9 @@ def test_unset_dates_follow_the_source_and_set_ones_win(monkeypatch: pytest.Monk
     assert configured_walk_forward_start(configured_start(), configured_end()) == dt.date(2016, 1, 1)
     assert configured_live_start(configured_end()) == dt.date(2017, 6, 1)
     monkeypatch.setenv("FORGE_END_DATE", "31/12/2018")
-    with pytest.raises(ValueError, match="FORGE_END_DATE must be a date as YYYY-MM-DD"):
+    with pytest.raises(
+        ValueError, match="FORGE_END_DATE='31/12/2018': expected a date as YYYY-MM-DD, or today"
+    ):
         configured_end()
 
 

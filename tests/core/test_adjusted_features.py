@@ -195,7 +195,7 @@ def test_the_gap_length_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert pd.notna(on(features_of(tmp_path, bars), symbol, after)["log_return"])
     monkeypatch.setenv("FORGE_GAP_WEEKDAYS", "ten")
     with pytest.raises(
-        ValueError, match="FORGE_GAP_WEEKDAYS must be a whole number of weekdays of at least 1"
+        ValueError, match="FORGE_GAP_WEEKDAYS='ten': expected a whole number of weekdays >= 1"
     ):
         features_of(tmp_path, bars)
 

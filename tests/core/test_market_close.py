@@ -73,8 +73,8 @@ def test_a_close_writes_what_the_whole_span_build_writes(
     assert {t: live[t] for t in TABLES if t != "daily_features"} == {
         t: whole[t] for t in TABLES if t != "daily_features"
     }
-    # the day's window means are summed in another order than the span's: equal to 1e-12, not yet bit for bit
-    pd.testing.assert_frame_equal(live_features, whole_features, rtol=1e-12, atol=0)
+    # window means are exact fixed-point sums: the day built alone equals the span build bit for bit
+    pd.testing.assert_frame_equal(live_features, whole_features, check_exact=True)
 
 
 def features(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

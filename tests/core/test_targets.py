@@ -121,12 +121,12 @@ def test_parse_targets_reads_names_horizons_and_proxies() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("rv_1d", "expected name=horizon"),
-        ("rv=x", "not a whole number"),
-        ("rv=0", "horizon must be >= 1"),
+        ("rv_1d", "'rv_1d' is not name=horizon"),
+        ("rv=x", "horizon 'x' of rv is not a whole number of days >= 1"),
+        ("rv=0", "horizon '0' of rv is not a whole number of days >= 1"),
         ("rv=5:vwap", "unknown proxy 'vwap'"),
-        ("rv=1,rv=2", "unique names"),
-        ("bad name=1", "plain identifier"),
+        ("rv=1,rv=2", r"a name twice: \['rv'\]"),
+        ("bad name=1", "'bad name=1' is not name=horizon"),
     ],
 )
 def test_parse_targets_rejects_bad_declarations(text: str, message: str) -> None:

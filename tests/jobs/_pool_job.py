@@ -1,5 +1,6 @@
 """A one-step job in the `warehouse` pool, run through ``forge_jobs.launch.run_job`` on the instance named by
-DAGSTER_HOME: ``python -m tests.jobs._pool_job <seconds>`` (the step writes STARTED_FILE, then sleeps)."""
+DAGSTER_HOME: ``python -m tests.jobs._pool_job`` (the step writes STARTED_FILE, then sleeps STEP_SECONDS; while
+it waits on the pool, the run checks its holder every HOLDER_CHECK_S seconds)."""
 
 from __future__ import annotations
 
@@ -22,5 +23,6 @@ def pool_step() -> None:
 JOB = Definitions(assets=[pool_step], jobs=[define_asset_job("pool_job")]).resolve_job_def("pool_job")
 
 if __name__ == "__main__":
+    check_s = float(os.environ.get("HOLDER_CHECK_S", "30"))
     with DagsterInstance.get() as instance:
-        sys.exit(0 if run_job(JOB, instance, raise_on_error=False).success else 1)
+        sys.exit(0 if run_job(JOB, instance, raise_on_error=False, holder_check_s=check_s).success else 1)

@@ -55,8 +55,21 @@ def test_the_schedule_runs_a_day_with_a_bar_and_skips_one_without() -> None:
         ]  # no earlier run: nothing missed
         skipped = evening("2019-01-02", instance=instance)
         assert isinstance(skipped, SkipReason)
-        assert skipped.skip_message == "no new bar for 2019-01-02 in the 'bundled' market data source"
+        # a session whose bars have not arrived: late, named with the source's last day
+        assert skipped.skip_message == (
+            "no new bar for the session 2019-01-02 in the 'bundled' market data source (its last day is "
+            "2018-12-31): late data, requested by a later evening once it arrives (FORGE_CATCHUP_DAYS)"
+        )
         assert days(evening("2019-01-02", "synthetic", instance)) == ["2019-01-02"]  # every day has a bar
+
+
+def test_the_schedule_skips_a_day_that_is_no_session() -> None:
+    with instance_for_test() as instance:
+        holiday = evening("2018-12-25", instance=instance)
+        assert isinstance(holiday, SkipReason)
+        assert holiday.skip_message == "no trading session on 2018-12-25 (XNYS calendar)"
+        assert isinstance(evening("2018-12-05", instance=instance), SkipReason)  # a national day of mourning
+        assert days(evening("2018-12-25", "synthetic", instance)) == ["2018-12-25"]  # it trades every weekday
 
 
 def test_after_an_outage_the_schedule_catches_up_the_days_it_missed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,7 +91,7 @@ def test_after_an_outage_the_schedule_catches_up_the_days_it_missed(monkeypatch:
         assert days(evening("2018-12-31", instance=instance)) == ["2018-12-31"]
         monkeypatch.setenv("FORGE_CATCHUP_DAYS", "a week")
         with pytest.raises(
-            ValueError, match="FORGE_CATCHUP_DAYS must be a number of weekdays >= 0, got 'a week'"
+            ValueError, match="FORGE_CATCHUP_DAYS='a week': expected a whole number of weekdays >= 0"
         ):
             evening("2018-12-31", instance=instance)
 

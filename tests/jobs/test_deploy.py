@@ -70,7 +70,9 @@ def test_dagster_accepts_the_executor_configs(monkeypatch: pytest.MonkeyPatch) -
     assert validate_config(celery_executor.config_schema.config_type, workers).success
     assert celery_config()["broker"] == {"env": "FORGE_CELERY_BROKER"}  # the UI shows the name, not the URL
     monkeypatch.setenv("FORGE_EXECUTOR", "kubernetes")
-    with pytest.raises(ValueError, match=r"choose one of \('multiprocess', 'celery', 'k8s'\)"):
+    with pytest.raises(
+        ValueError, match=r"FORGE_EXECUTOR='kubernetes': expected multiprocess, celery or k8s"
+    ):
         executor_from_env()
 
 

@@ -18,6 +18,7 @@ from dagster._core.workspace.context import WorkspaceRequestContext
 from dagster._serdes import serialize_value
 from dagster_graphql.test.utils import execute_dagster_graphql, infer_repository, infer_repository_selector
 
+from forge_core import settings
 from forge_jobs.resources import env_or_default, resources_from_env
 from forge_resources import MarketDataResource, MlflowResource, WarehouseResource
 from tests.resources.env_location import location, resolved_settings
@@ -36,6 +37,7 @@ ENV_FIELDS = {
     ("market_data", "synthetic_seed"): "FORGE_SYNTHETIC_SEED",
     ("market_data", "synthetic_start"): "FORGE_SYNTHETIC_START",
     ("market_data", "synthetic_shift"): "FORGE_SYNTHETIC_SHIFT",
+    ("market_data", "calendar"): "FORGE_CALENDAR",
     ("compute", "device"): "FORGE_DEVICE",
     ("compute", "precision"): "FORGE_PRECISION",
     ("tracking", "tracking_uri"): "FORGE_MLFLOW_TRACKING_URI",
@@ -78,6 +80,7 @@ def production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
         "FORGE_SYNTHETIC_SEED": "11",
         "FORGE_SYNTHETIC_START": "2001-02-05",
         "FORGE_SYNTHETIC_SHIFT": "2001-06-01*1.5",
+        "FORGE_CALENDAR": "XLON",
         "FORGE_DEVICE": "cpu",
         "FORGE_PRECISION": "fp32",
         "FORGE_MLFLOW_TRACKING_URI": TRACKING,
@@ -223,15 +226,15 @@ def test_env_or_default_passes_set_variables_as_env_vars(monkeypatch: pytest.Mon
     monkeypatch.setenv("FORGE_OPTUNA_STORAGE", OPTUNA)
     monkeypatch.setenv("FORGE_SYNTHETIC_SEED", "11")
     monkeypatch.setenv("FORGE_DEVICE", "")  # empty counts as unset
-    storage = env_or_default("FORGE_OPTUNA_STORAGE", "")
+    storage = env_or_default(settings.OPTUNA_STORAGE, "")
     assert isinstance(storage, dg.EnvVar)
     assert storage.env_var_name == "FORGE_OPTUNA_STORAGE"
-    seed = env_or_default("FORGE_SYNTHETIC_SEED", 7)
+    seed = env_or_default(settings.SYNTHETIC_SEED, 7)
     assert isinstance(seed, int)
     assert seed.env_var_name == "FORGE_SYNTHETIC_SEED"  # type: ignore[attr-defined]  # EnvVar.int
-    assert env_or_default("FORGE_DEVICE", "") == ""
-    assert env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5) == 5
-    assert type(env_or_default("FORGE_SYNTHETIC_SYMBOLS", 5)) is int
+    assert env_or_default(settings.DEVICE, "") == ""
+    assert env_or_default(settings.SYNTHETIC_SYMBOLS, 5) == 5
+    assert type(env_or_default(settings.SYNTHETIC_SYMBOLS, 5)) is int
 
 
 def test_a_bad_symbol_count_still_fails_validation(monkeypatch: pytest.MonkeyPatch) -> None:

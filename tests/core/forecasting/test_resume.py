@@ -115,3 +115,24 @@ def test_a_partial_last_window_is_refit_once_more_days_arrive(tmp_path: Path) ->
     assert kept == [True, False]  # the second run: February kept, March refit
     assert digests[0] != digests[1]
     assert backfill(path, "ewma", windows) == [True, True]  # nothing changed since: both kept
+
+
+def test_a_column_only_some_models_read_refits_only_those(tmp_path: Path, market: Path) -> None:
+    """The daily job adds a regime probability for the live day (``regimes``): the nets read it, HAR does not.
+    A re-run keeps HAR's window (its digest covers the columns it declares, ``input_columns``) and refits when a
+    column HAR reads changes."""
+    path = tmp_path / "w.duckdb"
+    path.write_bytes(market.read_bytes())
+    windows = WINDOWS[-1:]
+    assert backfill(path, "har", windows) == [False]
+    with open_warehouse(path) as conn:
+        conn.execute(
+            "INSERT INTO regimes SELECT DISTINCT symbol, DATE '2019-06-28', DATE '2019-06-01', 2, 1, 0.9, "
+            "now()::TIMESTAMP FROM daily_features"
+        )
+    assert backfill(path, "har", windows) == [True]  # HAR never reads regime_turbulent
+    with open_warehouse(path) as conn:
+        conn.execute(
+            "UPDATE daily_features SET parkinson_w = parkinson_w * 1.5 WHERE date = DATE '2019-06-28'"
+        )
+    assert backfill(path, "har", windows) == [False]  # one of its own inputs changed
