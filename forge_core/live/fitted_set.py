@@ -32,6 +32,7 @@ import pandas as pd
 
 from forge_core.ensembles.ensemble_windows import ENSEMBLE_PREFIX
 from forge_core.forecasting.result import Forecast
+from forge_core.intervals import band_rules
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
 from forge_core.quantiles import QUANTILE_COLUMNS, QUANTILE_LEVELS, bound_column
@@ -185,8 +186,8 @@ class FittedSet:
             frame[bound_column("lower", level)] = f * np.exp([s.log_lower[i] for s in states])
             frame[bound_column("upper", level)] = f * np.exp([s.log_upper[i] for s in states])
         inner = self.levels[0]
-        frame["skewed"] = (point < frame[bound_column("lower", inner)]) | (
-            point > frame[bound_column("upper", inner)]
+        frame["skewed"] = band_rules.skewed(
+            point, frame[bound_column("lower", inner)], frame[bound_column("upper", inner)]
         )
         return frame
 
