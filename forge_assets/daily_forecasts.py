@@ -39,16 +39,16 @@ from forge_assets.partitions import partition_days
 from forge_assets.sessions import holiday, run_sessions
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import (
-    CHAMPION_ROLE,
     NoFeatures,
     Publication,
     histories_on,
     publish_day,
     write_days,
 )
+from forge_core.live.registry import MissingAlias, published_sets
 from forge_core.quantiles import bound_column
+from forge_core.roles import Role
 from forge_core.targets import configured_targets
-from forge_core.tracking.live_registry import MissingAlias, published_sets
 from forge_core.warehouse.quality import daily_forecasts_quality
 from forge_resources import ComputeResource, MarketDataResource, MlflowResource, WarehouseResource
 
@@ -138,7 +138,7 @@ def daily_forecasts(
         raise unpublished(failed, [spec.name for spec in specs])
     last_day = max(published)
     champion = pd.concat([p.rows for p in published[last_day]], ignore_index=True)
-    champion = champion[champion["role"] == CHAMPION_ROLE]
+    champion = champion[champion["role"] == Role.CHAMPION]
     shown = ["symbol", "target", "model", "forecast", bound_column("lower", 0.9), bound_column("upper", 0.9)]
     skipped = {
         f"{p.target} {s}": why for ps in published.values() for p in ps for s, why in p.skipped.items()
@@ -157,7 +157,7 @@ def daily_forecasts(
             "symbols_skipped": MetadataValue.json(dict(list(skipped.items())[:SHOWN_ROWS])),
             "champions": MetadataValue.json(
                 {
-                    p.target: f"{p.rows.loc[p.rows['role'] == CHAMPION_ROLE, 'model'].iloc[0]}"
+                    p.target: f"{p.rows.loc[p.rows['role'] == Role.CHAMPION, 'model'].iloc[0]}"
                     for p in published[last_day]
                 }
             ),

@@ -15,9 +15,9 @@ from forge_core.explain.drivers import BACKGROUND_DAYS, unexplained
 from forge_core.explain.drivers import forecast_drivers as explain_day
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import NoFeatures, histories_on, history_start
+from forge_core.live.registry import MissingAlias, load_set
+from forge_core.roles import CHAMPION
 from forge_core.targets import configured_targets
-from forge_core.tracking.live_registry import MissingAlias, load_set
-from forge_core.tracking.model_registry import CHAMPION
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_resources import ComputeResource, MarketDataResource, MlflowResource, WarehouseResource
 

@@ -23,6 +23,7 @@ from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_data import refuse
 from forge_assets.sessions import holiday, run_sessions
+from forge_core.live.registry import aliases, promote
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
 from forge_core.monitoring.drift import (
     EVIDENTLY_VS_ALARM,
@@ -39,10 +40,10 @@ from forge_core.monitoring.drift import (
 from forge_core.monitoring.promotion import PromotionRule, daily_losses, decide_promotion
 from forge_core.monitoring.promotion_log import already_decided, record
 from forge_core.monitoring.scoring import load_scores, score_day, write_scores
+from forge_core.roles import Role
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking import CHALLENGER, CHAMPION
-from forge_core.tracking.live_registry import aliases, promote
 from forge_resources import MarketDataResource, MlflowResource, WarehouseResource
 
 DEGRADATION_CHECK = "champion_not_degraded"
@@ -301,8 +302,8 @@ def drift_report(
         with warehouse.open(read_only=True) as conn:
             champions = conn.execute(
                 "SELECT DISTINCT target, model, fitted_as_of FROM daily_forecasts "
-                "WHERE as_of = ? AND role = 'champion'",
-                [day],
+                "WHERE as_of = ? AND role = ?",
+                [day, Role.CHAMPION.value],
             ).df()
             if champions.empty:
                 raise refuse(

@@ -44,16 +44,17 @@ from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
 from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
 from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live, live_inputs_digest
 from forge_core.live.daily_publication import last_feature_day
-from forge_core.models import MODEL_REGISTRY, model_class, variant_params
-from forge_core.targets import configured_targets
-from forge_core.tracking import code_version, discard_on_failure
-from forge_core.tracking.live_registry import (
+from forge_core.live.registry import (
     assign_roles,
     live_model_name,
     register_set,
     retrained_from,
     roles_kept_on_failure,
 )
+from forge_core.models import MODEL_REGISTRY, model_class, variant_params
+from forge_core.roles import CHALLENGER, CHAMPION
+from forge_core.targets import configured_targets
+from forge_core.tracking import code_version, discard_on_failure
 from forge_core.tuning.tuned_params import tuned_params_for
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
@@ -216,8 +217,8 @@ def materialize_live(
         metadata={
             "as_of": str(as_of),
             "registered_model": live_model_name(spec.name),
-            "champion": roles.get("champion"),
-            "challenger": roles.get("challenger", "none"),
+            "champion": roles.get(CHAMPION),
+            "challenger": roles.get(CHALLENGER, "none"),
             "sets": MetadataValue.md(table.to_markdown(index=False)),
             "left_out": MetadataValue.json(fit.left_out),
             SHORT_HISTORIES: skipped_metadata(skipped),

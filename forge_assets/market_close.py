@@ -20,9 +20,10 @@ from forge_assets.partitions import partition_dates
 from forge_assets.sessions import holiday, late_sessions, run_sessions
 from forge_core.data.continuity import continuity
 from forge_core.data.ingestion import IngestionRefused
+from forge_core.features.quality import daily_features_quality
 from forge_core.pipeline import close_market_window
 from forge_core.targets import TargetConflict, configured_targets
-from forge_core.warehouse.quality import daily_features_quality, raw_prices_quality, targets_quality
+from forge_core.warehouse.quality import raw_prices_quality, targets_quality
 from forge_resources import MarketDataResource, WarehouseResource
 
 

@@ -39,12 +39,12 @@ from forge_core.data.splits import split_advice
 from forge_core.data.validation import CheckedBars
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
+from forge_core.features.quality import daily_features_quality
 from forge_core.targets import TargetConflict, build_targets, configured_targets
 from forge_core.warehouse.partition_writes import WindowWriter
 from forge_core.warehouse.quality import (
     QualityReport,
     WindowCheck,
-    daily_features_quality,
     raw_prices_quality,
     targets_quality,
 )

@@ -15,9 +15,9 @@ from forge_core.explain.global_importance import EXPLAINED_ROWS, pooled_importan
 from forge_core.explain.shap_figures import beeswarm, importance_bars, waterfall
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import histories_on
+from forge_core.live.registry import MissingAlias, published_sets
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
-from forge_core.tracking.live_registry import MissingAlias, published_sets
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 

@@ -1,4 +1,4 @@
-"""Every ``FORGE_*`` setting, declared once: its variable, the accepted form, the parser and the default.
+"""Every ``FORGE_*`` setting, declared once (variable, accepted form, parser, default); where state lives; the code.
 
 This is the only module that reads ``FORGE_*`` variables. A setting is read when it is used (``Setting.value``),
 so a run sees its own environment; ``check_settings`` parses every one of them up front, when the definitions load
@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import logging
 import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
@@ -385,3 +388,30 @@ def gap_weekdays() -> int:
     """``FORGE_GAP_WEEKDAYS`` (default 10): a symbol's bar more than this many weekdays after its previous one
     follows a gap; its return is not one day's move, so features leave it NULL and restart their windows."""
     return GAP_WEEKDAYS.value()
+
+
+PACKAGE = "volatilityforge"
+
+
+@functools.cache
+def code_version() -> str:
+    """``git rev-parse HEAD`` of the checkout this package runs from, else ``volatilityforge==<version>``; asked
+    once per process (every window write and tracked fit records it)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        git = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git executable, or it hung
+        git = None
+    lines = git.stdout.split() if git is not None and git.returncode == 0 else []
+    if len(lines) == 2 and Path(lines[0]).resolve() == root:
+        return lines[1]
+    try:
+        return f"{PACKAGE}=={metadata.version(PACKAGE)}"
+    except metadata.PackageNotFoundError:
+        return "unknown"

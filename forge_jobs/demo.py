@@ -38,6 +38,7 @@ from forge_assets.partitions import (  # noqa: E402
 )
 from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
+from forge_core.roles import Role  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
 from forge_core.warehouse.quality import daily_forecasts_quality  # noqa: E402
@@ -160,8 +161,8 @@ def champion_forecasts(path: str, day: dt.date) -> pd.DataFrame:
     with open_reader(path) as conn:
         rows = conn.execute(
             f"SELECT target, symbol, model, model_version, {', '.join(BAND_COLUMNS)} FROM daily_forecasts "
-            "WHERE as_of = ? AND role = 'champion' ORDER BY target, symbol",
-            [day],
+            "WHERE as_of = ? AND role = ? ORDER BY target, symbol",
+            [day, Role.CHAMPION.value],
         ).df()
     for column in BAND_COLUMNS:
         rows[column] = annualised_vol(rows[column]).round(1)

@@ -9,8 +9,10 @@ from forge_assets.live_models import GROUP as LIVE
 from forge_assets.market_data import GROUP as MARKET_DATA
 from forge_assets.market_regimes import GROUP as REGIMES
 from forge_assets.prediction_intervals import GROUP as INTERVALS
+from forge_core.models import TorchModel, VolatilityModel
 
-BASELINES, DEEP_MODELS = "baselines", "deep_models"  # the model classes' groups (VolatilityModel.group)
+# the model families' groups, as each family declares it (VolatilityModel.group)
+BASELINES, DEEP_MODELS = VolatilityModel.group, TorchModel.group
 
 market_data_job = define_asset_job(
     name="market_data_job",

@@ -4,9 +4,9 @@ from dagster import Config, Failure, OpExecutionContext, job, op
 from pydantic import Field
 
 from forge_assets.forecast_monitoring import record_rollback
+from forge_core.live.registry import MissingAlias, aliases, rollback
 from forge_core.targets import configured_targets
 from forge_core.tracking import CHAMPION
-from forge_core.tracking.live_registry import MissingAlias, aliases, rollback
 from forge_resources import MlflowResource, WarehouseResource
 
 

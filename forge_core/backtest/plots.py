@@ -13,15 +13,15 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.evaluation import qlike
 
-TRADING_DAYS = 252
 HIGHLIGHT = ("har", "log_har", "gjr_garch")
 
 
 def annualised_vol(variance: pd.Series | np.ndarray) -> np.ndarray:
     """Daily variance as annualised volatility in percent: 100 * sqrt(252 * v)."""
-    vol: np.ndarray = 100 * np.sqrt(TRADING_DAYS * np.asarray(variance, dtype=float))
+    vol: np.ndarray = 100 * np.sqrt(TRADING_DAYS_PER_YEAR * np.asarray(variance, dtype=float))
     return vol
 
 
@@ -129,7 +129,9 @@ def interval_calibration(overall: pd.DataFrame, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def rolling_coverage(scored: pd.DataFrame, level: float, path: Path, days: int = TRADING_DAYS) -> Path:
+def rolling_coverage(
+    scored: pd.DataFrame, level: float, path: Path, days: int = TRADING_DAYS_PER_YEAR
+) -> Path:
     """Coverage of the ``level`` bands over the trailing ``days`` per method (mean over symbols and models), one
     panel per target, against the nominal level (rows from ``interval_report.scored_intervals``)."""
     rows = scored[np.isclose(scored["level"], level)]

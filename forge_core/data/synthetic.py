@@ -46,13 +46,13 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.schema import CANONICAL_COLUMNS, VIX_SYMBOLS
+from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.settings import SYNTHETIC_START
 
 VIX_SYMBOL = "^VIX"
 assert VIX_SYMBOL in VIX_SYMBOLS
 
 DEFAULT_START = SYNTHETIC_START.default  # the first trading day unless told (FORGE_SYNTHETIC_START)
-TRADING_DAYS_PER_YEAR = 252
 VIX_HORIZON_DAYS = 22
 _MARKET_STREAM = 2**31 - 1  # the symbol index of the market factor's random stream
 _CONSTANTS_YEAR = 0  # the "year" of each symbol's constants (loading, start price, volume level)

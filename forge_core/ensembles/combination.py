@@ -11,6 +11,18 @@ import pandas as pd
 WEIGHT_TOLERANCE = 1e-9
 
 
+def combine_levels(weights: np.ndarray, levels: np.ndarray, space: str = "log") -> np.ndarray:
+    """Each row's combination of the members' positive ``levels`` (t, k) with ``weights`` (t, k) on the simplex,
+    written once for the walk-forward ensembles, their quantiles and the live sets:
+
+    .. math:: \\hat v_t = \\exp\\Big(\\sum_k w_{tk} \\log f_{tk}\\Big) \\quad (\text{space} = \text{log}),
+              \\qquad \\hat v_t = \\sum_k w_{tk} f_{tk} \\quad (\text{space} = \text{level}).
+    """
+    if space == "log":
+        return np.asarray(np.exp(np.einsum("tk,tk->t", weights, np.log(levels))))
+    return np.asarray(np.einsum("tk,tk->t", weights, levels))
+
+
 @dataclass(frozen=True, eq=False)
 class Combination:
     """Combined variance forecasts and the member weights behind them, a row per day.

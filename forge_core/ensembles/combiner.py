@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from forge_core.ensembles.combination import WEIGHT_TOLERANCE, Combination
+from forge_core.ensembles.combination import WEIGHT_TOLERANCE, Combination, combine_levels
 from forge_core.ensembles.member_panel import MemberPanel
 from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
 
@@ -112,12 +112,10 @@ class Combiner(ABC, Generic[StateT]):
                 block.append(t)
         weigh(block)
         index = panel.dates[rows]
-        f = arrays.log_forecasts[rows] if self.space == "log" else arrays.forecasts[rows]
-        combined = np.einsum("tk,tk->t", weights, f)
         return Combination(
             combiner=self.name,
             weights=pd.DataFrame(weights, index=index, columns=list(panel.members)),
-            variance=pd.Series(np.exp(combined) if self.space == "log" else combined, index=index),
+            variance=pd.Series(combine_levels(weights, arrays.forecasts[rows], self.space), index=index),
             log_std=pd.Series(log_std, index=index) if self.uncertain else None,
             fallback=pd.Series(fallback, index=index),
             refits=panel.dates[refits],

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.date_window import DateWindow
+from forge_core.ensembles.combination import combine_levels
 from forge_core.ensembles.combiner import FEATURE_CONTEXT, REGIME_CONTEXT, UNKNOWN_REGIME, Combiner
 from forge_core.ensembles.member_panel import MemberPanel
 from forge_core.quantiles import QUANTILE_COLUMNS
@@ -159,7 +160,7 @@ def combine_symbol(
     quantiles = {}
     for column in QUANTILE_COLUMNS:
         level = wide[column][members].loc[days].to_numpy()
-        quantiles[column] = np.exp(np.einsum("tk,tk->t", weights, np.log(level)))
+        quantiles[column] = combine_levels(weights, level)
     out = pd.DataFrame({"date": days, "forecast": combination.variance.to_numpy(), **quantiles})
     out = out.merge(_learnt_from(index, realised, days, windows, horizon), on="date")
     weight_rows = (

@@ -17,7 +17,7 @@ import pandas as pd
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.restarts import define_restarting_days
 from forge_core.forecasting.walk_forward import StoredWindow, TrainingScheme, WindowResult
-from forge_core.tracking.config import code_version
+from forge_core.settings import code_version
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_core.warehouse.quality import QualityReport, counts
 from forge_core.warehouse.sql_files import read_sql

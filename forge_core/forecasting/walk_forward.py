@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.restarts import restarting
-from forge_core.forecasting.result import Forecast
 from forge_core.models import ForecastTask, VolatilityModel, create_model
 from forge_core.models.base import Runtime, WarmStart
+from forge_core.models.forecast import Forecast
 from forge_core.quantiles import QUANTILE_COLUMNS
 from forge_core.targets import TargetSpec
 

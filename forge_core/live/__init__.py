@@ -1,4 +1,5 @@
-"""The live path: every member of a target fitted on all rows realised by a day, as versioned fitted sets."""
+"""The live wing: the live fit (every member fitted on the rows realised by a day), its versioned fitted sets, the
+registry of aliased sets (``registry``), daily publication, serving and the notebook front door (``front_door``)."""
 
 from forge_core.live.fitted_set import FittedSet, SymbolState
 from forge_core.live.live_fit import LiveFit, LiveSettings, NoSymbolQualifies, fit_live, live_inputs_digest

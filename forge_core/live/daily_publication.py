@@ -6,7 +6,7 @@ forecasts from its saved models and frozen calibration. A symbol with features t
 champion (it appeared after the last retraining, or had too little history for it) is skipped and named; it gets
 forecasts after a retraining that fits it.
 
-Each target publishes all of its sets or none: a target whose sets cannot be loaded (``live_registry.BrokenSet``)
+Each target publishes all of its sets or none: a target whose sets cannot be loaded (``registry.BrokenSet``)
 publishes nothing and keeps the rows it had, while the others publish. ``write_day`` replaces only the rows of the
 targets it is given, so a run that publishes the healthy targets and then fails, naming the others, is the one
 deliberate exception to "a failed run leaves the warehouse as it was": each target's rows still change in one
@@ -28,11 +28,10 @@ from forge_core.forecasting.panel import load_panel
 from forge_core.live.fitted_set import FittedSet
 from forge_core.monitoring.promotion_log import FALLBACK, already_decided, record
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
+from forge_core.roles import Role
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.partition_writes import Replacement, one_transaction, replace_in_transaction
 
-CHAMPION_ROLE, CHALLENGER_ROLE, SHADOW_ROLE = "champion", "challenger", "shadow"
-ROLE_RANK = {CHAMPION_ROLE: 0, CHALLENGER_ROLE: 1, SHADOW_ROLE: 2}
 DAILY_FORECAST_COLUMNS = [
     "symbol", "as_of", "target", "model", "role", "model_version", "run_id", "fitted_as_of", "fitted_qlike", "forecast",
     "raw_forecast", "skewed",
@@ -63,21 +62,16 @@ class PublishedSet:
     fitted: FittedSet
     version: int
     run_id: str
-    role: str
+    role: Role
     fallback: Fallback | None = None
 
 
-def role_of(alias: str) -> str:
-    """The publishing role of an alias: champion, challenger, or shadow (every other alias)."""
-    return alias if alias in (CHAMPION_ROLE, CHALLENGER_ROLE) else SHADOW_ROLE
-
-
-def strongest_roles(aliases: dict[str, int]) -> dict[int, str]:
+def strongest_roles(aliases: dict[str, int]) -> dict[int, Role]:
     """Version -> the strongest role among its aliases."""
-    roles: dict[int, str] = {}
+    roles: dict[int, Role] = {}
     for alias, version in aliases.items():
-        role = role_of(alias)
-        if version not in roles or ROLE_RANK[role] < ROLE_RANK[roles[version]]:
+        role = Role.of_alias(alias)
+        if version not in roles or role.rank < roles[version].rank:
             roles[version] = role
     return roles
 
@@ -158,7 +152,7 @@ def publish_day(
     histories: dict[str, pd.DataFrame], spec: TargetSpec, day: dt.date, sets: list[PublishedSet]
 ) -> Publication:
     """The rows every set in ``sets`` (one of them the champion) publishes for ``day``."""
-    champion = [s for s in sets if s.role == CHAMPION_ROLE]
+    champion = [s for s in sets if s.role == Role.CHAMPION]
     if len(champion) != 1:
         raise ValueError(f"{spec.name}: publishing needs exactly one champion, got {len(champion)}")
     known = champion[0].fitted.symbols
@@ -172,7 +166,7 @@ def publish_day(
     }
     created_at = pd.Timestamp.now(tz="UTC").tz_localize(None)
     frames = []
-    for published in sorted(sets, key=lambda s: (ROLE_RANK[s.role], s.version)):
+    for published in sorted(sets, key=lambda s: (s.role.rank, s.version)):
         mine = {s: h for s, h in histories.items() if s in published.fitted.symbols and s not in skipped}
         if not mine:
             continue
@@ -181,7 +175,7 @@ def publish_day(
             frame.assign(
                 target=spec.name,
                 model=published.fitted.member,
-                role=published.role,
+                role=published.role.value,
                 model_version=published.version,
                 run_id=published.run_id,
                 fitted_as_of=pd.Timestamp(published.fitted.as_of),

@@ -30,11 +30,12 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from forge_core.ensembles.combination import combine_levels
 from forge_core.ensembles.ensemble_windows import ENSEMBLE_PREFIX
-from forge_core.forecasting.result import Forecast
 from forge_core.intervals import band_rules
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
+from forge_core.models.forecast import Forecast
 from forge_core.quantiles import QUANTILE_COLUMNS, QUANTILE_LEVELS, bound_column
 
 SET_FILE = "fitted_set.json"
@@ -142,12 +143,11 @@ class FittedSet:
             [[self.symbols[str(s)].weights.get(m, 0.0) for m in self.members] for s in out["symbol"]]
         )
         f = np.column_stack([m["raw_forecast"].to_numpy(dtype=float) for m in members])
-        out["forecast"] = (
-            np.exp((weights * np.log(f)).sum(1)) if self.space == "log" else (weights * f).sum(1)
-        )
+        out["forecast"] = combine_levels(weights, f, self.space)
         for column in QUANTILE_COLUMNS:
-            q = np.column_stack([m[column].to_numpy(dtype=float) for m in members])
-            out[column] = np.exp((weights * np.log(q)).sum(1))
+            out[column] = combine_levels(
+                weights, np.column_stack([m[column].to_numpy(dtype=float) for m in members])
+            )
         return self._with_bounds(out)
 
     def _last_rows(self, histories: Mapping[str, pd.DataFrame]) -> Forecast:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from forge_core.features.daily import PROXIES, VARIANCE_FLOOR
 from forge_core.features.feature_sets import FeatureSet
-from forge_core.forecasting.result import Forecast
+from forge_core.models.forecast import Forecast
 from forge_core.quantiles import QUANTILE_LEVELS, checked_levels
 
 if TYPE_CHECKING:
@@ -113,6 +113,9 @@ class VolatilityModel(ABC):
         {"python"}
     )  # one kind: assets add mlflow and duckdb (Dagster shows 3)
     pool: ClassVar[str | None] = None
+    # what the family supports, declared (as darts and arch do), never found by type checks: the name of the
+    # ``forge_core.paths`` simulator that draws its paths (None: the family has none)
+    path_simulator: ClassVar[str | None] = None
     search_space: ClassVar[staticmethod[[BaseTrial], dict[str, Any]] | None] = None
     Params: ClassVar[type] = Empty
     State: ClassVar[type]

@@ -66,6 +66,7 @@ class GarchModel(VolatilityModel):
     description = "GARCH(1,1) with Student-t errors on close-to-close returns, rescaled to the proxy's level."
     State = GarchState
     asymmetry: ClassVar[int] = 0  # arch's ``o``
+    path_simulator = "garch"  # its own recursion, from the one-step variance at the close
 
     def input_columns(self) -> tuple[str, ...]:
         return ("log_return", self.task.daily_column)  # returns, rescaled to the proxy's level

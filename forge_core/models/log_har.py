@@ -42,6 +42,7 @@ class LogHarModel(ExogModel):
     family = "log_har"
     description = "log-HAR: OLS on logs of the same means, with the log-normal bias correction (HAR-X: exog)."
     State = LogHarState
+    path_simulator = "log_har"  # LogHarSimulator: the log-HAR with its residuals and return link
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
         """[1, log d, log w, log m, log z_1, ..] per row (NaN where an exog value is missing or not positive)."""

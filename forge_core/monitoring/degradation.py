@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from forge_core.quantiles import covered_column
+from forge_core.roles import Role
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def check_degradation(
     """The degradation of the champion of ``target`` from ``forecast_scores`` rows (any days, any targets): the
     version of the latest champion row is judged on its own last ``rule.days`` scored days."""
     rule = rule or DegradationRule()
-    mine = scores[(scores["target"] == target) & (scores["role"] == "champion")]
+    mine = scores[(scores["target"] == target) & (scores["role"] == Role.CHAMPION)]
     if mine.empty:
         nan = float("nan")
         return Degradation(

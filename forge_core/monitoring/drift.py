@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.evaluation.losses import FloatArray
+from forge_core.roles import Role
 from forge_core.warehouse.partition_writes import replace_keyed
 
 DRIFT_COLUMNS = (
@@ -141,8 +142,8 @@ def drift_frames(
         ).df()
         new = conn.execute(
             "SELECT symbol, as_of AS date, ln(forecast) AS value FROM daily_forecasts WHERE target = ? "
-            "AND role = 'champion' AND as_of >= ? AND as_of <= ?",
-            [target, cur_days[0], cur_days[-1]],
+            "AND role = ? AND as_of >= ? AND as_of <= ?",
+            [target, Role.CHAMPION.value, cur_days[0], cur_days[-1]],
         ).df()
         if old.empty:
             skipped[column] = (

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forge_core.data.synthetic import TRADING_DAYS_PER_YEAR, SyntheticSource, trading_days
+from forge_core.data.synthetic import SyntheticSource, trading_days
+from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.options.implied_vol import black_price
 from forge_core.options.quote_validation import SUMMARY_COLUMNS
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,8 @@ import pandas as pd
 from forge_core.forecasting.restarts import restarting, since_last_gap
 from forge_core.live.daily_publication import PublishedSet
 from forge_core.live.fitted_set import FittedSet
+from forge_core.models.base import VolatilityModel
 from forge_core.models.garch import GarchModel
-from forge_core.models.log_har import LogHarModel
 from forge_core.paths.log_har_paths import LogHarSimulator
 from forge_core.paths.simulated_paths import Paths, garch_paths
 from forge_core.quantiles import QUANTILE_COLUMNS
@@ -36,12 +37,12 @@ PATH_COLUMNS = [
 
 
 def why_no_paths(fitted: FittedSet) -> str | None:
-    """Why ``fitted`` cannot simulate paths, or None when it can: only family sets of GARCH families and log-HAR
-    carry a simulator."""
+    """Why ``fitted`` cannot simulate paths, or None when it can: only family sets whose family declares a
+    ``path_simulator`` (the GARCH families and log-HAR) carry one."""
     if fitted.is_ensemble:
         return "an ensemble: its members' paths are not combined"
-    if not all(isinstance(m, GarchModel | LogHarModel) for m in fitted.models.values()):
-        return "no path simulator for this family (GARCH families and log-HAR have one)"
+    if not all(m.path_simulator in SIMULATORS for m in fitted.models.values()):
+        return f"no path simulator for this family (these families have one: {', '.join(SIMULATORS)})"
     return None
 
 
@@ -76,22 +77,47 @@ def set_paths(
         seed = path_seed(symbol, day)
         name = f"{fitted.member} ({fitted.target}, version fitted {fitted.as_of}) {symbol} on {day}"
         model = fitted.models[symbol]
+        draw = SIMULATORS[str(model.path_simulator)]
         try:
-            if isinstance(model, GarchModel):
-                start = float(model.one_step_variance(history)[-1])
-                out[symbol] = garch_paths(model.state, start, days, paths, seed)
-            else:
-                column = f"{fitted.proxy}_d"
-                trained = since_last_gap(
-                    history[history["date"] <= pd.Timestamp(fitted.symbols[symbol].trained_through)]
-                )
-                simulator = LogHarSimulator.fit(
-                    trained[column].to_numpy(dtype=float), trained["log_return"].to_numpy(dtype=float), name
-                )
-                out[symbol] = simulator.paths(history[column].to_numpy(dtype=float), days, paths, seed)
+            out[symbol] = draw(Simulation(model, fitted, symbol, history, name), days, paths, seed)
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
     return out
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What a simulator starts from: one symbol's saved model in its set, its history up to the close, its name."""
+
+    model: VolatilityModel
+    fitted: FittedSet
+    symbol: str
+    history: pd.DataFrame
+    name: str
+
+
+def _garch(start: Simulation, days: int, paths: int, seed: int) -> Paths:
+    """The GARCH recursion of the saved model from its one-step variance filtered through the returns to the close."""
+    model = start.model
+    assert isinstance(model, GarchModel), "path_simulator 'garch' is declared by the GARCH families only"
+    return garch_paths(model.state, float(model.one_step_variance(start.history)[-1]), days, paths, seed)
+
+
+def _log_har(start: Simulation, days: int, paths: int, seed: int) -> Paths:
+    """``LogHarSimulator`` fitted on the symbol's rows up to the set's ``trained_through``, since the last gap."""
+    column = f"{start.fitted.proxy}_d"
+    history = start.history
+    trained = since_last_gap(
+        history[history["date"] <= pd.Timestamp(start.fitted.symbols[start.symbol].trained_through)]
+    )
+    simulator = LogHarSimulator.fit(
+        trained[column].to_numpy(dtype=float), trained["log_return"].to_numpy(dtype=float), start.name
+    )
+    return simulator.paths(history[column].to_numpy(dtype=float), days, paths, seed)
+
+
+# one declaration per simulator; a family names its own in ``VolatilityModel.path_simulator``
+SIMULATORS: dict[str, Callable[[Simulation, int, int, int], Paths]] = {"garch": _garch, "log_har": _log_har}
 
 
 def fan_rows(paths: Mapping[str, Paths]) -> pd.DataFrame:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.risk.risk_report import yearly_splits
 
-YEAR = 252
 ROLLING_DAYS = 22
 
 
@@ -48,11 +48,13 @@ class StrategyResult:
         """Annualised return and volatility, Sharpe, maximum drawdown, volatility tracking error against
         ``target`` and turnover."""
         r = self.returns.to_numpy(dtype=float)
-        annual_return = YEAR * float(r.mean())
-        annual_vol = math.sqrt(YEAR) * float(r.std(ddof=1))
+        annual_return = TRADING_DAYS_PER_YEAR * float(r.mean())
+        annual_vol = math.sqrt(TRADING_DAYS_PER_YEAR) * float(r.std(ddof=1))
         equity = self.equity.to_numpy()
         drawdown = float((1.0 - equity / np.maximum.accumulate(equity)).max())
-        rolling = self.returns.rolling(ROLLING_DAYS).std().dropna().to_numpy() * math.sqrt(YEAR)
+        rolling = self.returns.rolling(ROLLING_DAYS).std().dropna().to_numpy() * math.sqrt(
+            TRADING_DAYS_PER_YEAR
+        )
         return {
             "annual_return": annual_return,
             "annual_volatility": annual_vol,
@@ -69,7 +71,7 @@ class StrategyResult:
 
 def exposure(variance: pd.Series, scale2: float, target: float, cap: float) -> pd.Series:
     """:math:`w = \\min(\\sigma^* / \\sqrt{252\\, k^2 f}, L)` of each forecast (the module's rule)."""
-    weights: pd.Series = np.minimum(target / np.sqrt(YEAR * scale2 * variance), cap)
+    weights: pd.Series = np.minimum(target / np.sqrt(TRADING_DAYS_PER_YEAR * scale2 * variance), cap)
     return weights
 
 

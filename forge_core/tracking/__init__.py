@@ -1,10 +1,10 @@
 """MLflow tracking of model fits and the model registry (no Dagster): see ``fits`` and ``model_registry``."""
 
-from forge_core.tracking.config import TrackingConfig, code_version, default_tracking_config
+from forge_core.roles import CHALLENGER, CHAMPION
+from forge_core.settings import code_version
+from forge_core.tracking.config import TrackingConfig, default_tracking_config
 from forge_core.tracking.fits import FitRecord, experiment_name, log_fit, run_url, tracking_client
 from forge_core.tracking.model_registry import (
-    CHALLENGER,
-    CHAMPION,
     load_registered,
     register_fit,
     registered_name,

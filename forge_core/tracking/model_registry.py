@@ -17,9 +17,6 @@ from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.fits import MODEL_FILE, TAG_PREFIX, FitRecord, model_artifacts, tracking_client
 from forge_core.tracking.store_retry import note_version, retrying
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
-
 
 def registered_name(target: str, family: str) -> str:
     """The registered model of a target and family, e.g. ``rv_5d-har``."""

@@ -9,7 +9,6 @@ from typing import Protocol
 
 import duckdb
 
-from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.date_window import DateWindow
 from forge_core.warehouse.sql_files import read_sql
 
@@ -54,16 +53,6 @@ def table_quality(table: str) -> WindowCheck:
 
 # OHLCV invariants of the bars in a window: finite, positive, high/low bracketing open and close.
 raw_prices_quality = table_quality("raw_prices")
-
-
-def daily_features_quality(conn: duckdb.DuckDBPyConnection, window: DateWindow) -> QualityReport:
-    """Features in ``window``: finite, non-negative variances, one row for every expected trading day."""
-    params = window.params()
-    return QualityReport(
-        counts(conn, "checks/daily_features_non_finite.sql", params, prefix="non_finite:")
-        | counts(conn, "checks/daily_features_negative_variances.sql", params, prefix="negative:")
-        | counts(conn, "checks/daily_features_coverage.sql", {**params, "vix_symbols": sorted(VIX_SYMBOLS)})
-    )
 
 
 def targets_quality(

@@ -12,6 +12,7 @@ and the published interval bounds (``forge_core.quantiles.BOUND_COLUMNS``: ``low
 ``/*bound_columns*/``, ``/*bound_columns_ddl*/``, ``/*bound_sum*/`` and ``/*bounds_nested*/`` (each level's
 interval inside the next wider one), ``/*inner_lower*/``, ``/*inner_upper*/`` and ``/*outer_upper*/`` (the 50%
 band's ends and the 95% band's upper end); whether each interval covered, through ``/*covered_columns_ddl*/``.
+The publishing roles (``forge_core.roles.Role``) are named the same way: ``/*champion_role*/`` is ``'champion'``.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from forge_core.quantiles import (
     QUANTILE_COLUMNS,
     bound_column,
 )
+from forge_core.roles import Role
 
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
-QUANTILE_MARKERS = {
+SQL_MARKERS = {
     "/*quantile_columns*/": ", ".join(QUANTILE_COLUMNS),
     "/*quantile_columns_ddl*/": ", ".join(f"{q} DOUBLE NOT NULL" for q in QUANTILE_COLUMNS),
     "/*quantile_sum*/": " + ".join(QUANTILE_COLUMNS),
@@ -40,6 +42,7 @@ QUANTILE_MARKERS = {
     "/*inner_lower*/": bound_column("lower", INTERVAL_LEVELS[0]),
     "/*inner_upper*/": bound_column("upper", INTERVAL_LEVELS[0]),
     "/*outer_upper*/": bound_column("upper", INTERVAL_LEVELS[-1]),
+    **{f"/*{role.value}_role*/": f"'{role.value}'" for role in Role},
     "/*covered_columns_ddl*/": ", ".join(f"{c} BOOLEAN NOT NULL" for c in COVERED_COLUMNS),
     "/*bounds_nested*/": " AND ".join(
         f"{a} <= {b}"
@@ -61,7 +64,7 @@ def read_sql(relative_path: str) -> str:
             "so install the project in editable mode (pip install -e .)"
         )
     text = path.read_text()
-    for marker, expansion in QUANTILE_MARKERS.items():
+    for marker, expansion in SQL_MARKERS.items():
         text = text.replace(marker, expansion)
     return text
 

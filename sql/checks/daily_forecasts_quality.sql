@@ -20,4 +20,4 @@ SELECT
         AS duplicate_rows,
     (SELECT count(*) FROM day_rows WHERE fitted_as_of > as_of) AS fitted_after_the_day,
     (SELECT count(DISTINCT target) FROM day_rows)
-        - (SELECT count(DISTINCT target) FROM day_rows WHERE role = 'champion') AS targets_without_champion
+        - (SELECT count(DISTINCT target) FROM day_rows WHERE role = /*champion_role*/) AS targets_without_champion

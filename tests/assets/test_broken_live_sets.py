@@ -12,9 +12,9 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, 
 from forge_assets.daily_forecasts import daily_forecasts
 from forge_assets.forecast_monitoring import forecast_scores
 from forge_assets.live_models import live_models_asset
+from forge_core.live.registry import aliases, load_set, promote
 from forge_core.tracking import default_tracking_config, tracking_client
 from forge_core.tracking.fits import model_artifacts
-from forge_core.tracking.live_registry import aliases, load_set, promote
 from forge_core.warehouse.connection import open_warehouse
 from tests.assets.test_baselines import BY_NAME, resources, run
 from tests.assets.test_live_path import AS_OF, DAY, MARKET

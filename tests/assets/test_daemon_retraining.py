@@ -31,8 +31,8 @@ from dagster import (
 from dagster._core.scheduler.instigation import TickStatus
 
 from forge_assets.forecast_monitoring import RETRAIN_TARGETS
+from forge_core.live.registry import aliases
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import aliases
 from forge_jobs.automation import TRIGGER_TAG
 from tests.assets.test_baselines import BY_NAME, run
 from tests.conftest import postgres_instance, throwaway_database

@@ -18,9 +18,9 @@ from forge_assets.market_close import market_close
 from forge_assets.market_regimes import live_regimes
 from forge_assets.model_families import family_assets
 from forge_assets.model_importance import model_importance
+from forge_core.live.registry import aliases, load_set, promote
 from forge_core.models.variants import ModelVariant
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import aliases, load_set, promote
 from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.rollback import rollback_job
 from forge_resources import MarketDataResource

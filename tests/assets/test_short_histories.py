@@ -15,10 +15,10 @@ from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, i
 from forge_assets.live_models import live_models_asset
 from forge_assets.metadata import SHORT_HISTORIES, skipped_from
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.live.registry import load_set
 from forge_core.pipeline import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import load_set
 from forge_core.warehouse.connection import open_warehouse
 from forge_jobs.demo import short_histories
 from tests.assets.test_baselines import BY_NAME, check_results, forecasts, resources, run

@@ -11,10 +11,7 @@ import duckdb
 import pytest
 
 from forge_core.live.daily_publication import day_histories, publish_day, write_day, write_days
-from forge_core.tracking import default_tracking_config, tracking_client
-from forge_core.tracking.config import TrackingConfig
-from forge_core.tracking.fits import model_artifacts
-from forge_core.tracking.live_registry import (
+from forge_core.live.registry import (
     BrokenSet,
     aliases,
     assign_roles,
@@ -23,6 +20,9 @@ from forge_core.tracking.live_registry import (
     published_sets,
     register_set,
 )
+from forge_core.tracking import default_tracking_config, tracking_client
+from forge_core.tracking.config import TrackingConfig
+from forge_core.tracking.fits import model_artifacts
 from tests.core.live.conftest import SPEC, live_fit
 
 DAY = dt.date(2018, 1, 3)

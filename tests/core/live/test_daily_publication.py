@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from forge_core.live.daily_publication import NoFeatures, day_histories, publish_day, write_day
+from forge_core.live.registry import assign_roles, published_sets, register_set
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.tracking import default_tracking_config
-from forge_core.tracking.live_registry import assign_roles, published_sets, register_set
 from forge_core.warehouse.quality import daily_forecasts_quality
 from tests.core.live.conftest import AS_OF, SPEC, live_fit
 

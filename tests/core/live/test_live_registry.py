@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from forge_core.forecasting.panel import load_panel
-from forge_core.tracking import default_tracking_config, tracking_client
-from forge_core.tracking.live_registry import (
+from forge_core.live.registry import (
     MissingAlias,
     aliases,
     assign_roles,
@@ -20,6 +19,7 @@ from forge_core.tracking.live_registry import (
     register_set,
     rollback,
 )
+from forge_core.tracking import default_tracking_config, tracking_client
 from tests.core.live.conftest import AS_OF, SPEC, live_fit
 
 

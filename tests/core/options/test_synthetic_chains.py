@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forge_core.data.synthetic import TRADING_DAYS_PER_YEAR, SyntheticSource
+from forge_core.data.synthetic import SyntheticSource
+from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.options.implied_vol import implied_vol
 from forge_core.options.quote_validation import validate_option_quotes
 from forge_core.options.synthetic_chains import (

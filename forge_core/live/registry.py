@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 
-from forge_core.live.daily_publication import CHAMPION_ROLE, Fallback, PublishedSet, strongest_roles
+from forge_core.live.daily_publication import Fallback, PublishedSet, strongest_roles
 from forge_core.live.fitted_set import FittedSet, SetFileError
 from forge_core.models.base import Runtime
+from forge_core.roles import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, SHADOW_PREFIX, Role
 from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, TAG_PREFIX, log_run, model_artifacts, tracking_client
-from forge_core.tracking.model_registry import CHALLENGER, CHAMPION, register_fit
+from forge_core.tracking.model_registry import register_fit
 from forge_core.tracking.store_retry import retrying
 
-PREVIOUS_CHAMPION = "previous_champion"
-SHADOW_PREFIX = "shadow_"
 LIVE_PREFIX = "volatilityforge-"
 DIGEST_TAG = "inputs_digest"  # the retraining's inputs (``forge_core.live.live_fit.live_inputs_digest``)
 
@@ -294,7 +293,7 @@ def published_sets(
         )
     try:
         loaded = load_set(config, target, CHAMPION, runtime)
-        champion = PublishedSet(loaded.fitted, loaded.version, loaded.run_id, CHAMPION_ROLE)
+        champion = PublishedSet(loaded.fitted, loaded.version, loaded.run_id, Role.CHAMPION)
     except BrokenSet as broken:
         if not fallback:
             raise
@@ -324,4 +323,4 @@ def _fall_back(
     except BrokenSet as also:
         raise BrokenSet(f"{broken}\nthe fallback to {PREVIOUS_CHAMPION} failed too: {also}") from also
     why = Fallback(now[CHAMPION], loaded.version, loaded.fitted.member, str(broken).splitlines()[0])
-    return PublishedSet(loaded.fitted, loaded.version, loaded.run_id, CHAMPION_ROLE, why)
+    return PublishedSet(loaded.fitted, loaded.version, loaded.run_id, Role.CHAMPION, why)

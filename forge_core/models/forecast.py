@@ -2,7 +2,7 @@
 
 In the style of arch's forecast results: one value holding, for rows indexed by (symbol, date), the point
 forecast of the mean daily variance over t+1..t+h made at the close of t, the predictive quantiles keyed by
-level, and (later: Monte Carlo paths) simulated variance paths.
+level (Monte Carlo paths are the live sets' fans: ``forge_core.paths``).
 """
 
 from __future__ import annotations
@@ -33,15 +33,12 @@ class Forecast:
         Strictly increasing quantile levels in (0, 1).
     quantile_values : numpy.ndarray, shape (n, len(levels))
         :math:`q_t(p)`, non-decreasing in :math:`p` on every row.
-    simulations : numpy.ndarray, optional, shape (n, paths, horizon)
-        Simulated daily variance paths, for models that draw them.
     """
 
     index: pd.MultiIndex
     variance: np.ndarray
     levels: tuple[float, ...]
     quantile_values: np.ndarray
-    simulations: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         checked_levels(self.levels)
@@ -51,8 +48,6 @@ class Forecast:
                 f"forecast of {n} rows needs variance ({n},) and quantiles ({n}, {len(self.levels)}); got "
                 f"{self.variance.shape} and {self.quantile_values.shape}"
             )
-        if self.simulations is not None and self.simulations.shape[0] != n:
-            raise ValueError(f"simulations must have one entry per row ({n}), got {self.simulations.shape}")
 
     @classmethod
     def for_rows(
@@ -96,7 +91,6 @@ class Forecast:
             self.variance[rows],
             self.levels,
             self.quantile_values[rows],
-            None if self.simulations is None else self.simulations[rows],
         )
 
     def to_frame(self) -> pd.DataFrame:

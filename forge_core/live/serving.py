@@ -2,8 +2,10 @@
 ``forecast`` command, or a service), with its quantiles and calibrated intervals.
 
     server = ForecastServer.load(default_tracking_config(), ["rv_1d", "rv_5d"])     # champions, seconds
-    with open_warehouse(path, read_only=True) as conn:
+    with open_reader() as conn:                                                    # the readers' snapshot
         print(server.forecast(conn, ["^GSPC"], dt.date(2018, 12, 31)))             # milliseconds
+
+A notebook calls ``forge_core.forecast`` (``front_door``), which does both.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ import pandas as pd
 
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.live.daily_publication import day_histories
+from forge_core.live.registry import LoadedSet, load_set
 from forge_core.models.base import Runtime
+from forge_core.roles import CHAMPION
 from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tracking.config import TrackingConfig
-from forge_core.tracking.live_registry import LoadedSet, load_set
-from forge_core.tracking.model_registry import CHAMPION
 
 SHOWN_SYMBOLS = 20  # how many known symbols an unknown one's message lists
 
