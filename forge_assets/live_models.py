@@ -10,6 +10,7 @@ a WARNING and in ``short_histories``; when no symbol has them, the run fails wit
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from dagster import (
@@ -60,7 +61,7 @@ from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
 GROUP = "live"
 # What every asset of the daily job shares: a partition per weekday, a range backfilled in one run, one writer.
-LIVE_DAY = {
+LIVE_DAY: dict[str, Any] = {  # the arguments every live-day asset shares
     "partitions_def": live_days,
     "backfill_policy": BackfillPolicy.single_run(),
     "group_name": GROUP,

@@ -7,6 +7,7 @@ blocking data-quality check on what it wrote.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import duckdb
 from dagster import (
@@ -53,7 +54,7 @@ from forge_resources import MarketDataResource, WarehouseResource
 
 GROUP = "market_data"
 OWNERS = ["team:quant-research"]
-SHARED = {
+SHARED: dict[str, Any] = {
     "partitions_def": market_years,
     "backfill_policy": BackfillPolicy.single_run(),
     "pool": WAREHOUSE_POOL,

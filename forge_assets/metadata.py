@@ -78,7 +78,7 @@ def skipped_metadata(skipped: Sequence[SkippedSymbol]) -> MetadataValue:
 def skipped_from(metadata: Mapping[str, MetadataValue]) -> list[SkippedSymbol]:
     """What ``skipped_metadata`` wrote under ``SHORT_HISTORIES`` in ``metadata`` (nothing if absent)."""
     found = metadata.get(SHORT_HISTORIES)
-    table = found.value if found is not None else {}
+    table: dict[str, dict[str, dict[str, Any]]] = found.value if found is not None else {}  # type: ignore[assignment]
     return [
         SkippedSymbol(symbol, target, ShortHistory(row["rows"], row["needed"], row["of"]), row["where"])
         for symbol, targets in table.items()

@@ -7,8 +7,8 @@ import pandas as pd
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from forge_assets.live_models import GROUP, OWNERS
-from forge_assets.market_data import refuse
+from forge_assets.live_models import GROUP
+from forge_assets.market_data import OWNERS, refuse
 from forge_assets.metadata import figure
 from forge_assets.partitions import target_partitions
 from forge_core.explain.global_importance import EXPLAINED_ROWS, pooled_importance, set_importance

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,7 +100,7 @@ def configured_start() -> dt.date:
 
 def market_years_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:
     """Calendar years from ``start``'s through ``end``'s (inclusive), or through this year when None."""
-    yearly = {"cron_schedule": "0 0 1 1 *", "start": str(start.year), "fmt": "%Y"}
+    yearly: dict[str, Any] = {"cron_schedule": "0 0 1 1 *", "start": str(start.year), "fmt": "%Y"}
     if end is None:
         return TimeWindowPartitionsDefinition(**yearly, end_offset=1)
     return TimeWindowPartitionsDefinition(**yearly, end=str(end.year + 1))  # Dagster's end is exclusive
@@ -126,7 +127,8 @@ def walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
     month = pd.Timestamp(first).to_period("M")
     last = pd.Timestamp(end or dt.date.today()).to_period("M")
     start = max(month + MIN_TRAIN_MONTHS, min(month + WARMUP_MONTHS, last - LIVE_HISTORY_MONTHS + 1))
-    return min(start, last).to_timestamp().date()
+    first_window: dt.date = min(start, last).to_timestamp().date()
+    return first_window
 
 
 def configured_walk_forward_start(first: dt.date, end: dt.date | None) -> dt.date:
@@ -146,7 +148,7 @@ def live_days_partitions(start: dt.date, end: dt.date | None) -> TimeWindowParti
     """Weekdays from ``start`` through ``end`` (inclusive), or through today when None. A weekday's window runs to
     the next weekday (a Friday's to Monday), and Dagster keeps the windows that end by ``end``: so the bound given
     is the weekday after the last weekday up to ``end``."""
-    weekdays = {"cron_schedule": "0 0 * * 1-5", "start": start.isoformat(), "fmt": "%Y-%m-%d"}
+    weekdays: dict[str, Any] = {"cron_schedule": "0 0 * * 1-5", "start": start.isoformat(), "fmt": "%Y-%m-%d"}
     if end is None:
         return TimeWindowPartitionsDefinition(**weekdays, end_offset=1)
     after = np.busday_offset(np.datetime64(end, "D"), 1, roll="backward")

@@ -7,6 +7,7 @@ their tables and figures in the metadata (files under FORGE_HOME/reports/risk/).
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from dagster import (
@@ -181,7 +182,12 @@ def materialize_strategy(
 
 def risk_assets(forecasts: Sequence[AssetsDefinition]) -> list[AssetsDefinition]:
     """``risk_backtest`` and ``strategy_backtest``, downstream of every family's and ensemble's forecasts."""
-    common = {"deps": list(forecasts), "group_name": GROUP, "owners": OWNERS, "kinds": {"python", "duckdb"}}
+    common: dict[str, Any] = {
+        "deps": list(forecasts),
+        "group_name": GROUP,
+        "owners": OWNERS,
+        "kinds": {"python", "duckdb"},
+    }
     risk = asset(
         name="risk_backtest",
         description=(

@@ -22,6 +22,7 @@ from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    EventLogRecord,
     RunRequest,
     RunsFilter,
     ScheduleEvaluationContext,
@@ -65,7 +66,7 @@ def _missed_days(context: ScheduleEvaluationContext, day: dt.date, catchup: int)
     ran = [dt.date.fromisoformat(r.tags[PARTITION_TAG]) for r in runs if PARTITION_TAG in r.tags]
     if catchup == 0 or not ran:
         return []
-    span_start: dt.date = np.busday_offset(day, -catchup, roll="forward").item()
+    span_start = dt.date.fromisoformat(str(np.busday_offset(day, -catchup, roll="forward")))
     first = max(span_start, max(ran) + dt.timedelta(days=1))
     done = context.instance.get_materialized_partitions(AssetKey("daily_forecasts"))
     days = [first + dt.timedelta(days=i) for i in range((day - first).days)]
@@ -206,7 +207,7 @@ def retrain_requests(
 )
 def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     after = int(context.cursor) if context.cursor else None
-    records = []
+    records: list[EventLogRecord] = []
     for key in TRIGGERS:
         found = context.instance.fetch_materializations(
             AssetRecordsFilter(asset_key=key, after_storage_id=after), limit=100, ascending=True

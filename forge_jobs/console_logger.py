@@ -8,11 +8,12 @@ says "no space left on device" first, with the path and the space left where our
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import coloredlogs
 from dagster import DagsterEventType, Field, InitLoggerContext, logger
 from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
-from dagster._utils.error import SerializableErrorInfo
+from dagster_shared.error import SerializableErrorInfo
 
 from forge_core.disk_space import NO_SPACE_TEXTS, DiskFull
 
@@ -31,7 +32,7 @@ class FailureFirstFormatter(coloredlogs.ColoredFormatter):  # type: ignore[misc]
 
     def format(self, record: logging.LogRecord) -> str:
         meta = getattr(record, LOG_RECORD_METADATA_ATTR, None) or {}
-        event = meta.get("dagster_event")
+        event: Any = meta.get("dagster_event")
         kind = getattr(event, "event_type", None)
         failure = getattr(getattr(event, "event_specific_data", None), "user_failure_data", None)
         error = getattr(getattr(event, "event_specific_data", None), "error", None)

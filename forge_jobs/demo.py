@@ -69,7 +69,8 @@ def default_span() -> tuple[dt.date, dt.date]:
 
 def months_before(end: dt.date, months: int) -> dt.date:
     """The first day of the month ``months - 1`` months before ``end``'s: the first of ``months`` months to it."""
-    return (pd.Timestamp(end).to_period("M") - months + 1).to_timestamp().date()
+    first: dt.date = (pd.Timestamp(end).to_period("M") - months + 1).to_timestamp().date()
+    return first
 
 
 def window_range(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
@@ -277,7 +278,7 @@ def main() -> None:
         ok = run_main_job(args.start, args.end)
     except ValueError as error:  # refused before any work: a bad range
         raise SystemExit(f"refused, nothing was run: {error}") from None
-    warehouse = defs.resources["warehouse"].file
+    warehouse = (defs.resources or {})["warehouse"].file
     print()
     print(
         f"market_data_job {'succeeded' if ok else 'FAILED'} for the years {args.start.year} .. {args.end.year}"

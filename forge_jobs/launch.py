@@ -130,7 +130,7 @@ def held_pools(instance: DagsterInstance, run_id: str) -> list[str]:
 
 def job_pools(job: JobDefinition) -> set[str]:
     """The concurrency pools the job's ops run in."""
-    return {node.definition.pool for node in job.graph.nodes if getattr(node.definition, "pool", None)}
+    return {pool for node in job.graph.nodes if (pool := getattr(node.definition, "pool", None))}
 
 
 def announce_pool_holders(instance: DagsterInstance, job: JobDefinition) -> None:

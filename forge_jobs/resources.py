@@ -71,7 +71,7 @@ def env_or_default(setting: Setting[Any], default: str | int) -> str | int:
 
 POSTGRES_SCHEME = "postgresql+psycopg2://"
 # prod: variable -> what it holds (each must be set and non-empty)
-PROD_STORES = {
+PROD_STORES: dict[Setting[Any], str] = {
     settings.WAREHOUSE: "the DuckDB warehouse file",
     settings.MLFLOW_TRACKING_URI: f"MLflow's tracking store and registry, {POSTGRES_SCHEME}user:password@host/db",
     settings.OPTUNA_STORAGE: f"Optuna's storage, {POSTGRES_SCHEME}user:password@host/db",
@@ -110,7 +110,7 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
     return {
         "warehouse": WarehouseResource(path=env_or_default(settings.WAREHOUSE, "")),
         "market_data": MarketDataResource(
-            source=settings.SOURCE.value(),
+            source=settings.SOURCE.value(),  # type: ignore[arg-type]  # a checked choice: one of the Literal's
             files_path=env_or_default(settings.FILES_PATH, ""),
             synthetic_symbols=env_or_default(settings.SYNTHETIC_SYMBOLS, settings.SYNTHETIC_SYMBOLS.default),
             synthetic_seed=env_or_default(settings.SYNTHETIC_SEED, settings.SYNTHETIC_SEED.default),
@@ -118,7 +118,7 @@ def resources_from_env() -> dict[str, ConfigurableResource]:
                 settings.SYNTHETIC_START, settings.SYNTHETIC_START.default.isoformat()
             ),
             synthetic_shift=env_or_default(settings.SYNTHETIC_SHIFT, ""),
-            plausibility=settings.PLAUSIBILITY.value(),
+            plausibility=settings.PLAUSIBILITY.value(),  # type: ignore[arg-type]  # a checked choice
             calendar=env_or_default(settings.CALENDAR, ""),
         ),
         "compute": ComputeResource(
