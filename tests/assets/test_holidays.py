@@ -22,17 +22,8 @@ from forge_core.warehouse.reader_snapshots import snapshot_path
 from forge_jobs.definitions import defs
 from forge_resources import MarketDataResource
 from tests.assets.test_baselines import resources
+from tests.jobs.test_definitions import LIVE_DAILY
 
-DAILY_ASSETS = {
-    "market_close",
-    "live_regimes",
-    "daily_forecasts",
-    "forecast_scores",
-    "promotions",
-    "drift_report",
-    "forecast_drivers",
-    "forecast_paths",
-}
 BUNDLED = MarketDataResource(source="bundled")
 
 
@@ -94,7 +85,7 @@ def test_a_holiday_through_the_daily_job_succeeds_in_every_asset_and_writes_noth
         result = daily_job(instance, warehouse, "2018-12-25")  # no champion is registered: none is needed
         assert result.success
         events = {e.asset_key.to_user_string(): e for e in result.get_asset_materialization_events()}
-        assert set(events) == DAILY_ASSETS
+        assert set(events) == set(LIVE_DAILY)
         for name, event in events.items():
             metadata = event.materialization.metadata
             assert metadata["skipped"].value == "no trading session on 2018-12-25", name
