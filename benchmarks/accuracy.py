@@ -60,13 +60,13 @@ from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_com
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX, combine_windows
 from forge_core.evaluation import diebold_mariano, qlike
 from forge_core.features.daily import PROXIES
-from forge_core.forecasting.forecast_store import load_context
+from forge_core.forecasting.forecast_store import load_features_with_regime
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
 from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.intervals.window_intervals import window_intervals
+from forge_core.market_tables import build_market_tables
 from forge_core.models import MODEL_REGISTRY
-from forge_core.pipeline import build_market_tables
 from forge_core.quantiles import central_bands
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
@@ -205,7 +205,7 @@ def backtest(args: argparse.Namespace) -> tuple[BacktestReport, Bands, pd.DataFr
     for ddl in table_ddl():
         conn.execute(ddl)
     build_market_tables(conn, load_bars(args), specs)
-    context = load_context(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
+    context = load_features_with_regime(conn, CONTEXT_COLUMNS, args.test_end + dt.timedelta(days=1))
     member_windows = make_windows(first, args.test_end)
     histories = {spec: walk_members(args, conn, spec, families, member_windows, timings) for spec in specs}
     with worker_pool(

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from forge_core.data.bundled import BundledSource
+from forge_core.market_tables import build_market_tables
 from forge_core.monitoring.drift import (
     DATE,
     DriftSettings,
@@ -37,7 +38,6 @@ from forge_core.monitoring.drift import (
     evidently_drift,
     persistent_alarm,
 )
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.sql_files import table_ddl
 
@@ -95,16 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         ).fetchall()
         shares, default_alarms, calibrated_days, alarms = [], 0, 0, 0
         for i, day in enumerate(days):
-            reference, current, _, _, _ = drift_frames(conn, day, reference_end[0][0], {}, settings)
-            share, drifted = ks_share(reference, current)
+            frames = drift_frames(conn, day, reference_end[0][0], {}, settings)
+            share, drifted = ks_share(frames.reference, frames.current)
             default_alarms += share >= EVIDENTLY_DATASET_DRIFT
-            calibrated, *_ = calibrated_drift(reference, current, settings.quantile)
+            calibrated = calibrated_drift(frames.reference, frames.current, settings.quantile).share
             shares.append(calibrated)
             calibrated_days += calibrated > settings.threshold
             alarms += persistent_alarm(shares, settings.threshold, settings.persistence)
             if i % (len(days) // CHECKED_DAYS) == 0:
                 with tempfile.TemporaryDirectory() as tmp:
-                    _, columns = evidently_drift(reference, current, Path(tmp) / "r.html")
+                    _, columns = evidently_drift(frames.reference, frames.current, Path(tmp) / "r.html")
                 evidently = {c for c, e in columns.items() if e["drifted"]}
                 agreement.append(
                     {

@@ -55,7 +55,7 @@ from forge_core.intervals import (
     SplitParams,
     calibrate,
 )
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

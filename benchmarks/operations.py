@@ -11,8 +11,8 @@ the ``--shift-day``-th simulated trading day on (the source's FORGE_SYNTHETIC_SH
    ``retrain_job`` for every target: the first champions;
 2. then, for each of ``--days`` weekdays from 2019-01-01, evaluates ``daily_forecast_schedule`` at 17:30 New York,
    runs the ``daily_job`` partition it requests (close, forecasts, scores, promotions, drift report) and evaluates
-   ``retrain_on_drift`` on what that run materialised, running every ``retrain_job`` it requests (with its run key
-   and tags, on the same instance, as the daemon would);
+   ``retrain_on_drift_or_degradation`` on what that run materialised, running every ``retrain_job`` it requests
+   (with its run key and tags, on the same instance, as the daemon would);
 3. reads back what happened: forecasts published per day, the drift alarm's days (its detection delay after the
    shift and its false alarms before it), the retrainings and what triggered them, every promotion decision, and
    the champion's QLIKE (mean per phase, and as a 20-day rolling mean) before the shift, after it, and after the
@@ -144,7 +144,7 @@ def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -
     from dagster import SensorResult, build_schedule_context, build_sensor_context
 
     from forge_core.monitoring.drift import DriftSettings
-    from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
+    from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift_or_degradation
     from forge_jobs.definitions import defs
     from forge_jobs.instance import dagster_instance
     from forge_jobs.jobs import baselines_job, daily_job, market_data_job, retrain_job
@@ -184,7 +184,7 @@ def simulate(args: argparse.Namespace, days: list[dt.date], shift_on: dt.date) -
             run(daily_job.name, daily_config, **{"dagster/partition": str(r.partition_key)})
             for r in requested
         )
-        result = retrain_on_drift(build_sensor_context(instance=instance, cursor=cursor))
+        result = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=cursor))
         requests = result.run_requests if isinstance(result, SensorResult) else []
         cursor = result.cursor if isinstance(result, SensorResult) and result.cursor else cursor
         for retrain in requests or []:

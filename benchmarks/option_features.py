@@ -33,12 +33,12 @@ from forge_core.date_window import DateWindow, yearly_windows
 from forge_core.features.market_features import build_market_features
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
+from forge_core.market_tables import build_market_tables
 from forge_core.models import families, model_class
 from forge_core.models.variants import ModelVariant
 from forge_core.options.option_features import build_option_features
 from forge_core.options.priced_quotes import write_option_quotes, write_quote_summaries
 from forge_core.options.synthetic_chains import option_chains, quote_summaries
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

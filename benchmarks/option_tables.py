@@ -24,10 +24,10 @@ import pandas as pd
 
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow
+from forge_core.market_tables import build_market_tables
 from forge_core.options.option_features import build_option_features, option_features_reference
 from forge_core.options.priced_quotes import priced_quotes
 from forge_core.options.synthetic_chains import option_chains
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

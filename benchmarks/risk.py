@@ -34,10 +34,10 @@ from forge_core.date_window import yearly_windows
 from forge_core.ensembles.combiner_registry import create_combiner
 from forge_core.ensembles.ensemble_store import write_ensemble_window
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, combine_windows
-from forge_core.forecasting.forecast_store import load_context, load_member_history, write_window
+from forge_core.forecasting.forecast_store import load_features_with_regime, load_member_history, write_window
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.regimes.regime_windows import window_regimes
 from forge_core.risk.risk_report import load_pairs, risk_backtest
 from forge_core.risk.vol_targeting import strategy_backtest
@@ -74,14 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     end = dt.date(args.test_end + 1, 1, 1)
     windows = yearly_windows(dt.date(args.test_start - 2, 1, 1), dt.date(args.test_end, 12, 31))
     if "markov_regime" in combiners:  # the regime at each year's start, filtered through the year
-        features = load_context(conn, ["log_parkinson_w"], end)
+        features = load_features_with_regime(conn, ["log_parkinson_w"], end)
         regimes = window_regimes(features[features["symbol"].isin(SYMBOLS)], windows).probabilities
         for window in windows:
             mine = regimes[regimes["window_start"] == window.start]
             replace_keyed(
                 conn, {"window_start": window.start}, {"regimes": mine.assign(created_at=pd.Timestamp.now())}
             )
-    context = load_context(conn, CONTEXT_COLUMNS, end)
+    context = load_features_with_regime(conn, CONTEXT_COLUMNS, end)
     for spec in specs:
         panel = load_panel(conn, spec, end)
         for family in tqdm(families, desc=f"walk-forward {spec.name}", unit="family"):

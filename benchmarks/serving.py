@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from forge_core.live.daily_publication import day_histories
     from forge_core.live.registry import assign_roles, register_set
     from forge_core.live.serving import ForecastServer
-    from forge_core.pipeline import build_market_tables
+    from forge_core.market_tables import build_market_tables
     from forge_core.targets import DEFAULT_TARGETS
     from forge_core.tracking import default_tracking_config
     from forge_core.warehouse.connection import open_warehouse

@@ -26,8 +26,8 @@ import torch
 from forge_core.compute import make_runtime
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.forecasting.panel import load_panel
+from forge_core.market_tables import build_market_tables
 from forge_core.models import ForecastTask, create_model, families
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

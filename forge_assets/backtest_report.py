@@ -4,8 +4,8 @@ from collections.abc import Sequence
 
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 
-from forge_assets.market_data import OWNERS
 from forge_assets.metadata import figure
+from forge_assets.shared import BACKTEST_GROUP, OWNERS
 from forge_core.backtest.interval_report import (
     band_coherence,
     evaluate_intervals,
@@ -24,8 +24,6 @@ from forge_core.intervals.interval_methods import DEFAULT_METHOD
 from forge_core.settings import reports_dir
 from forge_resources import WarehouseResource
 
-GROUP = "backtest"
-
 
 def backtest_report_asset(
     forecasts: Sequence[AssetsDefinition], intervals: AssetsDefinition | None = None
@@ -34,7 +32,7 @@ def backtest_report_asset(
     return asset(
         name="backtest_report",
         deps=[*forecasts, *([intervals] if intervals is not None else [])],
-        group_name=GROUP,
+        group_name=BACKTEST_GROUP,
         owners=OWNERS,
         kinds={"python", "pandas"},
         description=(

@@ -31,12 +31,11 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.checks import DAILY_FORECASTS_QUALITY
-from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
-from forge_assets.market_data import refuse
 from forge_assets.market_regimes import live_regimes
 from forge_assets.partitions import partition_days
 from forge_assets.sessions import holiday, run_sessions
+from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import (
     NoFeatures,

@@ -23,11 +23,10 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.checks import forecasts_quality_check
-from forge_assets.market_data import OWNERS, refuse
 from forge_assets.metadata import figure, partition_metadata
-from forge_assets.model_forecasts import run_windows
 from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import WAREHOUSE_POOL
+from forge_assets.shared import ENSEMBLES_GROUP, OWNERS, refuse, run_windows
 from forge_core.backtest.plots import ensemble_weights
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_combiner
 from forge_core.ensembles.ensemble_store import write_ensemble_window
@@ -38,12 +37,14 @@ from forge_core.ensembles.ensemble_windows import (
     combine_windows,
     ensemble_model,
 )
-from forge_core.forecasting.forecast_store import forecasts_quality, load_context, load_member_history
+from forge_core.forecasting.forecast_store import (
+    forecasts_quality,
+    load_features_with_regime,
+    load_member_history,
+)
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_resources import ComputeResource, WarehouseResource
-
-GROUP = "ensembles"
 
 
 class EnsembleConfig(Config):
@@ -73,7 +74,9 @@ def _ensemble_windows(
     specs = {spec.name: spec for spec in configured_targets()}
     by_target = run_windows(context)
     with warehouse.open(read_only=True) as conn:  # the context of every target, read once
-        features = load_context(conn, CONTEXT_COLUMNS, max(w.end for ws in by_target.values() for w in ws))
+        features = load_features_with_regime(
+            conn, CONTEXT_COLUMNS, max(w.end for ws in by_target.values() for w in ws)
+        )
     results = []
     for target, windows in by_target.items():
         with warehouse.open(read_only=True) as conn:
@@ -154,7 +157,7 @@ def ensemble_asset(name: str, members: Sequence[AssetsDefinition]) -> AssetsDefi
         partitions_def=model_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         deps=list(members),
-        group_name=GROUP,
+        group_name=ENSEMBLES_GROUP,
         owners=OWNERS,
         kinds={"python", "duckdb"},
         pool=WAREHOUSE_POOL,

@@ -8,9 +8,8 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.live_models import LIVE_DAY
-from forge_assets.market_data import refuse
 from forge_assets.sessions import holiday, run_sessions
+from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.explain.drivers import BACKGROUND_DAYS, unexplained
 from forge_core.explain.drivers import forecast_drivers as explain_day
 from forge_core.forecasting.panel import load_panel

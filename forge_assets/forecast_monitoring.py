@@ -20,27 +20,20 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.live_models import LIVE_DAY
-from forge_assets.market_data import refuse
 from forge_assets.sessions import holiday, run_sessions
+from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.live.registry import aliases, promote
 from forge_core.monitoring.degradation import DegradationRule, check_degradation
 from forge_core.monitoring.drift import (
     EVIDENTLY_VS_ALARM,
-    DriftResult,
     DriftSettings,
     EmptyReference,
-    calibrated_drift,
-    drift_frames,
-    earlier_shares,
-    evidently_drift,
-    persistent_alarm,
-    write_report,
+    NoChampionForecasts,
+    report_drift,
 )
 from forge_core.monitoring.promotion import PromotionRule, daily_losses, decide_promotion
 from forge_core.monitoring.promotion_log import already_decided, record
 from forge_core.monitoring.scoring import load_scores, score_day, write_scores
-from forge_core.roles import Role
 from forge_core.settings import reports_dir
 from forge_core.targets import configured_targets
 from forge_core.tracking import CHALLENGER, CHAMPION
@@ -299,65 +292,42 @@ def drift_report(
     )
     results = []
     for day in sessions:
-        with warehouse.open(read_only=True) as conn:
-            champions = conn.execute(
-                "SELECT DISTINCT target, model, fitted_as_of FROM daily_forecasts "
-                "WHERE as_of = ? AND role = ?",
-                [day, Role.CHAMPION.value],
-            ).df()
-            if champions.empty:
-                raise refuse(
-                    ValueError(f"no champion forecasts published on {day}: run daily_forecasts for it first")
-                )
-            try:
-                reference, current, skipped, ref_span, cur_span = drift_frames(
-                    conn,
-                    day,
-                    champions["fitted_as_of"].min().date(),
-                    dict(zip(champions["target"], champions["model"], strict=True)),
-                    settings,
-                )
-            except EmptyReference as error:
-                raise refuse(error) from None
-            before = earlier_shares(conn, day, settings.persistence - 1)
-        html = reports_dir() / "drift" / f"drift_{day}.html"
-        evidently_share, _ = evidently_drift(reference, current, html)
-        share, columns, uncalibrated = calibrated_drift(reference, current, settings.quantile)
-        result = DriftResult(
-            day, ref_span, cur_span, share, columns, evidently_share, html, skipped | uncalibrated
+        try:
+            result = report_drift(
+                warehouse.open, day, settings, reports_dir() / "drift" / f"drift_{day}.html"
+            )
+        except (NoChampionForecasts, EmptyReference) as error:
+            raise refuse(error) from None
+        context.log.info(
+            f"drift_report {day}: drifted share {result.drift_share:.2f}, alarm {'on' if result.alarm else 'off'}"
         )
-        alarm = persistent_alarm([*before, share], settings.threshold, settings.persistence)
-        with warehouse.open() as conn:
-            write_report(conn, result, alarm)
-        context.log.info(f"drift_report {day}: drifted share {share:.2f}, alarm {'on' if alarm else 'off'}")
-        results.append((result, alarm))
-    last, alarm = results[-1]
-    drifted = {c: e for c, e in last.columns.items() if e["drifted"]}
+        results.append(result)
+    last = results[-1]
     table = pd.DataFrame([{"column": c, **e} for c, e in last.columns.items()])
-    retrain = [spec.name for spec in configured_targets()] if alarm else []
+    retrain = [spec.name for spec in configured_targets()] if last.alarm else []
     return MaterializeResult(
         metadata={
             "drift_share": last.drift_share,
             "evidently_drift_share": last.evidently_share,
             "evidently_vs_alarm": EVIDENTLY_VS_ALARM,
-            "drifted_columns": MetadataValue.json(sorted(drifted)),
+            "drifted_columns": MetadataValue.json(last.drifted_columns),
             "columns": MetadataValue.md(table.to_markdown(index=False, floatfmt=".3g")),
             "skipped_columns": MetadataValue.json(last.skipped_columns),
             "reference": f"{last.reference[0]} .. {last.reference[1]}",
             "current": f"{last.current[0]} .. {last.current[1]}",
             "report": MetadataValue.url(last.html.as_uri()),
-            "alarm": alarm,
+            "alarm": last.alarm,
             RETRAIN_TARGETS: MetadataValue.json(retrain),
         },
         check_results=[
             AssetCheckResult(
                 check_name=DRIFT_CHECK,
-                passed=not alarm,
+                passed=not last.alarm,
                 severity=AssetCheckSeverity.WARN,
                 metadata={
                     "drift_share": last.drift_share,
                     "evidently_drift_share": last.evidently_share,
-                    "drifted_columns": MetadataValue.json(sorted(drifted)),
+                    "drifted_columns": MetadataValue.json(last.drifted_columns),
                 },
             )
         ],

@@ -8,10 +8,9 @@ from dagster import AssetExecutionContext, Config, Failure, MaterializeResult, M
 from pydantic import Field
 
 from forge_assets.daily_forecasts import daily_forecasts
-from forge_assets.live_models import LIVE_DAY
-from forge_assets.market_data import refuse
 from forge_assets.metadata import figure
 from forge_assets.sessions import holiday, run_sessions
+from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.backtest.plots import path_fans
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import NoFeatures, histories_on

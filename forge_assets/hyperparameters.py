@@ -23,11 +23,11 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.market_data import OWNERS, daily_features, targets
+from forge_assets.market_data import daily_features, targets
 from forge_assets.metadata import figure
-from forge_assets.model_forecasts import WalkForwardConfig
 from forge_assets.partitions import target_partitions
 from forge_assets.pools import pool_op_tags
+from forge_assets.shared import OWNERS, TUNING_GROUP, WalkForwardConfig
 from forge_core.date_window import DateWindow, monthly_windows
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme
@@ -37,8 +37,6 @@ from forge_core.targets import TargetSpec, configured_targets
 from forge_core.tuning import study_figures, tune
 from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_resources import ComputeResource, OptunaResource, WarehouseResource
-
-GROUP = "tuning"
 
 
 class TuningConfig(WalkForwardConfig):
@@ -79,7 +77,7 @@ def hyperparameters_asset(model: type[VolatilityModel]) -> AssetsDefinition:
             AssetDep(upstream, partition_mapping=AllPartitionMapping())
             for upstream in (daily_features, targets)
         ],
-        group_name=GROUP,
+        group_name=TUNING_GROUP,
         owners=OWNERS,
         kinds={"optuna"},
         pool=model.pool,

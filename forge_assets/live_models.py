@@ -10,7 +10,6 @@ a WARNING and in ``short_histories``; when no symbol has them, the run fails wit
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
 
 import pandas as pd
 from dagster import (
@@ -18,7 +17,6 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetsDefinition,
-    BackfillPolicy,
     Config,
     MaterializeResult,
     MetadataValue,
@@ -27,7 +25,7 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.market_data import OWNERS, refuse, targets
+from forge_assets.market_data import targets
 from forge_assets.metadata import (
     SHORT_HISTORIES,
     SkippedSymbol,
@@ -35,11 +33,11 @@ from forge_assets.metadata import (
     skipped_metadata,
     warn_skipped,
 )
-from forge_assets.partitions import live_days, target_partitions
-from forge_assets.pools import WAREHOUSE_POOL
+from forge_assets.partitions import target_partitions
+from forge_assets.shared import LIVE_GROUP, OWNERS, refuse
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX
-from forge_core.forecasting.forecast_store import load_context, load_member_history
+from forge_core.forecasting.forecast_store import load_features_with_regime, load_member_history
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
 from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
@@ -58,16 +56,6 @@ from forge_core.targets import configured_targets
 from forge_core.tracking import code_version, discard_on_failure
 from forge_core.tuning.tuned_params import tuned_params_for
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
-
-GROUP = "live"
-# What every asset of the daily job shares: a partition per weekday, a range backfilled in one run, one writer.
-LIVE_DAY: dict[str, Any] = {  # the arguments every live-day asset shares
-    "partitions_def": live_days,
-    "backfill_policy": BackfillPolicy.single_run(),
-    "group_name": GROUP,
-    "owners": OWNERS,
-    "pool": WAREHOUSE_POOL,
-}
 
 
 class LiveConfig(Config):
@@ -150,7 +138,7 @@ def materialize_live(
         as_of = dt.date.fromisoformat(config.as_of) if config.as_of else last_feature_day(conn)
         end = as_of + dt.timedelta(days=1)
         panel, history = load_panel(conn, spec, end), load_member_history(conn, spec.name, end)
-        features = load_context(conn, CONTEXT_COLUMNS, end)
+        features = load_features_with_regime(conn, CONTEXT_COLUMNS, end)
         stored = sorted(m for m in history["model"].unique() if not str(m).startswith(ENSEMBLE_PREFIX))
         families = config.families or stored
         # a feature variant takes its family's tuning, as its walk-forward did
@@ -248,7 +236,7 @@ def live_models_asset(forecasts: list[AssetsDefinition]) -> AssetsDefinition:
                 for f in forecasts
             ),
         ],
-        group_name=GROUP,
+        group_name=LIVE_GROUP,
         owners=OWNERS,
         kinds={"python", "mlflow"},
         description=(

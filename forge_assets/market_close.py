@@ -14,14 +14,14 @@ last day (``forge_assets.sessions``).
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from forge_assets.checks import MARKET_CLOSE_GAPS, MARKET_CLOSE_QUALITY, MARKET_CLOSE_SPLITS
-from forge_assets.live_models import LIVE_DAY
-from forge_assets.market_data import IngestionConfig, continuity_results, refuse, validated_bars
+from forge_assets.market_data import IngestionConfig, continuity_results, validated_bars
 from forge_assets.partitions import partition_dates
 from forge_assets.sessions import holiday, late_sessions, run_sessions
+from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.data.continuity import continuity
 from forge_core.data.ingestion import IngestionRefused
 from forge_core.features.quality import daily_features_quality
-from forge_core.pipeline import close_market_window
+from forge_core.market_tables import close_market_window
 from forge_core.targets import TargetConflict, configured_targets
 from forge_core.warehouse.quality import raw_prices_quality, targets_quality
 from forge_resources import MarketDataResource, WarehouseResource

@@ -7,15 +7,12 @@ blocking data-quality check on what it wrote.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import duckdb
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
-    BackfillPolicy,
     Config,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -31,8 +28,8 @@ from forge_assets.checks import (
     TARGETS_QUALITY,
     QualityCheck,
 )
-from forge_assets.partitions import market_years, partition_dates
-from forge_assets.pools import WAREHOUSE_POOL
+from forge_assets.partitions import partition_dates
+from forge_assets.shared import MARKET_YEAR, refuse
 from forge_core.data.continuity import Continuity, continuity
 from forge_core.data.ingestion import Ingestion, IngestionRefused, ingest_bars
 from forge_core.data.schema import DataProblem, MarketDataError
@@ -52,15 +49,6 @@ from forge_core.warehouse.quality import (
 from forge_core.warehouse.summary import summarise_window
 from forge_resources import MarketDataResource, WarehouseResource
 
-GROUP = "market_data"
-OWNERS = ["team:quant-research"]
-SHARED: dict[str, Any] = {
-    "partitions_def": market_years,
-    "backfill_policy": BackfillPolicy.single_run(),
-    "pool": WAREHOUSE_POOL,
-    "group_name": GROUP,
-    "owners": OWNERS,
-}
 MAX_LISTED_SYMBOLS = 24  # metadata names symbols up to this many, then only counts them
 # A single-run backfill copies the run's metadata into the materialisation event of every partition it covers, so
 # a range's metadata is kept small: its preview shows fewer rows than a single day's.
@@ -73,11 +61,6 @@ def listed_symbols(symbols: list[str]) -> MetadataValue:
     if len(symbols) <= MAX_LISTED_SYMBOLS:
         return MetadataValue.json(symbols)
     return MetadataValue.text(f"{len(symbols)} symbols: {', '.join(symbols[:MAX_LISTED_SYMBOLS])}, ...")
-
-
-def refuse(error: Exception) -> Failure:
-    """A deliberate failure: the error's text as the step's description, once, with no retry."""
-    return Failure(description=str(error), allow_retries=False)
 
 
 def write_and_check(
@@ -196,7 +179,7 @@ class IngestionConfig(Config):
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     kinds={"duckdb", "pandas"},
     description=(
         "Daily OHLCV bars of every symbol from the configured market data source (bundled S&P 500 / NASDAQ / VIX, "
@@ -250,7 +233,7 @@ def raw_prices(
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[raw_prices],
     kinds={"duckdb", "sql"},
     description=(
@@ -284,7 +267,7 @@ class TargetsConfig(Config):
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[daily_features],
     kinds={"duckdb", "sql"},
     description=(

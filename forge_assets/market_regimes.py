@@ -24,16 +24,16 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.live_models import LIVE_DAY
 from forge_assets.market_close import market_close
-from forge_assets.market_data import OWNERS, daily_features, refuse
+from forge_assets.market_data import daily_features
 from forge_assets.metadata import figure, partition_metadata
 from forge_assets.partitions import walk_forward_windows
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_assets.sessions import holiday, run_sessions
+from forge_assets.shared import LIVE_DAY, OWNERS, REGIMES_GROUP, refuse
 from forge_core.backtest.plots import regime_probabilities
 from forge_core.date_window import DateWindow
-from forge_core.forecasting.forecast_store import load_context
+from forge_core.forecasting.forecast_store import load_features_with_regime
 from forge_core.regimes.regime_windows import (
     FIT_DAYS,
     REGIME_COLUMNS,
@@ -47,8 +47,6 @@ from forge_core.regimes.regime_windows import (
 from forge_core.settings import reports_dir
 from forge_core.warehouse.partition_writes import replace_keyed, replace_partitions
 from forge_resources import MarketDataResource, WarehouseResource
-
-GROUP = "regimes"
 
 
 class RegimeConfig(Config):
@@ -82,7 +80,7 @@ def check_skipped(context: AssetExecutionContext, result: WindowRegimes) -> None
     partitions_def=walk_forward_windows,
     backfill_policy=BackfillPolicy.single_run(),
     deps=[AssetDep(daily_features, partition_mapping=AllPartitionMapping())],
-    group_name=GROUP,
+    group_name=REGIMES_GROUP,
     owners=OWNERS,
     kinds={"python", "duckdb", "statsmodels"},
     pool=WAREHOUSE_POOL,
@@ -101,7 +99,7 @@ def market_regimes(
         for w in map(walk_forward_windows.time_window_for_partition_key, context.partition_keys)
     ]
     with warehouse.open(read_only=True) as conn:
-        features = load_context(conn, [f"log_{config.proxy}_w"], span.end.date())
+        features = load_features_with_regime(conn, [f"log_{config.proxy}_w"], span.end.date())
     try:
         result = window_regimes(
             features, windows, config.proxy, config.regimes, config.fit_days, workers=config.processes()
@@ -169,7 +167,7 @@ def live_regimes(
         return holiday(context, market_data)
     starts = sorted({month_start(d) for d in days})
     with warehouse.open(read_only=True) as conn:
-        features = load_context(conn, [f"log_{config.proxy}_w"], days[-1] + dt.timedelta(days=1))
+        features = load_features_with_regime(conn, [f"log_{config.proxy}_w"], days[-1] + dt.timedelta(days=1))
         known = stored_models(conn, starts, config.regimes, config.proxy)
     traded = sorted(set(pd.to_datetime(features["date"]).dt.date) & set(days))
     if not traded:

@@ -22,10 +22,10 @@ minute); a store that stays away fails the step, which Dagster retries ``STORE_R
 ``STORE_RETRY_WAIT_S`` apart (windows already written are kept, so a retry resumes), then fails with one line."""
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from dagster import (
@@ -33,7 +33,6 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     BackfillPolicy,
-    Config,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -41,10 +40,9 @@ from dagster import (
     RetryRequested,
     asset,
 )
-from pydantic import Field
 
 from forge_assets.checks import forecasts_quality_check
-from forge_assets.market_data import OWNERS, daily_features, targets
+from forge_assets.market_data import daily_features, targets
 from forge_assets.metadata import (
     SHORT_HISTORIES,
     SkippedSymbol,
@@ -54,8 +52,9 @@ from forge_assets.metadata import (
     skipped_metadata,
     warn_skipped,
 )
-from forge_assets.partitions import model_partition_key, model_partitions, walk_forward_windows
+from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import pool_op_tags
+from forge_assets.shared import OWNERS, WalkForwardConfig, run_windows
 from forge_core.date_window import DateWindow
 from forge_core.forecasting.forecast_store import forecasts_quality, stored_windows, write_window
 from forge_core.forecasting.panel import load_panel
@@ -84,28 +83,6 @@ from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 STORE_RETRIES, STORE_RETRY_WAIT_S = 2, 60  # step retries when the MLflow store stays unreachable
 
 
-class WalkForwardConfig(Config):
-    """How each window's training rows are chosen (always purged: targets realised before the window)."""
-
-    scheme: Literal["expanding", "rolling"] = Field(
-        default="expanding", description="Expanding or rolling window."
-    )
-    rolling_years: float = Field(default=10.0, description="Length of a rolling window, in years.")
-    min_train_rows: int = Field(
-        default=250, description="Fewer purged rows than this: the symbol is skipped."
-    )
-    recompute: bool = Field(
-        default=False,
-        description=(
-            "Refit every window. Off: a window already stored from identical inputs (same code version, training "
-            "rows, parameters and warm starts) is kept, so a re-run of a killed backfill resumes where it died."
-        ),
-    )
-
-    def training_scheme(self) -> TrainingScheme:
-        return TrainingScheme(self.scheme, self.rolling_years, self.min_train_rows)
-
-
 @dataclass(frozen=True)
 class WindowInputs:
     """What a target's windows read from the warehouse: the panel and the tuned parameters per window start."""
@@ -126,16 +103,6 @@ class WindowOutcome:
     rows: int
     defects: dict[str, int]
     pages: list[str] = field(default_factory=list)
-
-
-def run_windows(context: AssetExecutionContext) -> dict[str, list[DateWindow]]:
-    """The run's partitions as target -> windows in date order."""
-    windows: dict[str, list[DateWindow]] = defaultdict(list)
-    for key in context.partition_keys:
-        dims = model_partitions.get_partition_key_from_str(key).keys_by_dimension
-        span = walk_forward_windows.time_window_for_partition_key(dims["window"])
-        windows[dims["target"]].append(DateWindow(span.start.date(), span.end.date()))
-    return {target: sorted(spans, key=lambda w: w.start) for target, spans in sorted(windows.items())}
 
 
 def read_inputs(

@@ -15,8 +15,9 @@ from forge_assets.checks import (
     QUOTE_SUMMARIES_QUALITY,
     QualityCheck,
 )
-from forge_assets.market_data import SHARED, daily_features, raw_prices, refuse, write_and_check
+from forge_assets.market_data import daily_features, raw_prices, write_and_check
 from forge_assets.partitions import partition_dates
+from forge_assets.shared import MARKET_YEAR, refuse
 from forge_core.data.schema import MarketDataError
 from forge_core.date_window import DateWindow
 from forge_core.features.market_features import build_market_features
@@ -49,7 +50,7 @@ def _checked(
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[raw_prices],
     kinds={"duckdb", "pandas"},
     check_specs=[OPTION_QUOTES_QUALITY.spec()],
@@ -85,7 +86,7 @@ def option_quotes(
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[raw_prices],
     kinds={"duckdb", "pandas"},
     check_specs=[QUOTE_SUMMARIES_QUALITY.spec()],
@@ -111,7 +112,7 @@ def quote_summaries(
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[option_quotes, daily_features],
     kinds={"duckdb", "sql"},
     check_specs=[OPTION_FEATURES_QUALITY.spec()],
@@ -126,7 +127,7 @@ def option_features(context: AssetExecutionContext, warehouse: WarehouseResource
 
 
 @asset(
-    **SHARED,
+    **MARKET_YEAR,
     deps=[quote_summaries, daily_features],
     kinds={"duckdb", "sql"},
     check_specs=[MARKET_FEATURES_QUALITY.spec()],

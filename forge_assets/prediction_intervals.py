@@ -14,11 +14,10 @@ from dagster import (
 from pydantic import Field
 
 from forge_assets.checks import INTERVALS_QUALITY
-from forge_assets.market_data import OWNERS
 from forge_assets.metadata import partition_metadata
-from forge_assets.model_forecasts import run_windows
 from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import WAREHOUSE_POOL
+from forge_assets.shared import INTERVALS_GROUP, OWNERS, run_windows
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
@@ -26,8 +25,6 @@ from forge_core.intervals.window_intervals import window_intervals, write_window
 from forge_core.targets import configured_targets
 from forge_core.warehouse.quality import intervals_quality
 from forge_resources import WarehouseResource
-
-GROUP = "intervals"
 
 
 class IntervalsConfig(Config):
@@ -90,7 +87,7 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
         partitions_def=model_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         deps=list(forecasts),
-        group_name=GROUP,
+        group_name=INTERVALS_GROUP,
         owners=OWNERS,
         kinds={"python", "duckdb"},
         pool=WAREHOUSE_POOL,

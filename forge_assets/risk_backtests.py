@@ -7,6 +7,7 @@ their tables and figures in the metadata (files under FORGE_HOME/reports/risk/).
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,8 +22,8 @@ from dagster import (
 )
 from pydantic import Field
 
-from forge_assets.market_data import OWNERS, refuse
 from forge_assets.metadata import figure
+from forge_assets.shared import BACKTEST_GROUP, OWNERS, refuse
 from forge_core.backtest.plots import equity_curves, violation_ratios
 from forge_core.risk.risk_report import CALIBRATION_DAYS, eligible_years, load_pairs, risk_backtest
 from forge_core.risk.vol_targeting import strategy_backtest
@@ -31,7 +32,6 @@ from forge_core.targets import TargetSpec, configured_targets
 from forge_core.warehouse.partition_writes import replace_keyed
 from forge_resources import WarehouseResource
 
-GROUP = "backtest"
 SHOWN_TAIL = 0.01
 
 
@@ -53,13 +53,30 @@ class StrategyConfig(Config):
     )
 
 
-def _pairs(
-    warehouse: WarehouseResource, spec: TargetSpec, calibration_days: int
-) -> tuple[pd.DataFrame, list[int]]:
+@dataclass(frozen=True)
+class TargetPairs:
+    """A target's stored forecasts paired with the return over their horizon.
+
+    Attributes
+    ----------
+    target : str
+        The target's name.
+    pairs : pd.DataFrame
+        The pairs (``load_pairs``).
+    years : list of int
+        The years that can be scored (``eligible_years``).
+    """
+
+    target: str
+    pairs: pd.DataFrame
+    years: list[int]
+
+
+def _pairs(warehouse: WarehouseResource, spec: TargetSpec, calibration_days: int) -> TargetPairs:
     """A target's forecasts paired with the return over their horizon, and the years that can be scored."""
     with warehouse.open(read_only=True) as conn:
         pairs = load_pairs(conn, spec.name, spec.horizon)
-    return pairs, eligible_years(pairs, calibration_days)
+    return TargetPairs(spec.name, pairs, eligible_years(pairs, calibration_days))
 
 
 def _too_few(target: str, calibration_days: int) -> str:
@@ -69,18 +86,16 @@ def _too_few(target: str, calibration_days: int) -> str:
     )
 
 
-def _one_day_pairs(
-    warehouse: WarehouseResource, calibration_days: int
-) -> tuple[str, pd.DataFrame, list[int]]:
+def _one_day_pairs(warehouse: WarehouseResource, calibration_days: int) -> TargetPairs:
     """The one-day target, its forecasts paired with the next day's return, and the years that can be scored.
     A Failure saying what is missing otherwise."""
     spec = next((s for s in configured_targets() if s.horizon == 1), None)
     if spec is None:
         raise Failure("no one-day target is configured (FORGE_TARGETS): volatility targeting needs one")
-    pairs, years = _pairs(warehouse, spec, calibration_days)
-    if not years:
+    scored = _pairs(warehouse, spec, calibration_days)
+    if not scored.years:
         raise Failure(_too_few(spec.name, calibration_days))
-    return spec.name, pairs, years
+    return scored
 
 
 def _replace(warehouse: WarehouseResource, table: str, target: str, rows: pd.DataFrame) -> int:
@@ -95,16 +110,18 @@ def materialize_risk(
 ) -> MaterializeResult:
     tables, not_scored = {}, {}
     for spec in configured_targets():
-        pairs, years = _pairs(warehouse, spec, config.calibration_days)
-        if not years:
+        scored = _pairs(warehouse, spec, config.calibration_days)
+        if not scored.years:
             not_scored[spec.name] = _too_few(spec.name, config.calibration_days)
             continue
+        years = scored.years
         context.log.info(
-            f"{spec.name}: {spec.horizon}-day VaR/ES of {pairs['model'].nunique()} models over {years[0]}..{years[-1]}"
+            f"{spec.name}: {spec.horizon}-day VaR/ES of {scored.pairs['model'].nunique()} models over "
+            f"{years[0]}..{years[-1]}"
         )
         try:
             tables[spec.name] = risk_backtest(
-                pairs, years, calibration_days=config.calibration_days, horizon=spec.horizon
+                scored.pairs, years, calibration_days=config.calibration_days, horizon=spec.horizon
             )
         except ValueError as error:
             raise refuse(error) from None
@@ -137,10 +154,11 @@ def materialize_risk(
 def materialize_strategy(
     context: AssetExecutionContext, config: StrategyConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
-    target, pairs, years = _one_day_pairs(warehouse, config.calibration_days)
+    scored = _one_day_pairs(warehouse, config.calibration_days)
+    target, years = scored.target, scored.years
     try:
         table, strategies = strategy_backtest(
-            pairs,
+            scored.pairs,
             years,
             target=config.target_volatility,
             cap=config.leverage_cap,
@@ -184,7 +202,7 @@ def risk_assets(forecasts: Sequence[AssetsDefinition]) -> list[AssetsDefinition]
     """``risk_backtest`` and ``strategy_backtest``, downstream of every family's and ensemble's forecasts."""
     common: dict[str, Any] = {
         "deps": list(forecasts),
-        "group_name": GROUP,
+        "group_name": BACKTEST_GROUP,
         "owners": OWNERS,
         "kinds": {"python", "duckdb"},
     }

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-TRADING_DAYS_PER_YEAR = 252  # annualising daily variances and returns, the platform's one year of sessions
-
 
 @dataclass(frozen=True)
 class DateWindow:

@@ -170,8 +170,14 @@ def _targets(text: str) -> tuple[TargetDeclaration, ...]:
     return tuple(declared)
 
 
+def comma_list(text: str) -> tuple[str, ...]:
+    """The items of a comma-separated list, as settings and model params hold them (column or model names), blanks
+    dropped."""
+    return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
 def _names(text: str) -> tuple[str, ...]:
-    names = tuple(c.strip() for c in text.split(",") if c.strip())
+    names = comma_list(text)
     bad = [n for n in names if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
     if bad:
         raise ValueError(f"{bad[0]!r} is not a name")

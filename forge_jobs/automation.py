@@ -205,7 +205,7 @@ def retrain_requests(
         f"challenger's trial (FORGE_RETRAIN_COOLDOWN_DAYS weekdays, default {COOLDOWN_DAYS}, plus its horizon)."
     ),
 )
-def retrain_on_drift(context: SensorEvaluationContext) -> SensorResult | SkipReason:
+def retrain_on_drift_or_degradation(context: SensorEvaluationContext) -> SensorResult | SkipReason:
     after = int(context.cursor) if context.cursor else None
     records: list[EventLogRecord] = []
     for key in TRIGGERS:

@@ -36,11 +36,11 @@ from forge_assets.partitions import (  # noqa: E402
     configured_start,
     walk_forward_windows,
 )
-from forge_core.backtest.plots import annualised_vol  # noqa: E402
 from forge_core.live.daily_publication import last_feature_day  # noqa: E402
 from forge_core.roles import Role  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
+from forge_core.units import annualised_vol  # noqa: E402
 from forge_core.warehouse.quality import daily_forecasts_quality  # noqa: E402
 from forge_core.warehouse.reader_snapshots import open_reader, snapshot_path  # noqa: E402
 from forge_jobs.definitions import defs  # noqa: E402
@@ -308,10 +308,10 @@ def main() -> None:
             print(champion_forecasts(str(warehouse), day).to_string(index=False))
             print(published_coherence_line(str(warehouse), day))
             print(
-                "In the UI: group 'live' (live_models and model_importance's SHAP figures; live_regimes, "
+                "In the UI: group 'live' (live_models and feature_importance's SHAP figures; live_regimes, "
                 "daily_forecasts, forecast_drivers, forecast_paths' fan chart, forecast_scores, promotions, "
                 "drift_report: metadata, checks and the drift report's HTML), Automation (daily_forecast_schedule, "
-                "retrain_on_drift), Jobs (rollback_job)."
+                "retrain_on_drift_or_degradation), Jobs (rollback_job)."
             )
     if ok and args.backtest:
         try:

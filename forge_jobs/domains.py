@@ -10,6 +10,7 @@ from dagster import AssetsDefinition, Definitions
 from forge_assets import market_data, option_data
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.feature_importance import feature_importance
 from forge_assets.forecast_drivers import forecast_drivers
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.forecast_paths import forecast_paths
@@ -17,9 +18,8 @@ from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.market_regimes import live_regimes, market_regimes
 from forge_assets.model_families import FamilyAssets
-from forge_assets.model_importance import model_importance
 from forge_assets.risk_backtests import risk_assets
-from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift
+from forge_jobs.automation import daily_forecast_schedule, retrain_on_drift_or_degradation
 from forge_jobs.jobs import (
     backtest_report_job,
     baselines_job,
@@ -96,9 +96,9 @@ def live_definitions(families: FamilyAssets) -> Definitions:
             drift_report,
             forecast_drivers,
             forecast_paths,
-            model_importance,
+            feature_importance,
         ],
         jobs=[retrain_job, daily_job, rollback_job],
         schedules=[daily_forecast_schedule],
-        sensors=[retrain_on_drift],
+        sensors=[retrain_on_drift_or_degradation],
     )

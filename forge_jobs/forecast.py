@@ -16,12 +16,12 @@ import time
 
 import numpy as np
 
-from forge_core.backtest.plots import annualised_vol
 from forge_core.live.daily_publication import last_feature_day
 from forge_core.live.registry import MissingAlias
 from forge_core.live.serving import ForecastServer
 from forge_core.quantiles import INTERVAL_LEVELS, bound_column
 from forge_core.roles import CHAMPION
+from forge_core.units import annualised_vol
 from forge_core.warehouse.reader_snapshots import open_reader
 from forge_jobs.resources import resources_from_env
 from forge_resources import MlflowResource, WarehouseResource

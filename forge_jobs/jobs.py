@@ -2,13 +2,27 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from forge_assets.backtest_report import GROUP as BACKTEST
-from forge_assets.ensemble_forecasts import GROUP as ENSEMBLES
-from forge_assets.hyperparameters import GROUP as TUNING
-from forge_assets.live_models import GROUP as LIVE
-from forge_assets.market_data import GROUP as MARKET_DATA
-from forge_assets.market_regimes import GROUP as REGIMES
-from forge_assets.prediction_intervals import GROUP as INTERVALS
+from forge_assets.shared import (
+    BACKTEST_GROUP as BACKTEST,
+)
+from forge_assets.shared import (
+    ENSEMBLES_GROUP as ENSEMBLES,
+)
+from forge_assets.shared import (
+    INTERVALS_GROUP as INTERVALS,
+)
+from forge_assets.shared import (
+    LIVE_GROUP as LIVE,
+)
+from forge_assets.shared import (
+    MARKET_DATA_GROUP as MARKET_DATA,
+)
+from forge_assets.shared import (
+    REGIMES_GROUP as REGIMES,
+)
+from forge_assets.shared import (
+    TUNING_GROUP as TUNING,
+)
 from forge_core.models import TorchModel, VolatilityModel
 
 # the model families' groups, as each family declares it (VolatilityModel.group)
@@ -69,7 +83,7 @@ backtest_report_job = define_asset_job(
     description="Score every stored out-of-sample forecast against the realised targets.",
 )
 
-RETRAINED = AssetSelection.assets("live_models", "model_importance")  # the live group's per-target assets
+RETRAINED = AssetSelection.assets("live_models", "feature_importance")  # the live group's per-target assets
 
 retrain_job = define_asset_job(
     name="retrain_job",

@@ -13,16 +13,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.evaluation import qlike
+from forge_core.units import TRADING_DAYS_PER_YEAR, annualised_vol
 
 HIGHLIGHT = ("har", "log_har", "gjr_garch")
-
-
-def annualised_vol(variance: pd.Series | np.ndarray) -> np.ndarray:
-    """Daily variance as annualised volatility in percent: 100 * sqrt(252 * v)."""
-    vol: np.ndarray = 100 * np.sqrt(TRADING_DAYS_PER_YEAR * np.asarray(variance, dtype=float))
-    return vol
 
 
 def _symbols_figure(symbols: list[str], title: str) -> tuple[Figure, list[Axes]]:

@@ -56,14 +56,34 @@ def _interval_scores(rows: pd.DataFrame, days: pd.Index) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _aligned(rows: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, int]:
+@dataclass(frozen=True)
+class _Aligned:
+    """One (symbol, target)'s rows on the days every model forecast and the realised proxy is positive (QLIKE has
+    no value at zero, e.g. a day with high == low).
+
+    Attributes
+    ----------
+    realised : pd.Series
+        The realised target per day.
+    forecasts : pd.DataFrame
+        Every model's forecast per day (days x models).
+    zero_days : int
+        Days left out because the realised proxy was zero.
+    """
+
+    realised: pd.Series
+    forecasts: pd.DataFrame
+    zero_days: int
+
+
+def _aligned(rows: pd.DataFrame) -> _Aligned:
     """Realised values and every model's forecasts on the days all of them exist and the realised proxy is
-    positive (QLIKE has no value at zero, e.g. a day with high == low); also how many zero days were left out."""
+    positive, and how many zero days were left out."""
     forecasts = rows.pivot_table(index="date", columns="model", values="forecast", aggfunc="first")
     realised = rows.groupby("date")["realised"].first()
     days = forecasts.dropna().index.intersection(realised.dropna().index)
     positive = (realised.loc[days] > 0).to_numpy()
-    return realised.loc[days][positive], forecasts.loc[days][positive], int((~positive).sum())
+    return _Aligned(realised.loc[days][positive], forecasts.loc[days][positive], int((~positive).sum()))
 
 
 def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestReport:
@@ -71,7 +91,8 @@ def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestRepor
     overall, yearly = [], []
     for (symbol, target), rows in realised.groupby(KEYS, sort=True):
         horizon, proxy = int(rows["horizon"].iloc[0]), str(rows["proxy"].iloc[0])
-        y, forecasts, zero_days = _aligned(rows)
+        aligned = _aligned(rows)
+        y, forecasts = aligned.realised, aligned.forecasts
         if len(y) <= horizon + 1:
             continue
         floor = noise_floor(proxy, horizon)
@@ -80,7 +101,7 @@ def evaluate_backtest(realised: pd.DataFrame, *, seed: int = 0) -> BacktestRepor
         span = {
             "first_day": y.index.min().date(),
             "last_day": y.index.max().date(),
-            "zero_days_left_out": zero_days,
+            "zero_days_left_out": aligned.zero_days,
         }
         overall.append(
             table.assign(

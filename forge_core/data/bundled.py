@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pandas as pd
-from arch.data import nasdaq, sp500, vix
 
 from forge_core.data.validation import validate_ohlcv
 
@@ -26,6 +25,8 @@ def _index_bars(load: Callable[[], pd.DataFrame], symbol: str) -> pd.DataFrame:
 
 
 def _vix_bars() -> pd.DataFrame:
+    from arch.data import vix
+
     level = vix.load()["vix"].dropna()
     return pd.DataFrame(
         {
@@ -48,6 +49,8 @@ class BundledSource:
 
     def _all_bars(self) -> pd.DataFrame:
         if self._bars is None:
+            from arch.data import nasdaq, sp500  # arch loads its models too: only when the data is read
+
             frames = [_index_bars(sp500.load, "^GSPC"), _index_bars(nasdaq.load, "^IXIC"), _vix_bars()]
             self._bars = validate_ohlcv(
                 pd.concat(frames, ignore_index=True), "bundled:arch.data", first_row_number=1

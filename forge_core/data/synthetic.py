@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.schema import CANONICAL_COLUMNS, VIX_SYMBOLS
-from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.settings import SYNTHETIC_START
+from forge_core.units import TRADING_DAYS_PER_YEAR
 
 VIX_SYMBOL = "^VIX"
 assert VIX_SYMBOL in VIX_SYMBOLS
@@ -166,6 +166,44 @@ class _Shocks(NamedTuple):
         return _Shocks(*(stream[lo:hi] for stream in self))
 
 
+@dataclass(frozen=True)
+class _SymbolConstants:
+    """What stays fixed per symbol (``SyntheticSource._symbol_constants``).
+
+    Attributes
+    ----------
+    loading : np.ndarray
+        Each symbol's market loading ``b``.
+    log_start_price : np.ndarray
+        Its log price before the first day.
+    log_volume_base : np.ndarray
+        Its log base volume.
+    """
+
+    loading: np.ndarray
+    log_start_price: np.ndarray
+    log_volume_base: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Simulated:
+    """The simulation over a range of days (``SyntheticSource._simulate_range``).
+
+    Attributes
+    ----------
+    dates : np.ndarray
+        The weekdays, datetime64[ns].
+    block : _Block
+        Their simulated values.
+    long_run : np.ndarray
+        Their long-run log-variance ``mu_t``.
+    """
+
+    dates: np.ndarray
+    block: _Block
+    long_run: np.ndarray
+
+
 @dataclass
 class _State:
     """The recursions' values on the last simulated day (the start state before the first one)."""
@@ -240,7 +278,7 @@ class SyntheticSource:
         self.include_vix = include_vix
         self.today = today
         self.shift = shift
-        self._loading, self._log_start_price, self._log_volume_base = self._symbol_constants()
+        self._constants = self._symbol_constants()
 
     @property
     def symbols(self) -> list[str]:
@@ -250,23 +288,24 @@ class SyntheticSource:
 
     def load(self, start: datetime.date, end: datetime.date) -> pd.DataFrame:
         """Canonical rows for weekdays in [start, end], capped at ``self.start`` and today (inclusive)."""
-        dates, block, _ = self._simulate_range(start, end)
-        return self._frame(dates, block)
+        simulated = self._simulate_range(start, end)
+        return self._frame(simulated.dates, simulated.block)
 
     def variance_states(self, start: datetime.date, end: datetime.date) -> VarianceStates:
         """The closes and variance states behind ``load(start, end)``'s rows (the option chains' inputs)."""
-        dates, block, mu = self._simulate_range(start, end)
-        return VarianceStates(dates, self.symbols, np.exp(block.log_close), block.log_variance, mu)
+        simulated = self._simulate_range(start, end)
+        block = simulated.block
+        return VarianceStates(
+            simulated.dates, self.symbols, np.exp(block.log_close), block.log_variance, simulated.long_run
+        )
 
-    def _simulate_range(
-        self, start: datetime.date, end: datetime.date
-    ) -> tuple[np.ndarray, _Block, np.ndarray]:
+    def _simulate_range(self, start: datetime.date, end: datetime.date) -> _Simulated:
         """The weekdays in [start, end] (capped), their block and long-run log-variance; the simulation always runs
         from ``self.start``, so a day's values never depend on the range asked for."""
         stop = min(end, self.today or datetime.date.today())
         if stop < max(start, self.start):
             empty = np.empty((0, self.n_symbols))
-            return np.empty(0, "datetime64[ns]"), _Block(*(empty,) * 6, np.empty(0)), np.empty(0)
+            return _Simulated(np.empty(0, "datetime64[ns]"), _Block(*(empty,) * 6, np.empty(0)), np.empty(0))
         blocks: list[_Block] = []
         dates: list[np.ndarray] = []
         levels: list[np.ndarray] = []
@@ -283,7 +322,7 @@ class SyntheticSource:
         all_dates = np.concatenate(dates)
         first = all_dates.searchsorted(np.datetime64(pd.Timestamp(start), "ns"))
         joined = _Block(*(np.concatenate(parts)[first:] for parts in zip(*blocks, strict=True)))
-        return all_dates[first:], joined, np.concatenate(levels)[first:]
+        return _Simulated(all_dates[first:], joined, np.concatenate(levels)[first:])
 
     def _mean_log_variance(self, days: pd.DatetimeIndex) -> np.ndarray:
         """The long-run log-variance ``mu_t`` of each day (the params' level, shifted from the shift's day)."""
@@ -292,7 +331,7 @@ class SyntheticSource:
             mu[days >= pd.Timestamp(self.shift.on)] += self.shift.log_variance
         return mu
 
-    def _symbol_constants(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _symbol_constants(self) -> _SymbolConstants:
         """Each symbol's market loading, log start price and log base volume."""
         p = self.params
         rngs = [
@@ -304,11 +343,11 @@ class SyntheticSource:
         loading = p.loading_low + (p.loading_high - p.loading_low) * uniform
         log_price = math.log(_START_PRICE) + _START_PRICE_DISPERSION * normal[:, 0]
         log_volume = math.log(p.volume_level) + _VOLUME_LEVEL_DISPERSION * normal[:, 1]
-        return loading, log_price, log_volume
+        return _SymbolConstants(loading, log_price, log_volume)
 
     def _start_state(self) -> _State:
         zeros = np.zeros(self.n_symbols)
-        return _State(np.zeros(()), zeros, np.zeros(()), zeros, zeros, self._log_start_price)
+        return _State(np.zeros(()), zeros, np.zeros(()), zeros, zeros, self._constants.log_start_price)
 
     def _shocks(self, year: int, n_days: int) -> _Shocks:
         """The random numbers of every weekday of ``year`` (market stream and one stream per symbol)."""
@@ -331,8 +370,8 @@ class SyntheticSource:
         p = self.params
         if len(s.z) == 0:
             return _Block(*(np.empty((0, self.n_symbols)),) * 6, np.empty(0)), state
-        b = self._loading
-        rho, idio, share = p.leverage, np.sqrt(1.0 - self._loading**2), p.overnight_share
+        b = self._constants.loading
+        rho, idio, share = p.leverage, np.sqrt(1.0 - b**2), p.overnight_share
         w = rho * _lagged(state.z, s.z) + math.sqrt(1.0 - rho**2) * s.x
         u = rho * _lagged(state.e, s.e) + math.sqrt(1.0 - rho**2) * s.v
         market_h = _ar1(state.market_h, p.persistence, p.vol_of_vol * w)
@@ -354,7 +393,7 @@ class SyntheticSource:
         surprise = np.abs(returns) / math.exp(p.mean_log_variance / 2.0) - math.sqrt(2.0 / math.pi)
         innovations = p.volume_noise * s.xi + p.volume_return_loading * surprise
         volume = _ar1(state.volume, p.volume_persistence, innovations)
-        log_volume = self._log_volume_base + volume
+        log_volume = self._constants.log_volume_base + volume
         log_variance = mu[:, np.newaxis] + h
         block = _Block(
             log_open, log_high, log_low, log_close, log_volume, log_variance, self._vix(market_h, mu)

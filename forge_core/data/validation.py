@@ -200,6 +200,25 @@ class _Column:
 
 
 @dataclass(frozen=True)
+class _Symbols:
+    """The symbol column parsed (``_parse_symbols``).
+
+    Attributes
+    ----------
+    column : _Column
+        Which cells are blank, and their text.
+    names : np.ndarray
+        Object: the stripped symbol per row, "" where blank.
+    ranks : np.ndarray
+        int64: the rank of the row's symbol in sorted order.
+    """
+
+    column: _Column
+    names: np.ndarray
+    ranks: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Input:
     """The input parsed column by column into NumPy arrays over the input rows (positions 0..n-1)."""
 
@@ -295,15 +314,16 @@ def _parse(frame: pd.DataFrame, names: list[str], origin: str, first_row_number:
     numbers = dict(zip(NUMERIC_COLUMNS, block, strict=True))
     for column in NUMERIC_COLUMNS:
         columns[column] = _parse_numbers(raw[column], numbers[column])
-    columns["symbol"], symbols, symbol_ranks = _parse_symbols(raw["symbol"], size)
+    symbols = _parse_symbols(raw["symbol"], size)
+    columns["symbol"] = symbols.column
     columns["date"], dates = _parse_dates(raw["date"], size)
-    key = _sort_key(symbol_ranks, dates)
+    key = _sort_key(symbols.ranks, dates)
     return _Input(
         origin=origin,
         rows=np.arange(size) + first_row_number,
         columns=columns,
-        symbols=symbols,
-        symbol_ranks=symbol_ranks,
+        symbols=symbols.names,
+        symbol_ranks=symbols.ranks,
         dates=dates,
         numbers=numbers,
         block=block,
@@ -434,16 +454,16 @@ def _parse_odd_numbers(stripped: Any, missing: np.ndarray, values: np.ndarray) -
     values[missing] = np.nan
 
 
-def _parse_symbols(raw: pd.Series | None, size: int) -> tuple[_Column, np.ndarray, np.ndarray]:
+def _parse_symbols(raw: pd.Series | None, size: int) -> _Symbols:
     """Stripped symbols ("" where blank) as an object array, and their ranks in sorted order."""
     if raw is None:  # a required column: never absent once the columns are checked
-        return _absent(size), np.full(size, "", dtype=object), np.zeros(size, dtype=np.int64)
+        return _Symbols(_absent(size), np.full(size, "", dtype=object), np.zeros(size, dtype=np.int64))
     stripped = _arrow_text(raw)
     distinct, codes = _distinct(stripped)
     names = np.array([value or "" for value in distinct] or [""], dtype=object)
     ranks = np.empty(len(names), dtype=np.int64)
     ranks[np.argsort(names, kind="stable")] = np.arange(len(names))
-    return _Column((names == "")[codes], _text_of(stripped)), names[codes], ranks[codes]
+    return _Symbols(_Column((names == "")[codes], _text_of(stripped)), names[codes], ranks[codes])
 
 
 def _parse_dates(raw: pd.Series | None, size: int) -> tuple[_Column, np.ndarray]:

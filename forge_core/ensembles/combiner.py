@@ -27,7 +27,8 @@ from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelAr
 StateT = TypeVar("StateT")
 Space = Literal["level", "log"]
 # The context a combiner may read, known at each day's close: log Parkinson variance of the day, week and month, and
-# the filtered probability of the most turbulent Markov-switching regime (``load_context``; NaN without a row).
+# the filtered probability of the most turbulent Markov-switching regime (``load_features_with_regime``; NaN
+# without a row).
 FEATURE_CONTEXT = ("log_parkinson_d", "log_parkinson_w", "log_parkinson_m")
 REGIME_CONTEXT = "regime_turbulent"
 UNKNOWN_REGIME = -1.0  # its value on a day without a regime row (a panel's context must be finite)

@@ -24,9 +24,8 @@ from forge_core.quantiles import QUANTILE_COLUMNS
 
 ENSEMBLE_PREFIX = "ensemble_"
 SHOWN_DAYS = 3
-CONTEXT_COLUMNS = (
-    FEATURE_CONTEXT  # the daily features ``load_context`` reads for the combiners (with the regime)
-)
+# the daily features ``load_features_with_regime`` reads for the combiners (with the regime)
+CONTEXT_COLUMNS = FEATURE_CONTEXT
 
 
 def ensemble_model(combiner: str) -> str:
@@ -52,6 +51,25 @@ class EnsembleWindow:
     members: tuple[str, ...]
     left_out: dict[str, str] = field(default_factory=dict)
     fallback_rows: int = 0
+
+
+@dataclass(frozen=True)
+class SymbolCombination:
+    """One symbol's ensemble over the days to combine (``combine_symbol``).
+
+    Attributes
+    ----------
+    forecasts : pd.DataFrame
+        Per day: ``date``, ``forecast``, the quantiles, ``train_rows`` and ``trained_through`` (``_learnt_from``).
+    weights : pd.DataFrame
+        Per day and member: ``date``, ``member``, ``weight``.
+    fallback_days : pd.DatetimeIndex
+        The days given equal weights for want of history.
+    """
+
+    forecasts: pd.DataFrame
+    weights: pd.DataFrame
+    fallback_days: pd.DatetimeIndex
 
 
 def members_of(history: pd.DataFrame, windows: Sequence[DateWindow], requested: Sequence[str]) -> list[str]:
@@ -140,10 +158,9 @@ def combine_symbol(
     windows: Sequence[DateWindow],
     horizon: int,
     context: pd.DataFrame | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DatetimeIndex]:
+) -> SymbolCombination:
     """One symbol, from its rows pivoted wide (dates x (value, model), ``realised`` beside): forecast rows of
-    ``days`` (with ``train_rows`` and ``trained_through``, see ``_learnt_from``), weight rows, and the days given
-    equal weights for want of history."""
+    ``days``, weight rows, and the days given equal weights for want of history."""
     forecasts = wide["forecast"][members]
     history = forecasts.index[forecasts.index < days[0]]
     complete = history[forecasts.loc[history].notna().all(axis=1).to_numpy()]
@@ -168,7 +185,7 @@ def combine_symbol(
         .reset_index()
         .melt("date", var_name="member", value_name="weight")
     )
-    return out, weight_rows, combination.fallback.index[combination.fallback.to_numpy()]
+    return SymbolCombination(out, weight_rows, combination.fallback.index[combination.fallback.to_numpy()])
 
 
 def combine_windows(
@@ -215,10 +232,10 @@ def combine_windows(
             if REGIME_CONTEXT in own_context:
                 own_context = own_context.fillna({REGIME_CONTEXT: UNKNOWN_REGIME})
             own_context.index = pd.DatetimeIndex(own_context.index)
-        out, w, fell_back = combine_symbol(wide, combiner, kept, days, windows, horizon, own_context)
-        forecasts.append(out.assign(symbol=symbol))
-        weights.append(w.assign(symbol=symbol))
-        fallback.extend(fell_back)
+        combined = combine_symbol(wide, combiner, kept, days, windows, horizon, own_context)
+        forecasts.append(combined.forecasts.assign(symbol=symbol))
+        weights.append(combined.weights.assign(symbol=symbol))
+        fallback.extend(combined.fallback_days)
     every_forecast = pd.concat(forecasts, ignore_index=True) if forecasts else pd.DataFrame(columns=["date"])
     every_weight = pd.concat(weights, ignore_index=True) if weights else pd.DataFrame(columns=["date"])
     results = []

@@ -36,6 +36,25 @@ class MetaParams(CombinerParams):
             raise ValueError(f"meta: window must be >= 2 or None, got {self.window}")
 
 
+@dataclass(frozen=True, eq=False)
+class Mix:
+    """What the mixer gives for n days of m members (``GatedMixer.forward``).
+
+    Attributes
+    ----------
+    weights : Tensor
+        The members' weights (n, m).
+    log_variance : Tensor
+        The combined log variance :math:`\\mu` (n,).
+    log_std : Tensor
+        The log std of the log target :math:`\\log \\sigma` (n,).
+    """
+
+    weights: Tensor
+    log_variance: Tensor
+    log_std: Tensor
+
+
 class GatedMixer(nn.Module):
     """Mean head (gated): :math:`g = \\tanh(W_1 z + b_1)`, :math:`w = \\mathrm{softmax}(W_2 g + b_2)`,
     :math:`\\mu = \\sum_k w_k \\log f_k`; uncertainty head (linear in the inputs: one on the hidden layer
@@ -53,12 +72,12 @@ class GatedMixer(nn.Module):
             nn.init.zeros_(head.bias)
         nn.init.constant_(self.spread.bias, log_std)
 
-    def forward(self, z: Tensor, log_forecasts: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """Weights (n, m), combined log variance (n,) and log std of the log target (n,)."""
+    def forward(self, z: Tensor, log_forecasts: Tensor) -> Mix:
+        """The weights, combined log variance and log std of ``z``'s days."""
         g = torch.tanh(self.trunk(z))
         weights = torch.softmax(self.gate(g), dim=-1)
         log_std = self.spread(z).squeeze(-1).clamp(*LOG_STD_BOUNDS)
-        return weights, (weights * log_forecasts).sum(-1), log_std
+        return Mix(weights, (weights * log_forecasts).sum(-1), log_std)
 
 
 def lognormal_nll(log_y: Tensor, mu: Tensor, log_std: Tensor) -> Tensor:
@@ -130,9 +149,10 @@ class MetaCombiner(Combiner[MetaState]):
 
             def closure() -> Tensor:
                 optimiser.zero_grad(set_to_none=True)
-                _, mu, log_std = net(z, lf)
+                mix: Mix = net(z, lf)
+                mu = mix.log_variance
                 penalty = self.hyper.shrinkage * sum((w**2).sum() for w in shrunk)
-                loss = qlike_of_log(ly, mu) + lognormal_nll(ly, mu.detach(), log_std) + penalty
+                loss = qlike_of_log(ly, mu) + lognormal_nll(ly, mu.detach(), mix.log_std) + penalty
                 loss.backward()
                 return loss
 
@@ -147,8 +167,8 @@ class MetaCombiner(Combiner[MetaState]):
         device = torch.device(self.device)
         z = _tensor((_inputs(log_f, context) - state.centre) / state.scale, device)
         with torch.no_grad():
-            weights, _, log_std = state.net(z, _tensor(log_f, device))
-        return weights.double().cpu().numpy(), torch.exp(log_std).double().cpu().numpy()
+            mix: Mix = state.net(z, _tensor(log_f, device))
+        return mix.weights.double().cpu().numpy(), torch.exp(mix.log_std).double().cpu().numpy()
 
 
 def _inputs(log_f: FloatArray, context: FloatArray | None) -> FloatArray:

@@ -58,11 +58,6 @@ FEATURE_SETS: dict[str, FeatureSet] = {
 }
 
 
-def column_names(text: str) -> tuple[str, ...]:
-    """The names of a comma-separated list (as params and settings hold them), blanks dropped."""
-    return tuple(c.strip() for c in text.split(",") if c.strip())
-
-
 def feature_set(name: str) -> FeatureSet:
     """The set registered under ``name``."""
     try:

@@ -107,7 +107,9 @@ def load_member_history(conn: duckdb.DuckDBPyConnection, target: str, end: dt.da
     return frame.assign(date=pd.to_datetime(frame["date"]), realised=frame["realised"].astype(float))
 
 
-def load_context(conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: dt.date) -> pd.DataFrame:
+def load_features_with_regime(
+    conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: dt.date
+) -> pd.DataFrame:
     """``symbol``, ``date``, the daily feature ``columns`` (names from code, never from users) and
     ``regime_turbulent`` (as in ``load_panel``) before ``end``."""
     selected = ", ".join(f"f.{column}" for column in columns)

@@ -148,24 +148,37 @@ def forecast_window(
     """Fit ``family`` per symbol on purged rows of ``panel`` (``load_panel``) and forecast the window's days."""
     result = WindowResult(window, spec.name, family)
     for part in symbol_windows(panel, window, scheme):
-        short = scheme.shortfall(len(part.train))
-        if short is not None:
-            result.skipped[part.symbol] = short
+        fitted = fit_symbol(
+            part.symbol,
+            part.train,
+            spec,
+            family,
+            scheme,
+            str(window.start),
+            runtime=runtime,
+            model_params=model_params,
+            warm_start=(warm_starts or {}).get(part.symbol),
+        )
+        if isinstance(fitted, ShortHistory):
+            result.skipped[part.symbol] = fitted
             continue
         started = time.perf_counter()
-        fit_runtime = (runtime or Runtime()).under(family, spec.name, part.symbol, str(window.start))
-        model = fit_model(
-            part.train, spec, family, fit_runtime, model_params, (warm_starts or {}).get(part.symbol)
-        )
-        forecast = model.forecast(part.history).take(part.in_window)
+        forecast = fitted.model.forecast(part.history).take(part.in_window)
         without_inputs = part.restarting & ~np.isfinite(forecast.variance)
         if without_inputs.any():
             result.restarting[part.symbol] = list(part.days[without_inputs])
             forecast = forecast.take(~without_inputs)
-        trained_through = pd.Timestamp(part.train["realised_on"].max()).date()
-        seconds = time.perf_counter() - started
+        seconds = fitted.seconds + time.perf_counter() - started
         result.fits.append(
-            SymbolFit(part.symbol, len(part.train), trained_through, seconds, model.params(), model, forecast)
+            SymbolFit(
+                part.symbol,
+                fitted.train_rows,
+                fitted.trained_through,
+                seconds,
+                fitted.model.params(),
+                fitted.model,
+                forecast,
+            )
         )
     return result
 
@@ -201,6 +214,45 @@ def symbol_windows(panel: pd.DataFrame, window: DateWindow, scheme: TrainingSche
             yield SymbolWindow(
                 str(symbol), history, in_window, purged_training_rows(history, window.start, scheme)
             )
+
+
+@dataclass(frozen=True)
+class FittedSymbol:
+    """One symbol's model of a family, fitted on its purged rows: how many rows it saw, the last day their targets
+    realised, and the seconds the fit took."""
+
+    symbol: str
+    model: VolatilityModel = field(repr=False, compare=False)
+    train_rows: int
+    trained_through: dt.date
+    seconds: float
+
+
+def fit_symbol(
+    symbol: str,
+    train: pd.DataFrame,
+    spec: TargetSpec,
+    family: str,
+    scheme: TrainingScheme,
+    run: str,
+    *,
+    runtime: Runtime | None = None,
+    model_params: Mapping[str, Any] | None = None,
+    warm_start: WarmStart | None = None,
+    also_short: ShortHistory | None = None,
+) -> FittedSymbol | ShortHistory:
+    """A ``family`` model of ``spec`` fitted on one symbol's purged rows ``train`` (the walk-forward's windows and
+    the live fit both fit through here), or its shortfall: too few rows for ``scheme``, else ``also_short``
+    (what the caller found missing, e.g. realised scores for a calibration). ``run`` names the fit in the
+    runtime's seeds and logs (a window's start, ``live-<day>``)."""
+    short = scheme.shortfall(len(train)) or also_short
+    if short is not None:
+        return short
+    started = time.perf_counter()
+    fit_runtime = (runtime or Runtime()).under(family, spec.name, symbol, run)
+    model = fit_model(train, spec, family, fit_runtime, model_params, warm_start)
+    trained_through = pd.Timestamp(train["realised_on"].max()).date()
+    return FittedSymbol(symbol, model, len(train), trained_through, time.perf_counter() - started)
 
 
 def fit_model(
@@ -247,21 +299,26 @@ def inputs_digest(
     rows = rows.assign(
         target_value=rows["target_value"].mask(hidden), realised_on=rows["realised_on"].mask(hidden)
     )
-    what = json.dumps(
-        {
-            "family": family,
-            "spec": [spec.name, spec.horizon, spec.proxy],
-            "window": [str(window.start), str(window.end)],
-            "scheme": [scheme.kind, scheme.rolling_years, scheme.min_rows],
-            "params": model_params,
-            "warm": warm_starts,
-            "code": code,
-        },
-        sort_keys=True,
-        default=str,
-    )
-    data = pd.util.hash_pandas_object(rows, index=False).to_numpy()
-    return hashlib.sha256(what.encode() + data.tobytes()).hexdigest()
+    described = {
+        "family": family,
+        "spec": [spec.name, spec.horizon, spec.proxy],
+        "window": [str(window.start), str(window.end)],
+        "scheme": [scheme.kind, scheme.rolling_years, scheme.min_rows],
+        "params": model_params,
+        "warm": warm_starts,
+        "code": code,
+    }
+    return content_digest(described, [rows])
+
+
+def content_digest(described: Mapping[str, Any], frames: Iterable[pd.DataFrame | None]) -> str:
+    """SHA-256 of ``described`` (as sorted JSON, anything else as its ``str``) followed by every frame's row hashes
+    (``pandas.util.hash_pandas_object``, index ignored; None skipped): the digest a fit's inputs are kept by."""
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
+    for frame in frames:
+        if frame is not None:
+            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

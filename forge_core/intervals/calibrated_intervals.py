@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,12 +26,14 @@ class Intervals:
         Nominal central coverages, increasing.
     forecast : pandas.Series
         The model's raw variance forecast :math:`f_t` of each day with an interval.
-    point : pandas.Series
-        The published point: :math:`f_t` corrected for the bias its scores support (``log_scores``).
-    lower, upper : pandas.DataFrame
-        Bounds, days x levels (columns named by level): finite, :math:`0 < \\text{lower} \\le \\text{upper}`,
-        nested as produced (a higher level's interval contains a lower level's), the innermost upper end strictly
-        below the outermost unless the window repeats a score.
+    log_point : pandas.Series
+        The log correction :math:`\\log(p_t / f_t)` of the published point :math:`p_t` (``point``): the bias its
+        scores support (``log_scores``).
+    log_lower, log_upper : pandas.DataFrame
+        The bounds as log offsets from the forecast, :math:`\\log(\\ell_t / f_t)` and :math:`\\log(u_t / f_t)`,
+        days x levels (columns named by level); ``lower`` and ``upper`` are the bounds themselves: finite,
+        :math:`0 < \\text{lower} \\le \\text{upper}`, nested as produced (a higher level's interval contains a lower
+        level's), the innermost upper end strictly below the outermost unless the window repeats a score.
     realised_scores : pandas.Series
         How many scores had been realised by each day's close (what the day's interval could draw on).
     warmup_days : int
@@ -41,11 +44,33 @@ class Intervals:
     horizon: int
     levels: tuple[float, ...]
     forecast: pd.Series
-    point: pd.Series
-    lower: pd.DataFrame
-    upper: pd.DataFrame
+    log_point: pd.Series
+    log_lower: pd.DataFrame
+    log_upper: pd.DataFrame
     realised_scores: pd.Series
     warmup_days: int
+
+    @cached_property
+    def point(self) -> pd.Series:
+        """The published point :math:`f_t e^{\\text{log\\_point}_t}`."""
+        f = self.forecast.to_numpy(dtype=float)
+        return pd.Series(f * np.exp(self.log_point.to_numpy()), index=self.forecast.index, name="point")
+
+    @cached_property
+    def lower(self) -> pd.DataFrame:
+        """The lower bounds, days x levels."""
+        return self._bounds(self.log_lower)
+
+    @cached_property
+    def upper(self) -> pd.DataFrame:
+        """The upper bounds, days x levels."""
+        return self._bounds(self.log_upper)
+
+    def _bounds(self, offsets: pd.DataFrame) -> pd.DataFrame:
+        f = self.forecast.to_numpy(dtype=float)
+        return pd.DataFrame(
+            f[:, None] * np.exp(offsets.to_numpy()), index=offsets.index, columns=offsets.columns
+        )
 
     def __len__(self) -> int:
         return len(self.forecast)
@@ -58,9 +83,9 @@ class Intervals:
             self.horizon,
             self.levels,
             self.forecast[keep],
-            self.point[keep],
-            self.lower[keep],
-            self.upper[keep],
+            self.log_point[keep],
+            self.log_lower[keep],
+            self.log_upper[keep],
             self.realised_scores[keep],
             self.warmup_days,
         )

@@ -95,16 +95,15 @@ def calibrate(
     )
     first = int(np.searchsorted(delayed.realised_scores, min_scores))
     days = forecast.index[first:]
-    f = forecast.to_numpy(dtype=float)[first:]
     columns = pd.Index(sides.levels, name="level")
     return Intervals(
         method=method,
         horizon=horizon,
         levels=sides.levels,
         forecast=forecast.iloc[first:],
-        point=pd.Series(f * np.exp(delayed.log_mean[first:]), index=days, name="point"),
-        lower=pd.DataFrame(f[:, None] * np.exp(delayed.lower[first:]), index=days, columns=columns),
-        upper=pd.DataFrame(f[:, None] * np.exp(delayed.upper[first:]), index=days, columns=columns),
+        log_point=pd.Series(delayed.log_mean[first:], index=days, name="log_point"),
+        log_lower=pd.DataFrame(delayed.lower[first:], index=days, columns=columns),
+        log_upper=pd.DataFrame(delayed.upper[first:], index=days, columns=columns),
         realised_scores=pd.Series(delayed.realised_scores[first:], index=days, name="realised_scores"),
         warmup_days=first,
     )

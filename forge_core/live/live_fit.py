@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from forge_core.date_window import DateWindow
@@ -32,7 +29,8 @@ from forge_core.forecasting.walk_forward import (
     TRAINING_ROWS,
     ShortHistory,
     TrainingScheme,
-    fit_model,
+    content_digest,
+    fit_symbol,
     purged_training_rows,
     read_columns,
 )
@@ -167,25 +165,14 @@ def live_inputs_digest(
     params = model_params or {}
     task = ForecastTask(spec.horizon, spec.proxy)
     read = [c for f in settings.families for c in create_model(f, task, **params.get(f, {})).input_columns()]
-    what = json.dumps(
-        {
-            "spec": dataclasses.asdict(spec),
-            "settings": dataclasses.asdict(settings),
-            "params": params,
-            "code": code,
-        },
-        sort_keys=True,
-        default=str,
-    )
-    digest = hashlib.sha256(what.encode())
-    for frame in (
-        panel.loc[panel["date"] <= pd.Timestamp(settings.as_of), read_columns(panel, read)],
-        history,
-        context,
-    ):
-        if frame is not None:
-            digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
+    described = {
+        "spec": dataclasses.asdict(spec),
+        "settings": dataclasses.asdict(settings),
+        "params": params,
+        "code": code,
+    }
+    rows = panel.loc[panel["date"] <= pd.Timestamp(settings.as_of), read_columns(panel, read)]
+    return content_digest(described, [rows, history, context])
 
 
 class NotEnoughHistory(ValueError):
@@ -217,17 +204,24 @@ def _fit_family(
     start = pd.Timestamp(settings.as_of + dt.timedelta(days=1))
     models, states, short, published = {}, {}, {}, []
     for symbol, rows in panel.groupby("symbol", sort=True):
-        train = purged_training_rows(rows.reset_index(drop=True), start.date(), settings.scheme)
-        calibration = settings.scheme.shortfall(len(train)) or _calibration(
-            oos[oos["symbol"] == symbol], spec.horizon, settings
+        calibration = _calibration(oos[oos["symbol"] == symbol], spec.horizon, settings)
+        fitted = fit_symbol(
+            str(symbol),
+            purged_training_rows(rows.reset_index(drop=True), start.date(), settings.scheme),
+            spec,
+            family,
+            settings.scheme,
+            f"live-{settings.as_of}",
+            runtime=runtime,
+            model_params=params,
+            also_short=calibration if isinstance(calibration, ShortHistory) else None,
         )
-        if isinstance(calibration, ShortHistory):
-            short[str(symbol)] = calibration
+        if isinstance(fitted, ShortHistory):
+            short[str(symbol)] = fitted
             continue
-        fit_runtime = (runtime or Runtime()).under(family, spec.name, str(symbol), f"live-{settings.as_of}")
-        models[str(symbol)] = fit_model(train, spec, family, fit_runtime, params)
-        trained_through = pd.Timestamp(train["realised_on"].max()).date()
-        states[str(symbol)] = SymbolState(len(train), trained_through, *calibration.frozen)
+        assert isinstance(calibration, Calibration)  # a ShortHistory calibration is a shortfall above
+        models[str(symbol)] = fitted.model
+        states[str(symbol)] = SymbolState(fitted.train_rows, fitted.trained_through, *calibration.frozen)
         published.append(calibration.published)
     if not models:
         return None, short
@@ -328,12 +322,11 @@ def _calibration(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Ca
     )
     if len(intervals) == 0:
         return ShortHistory(scored, settings.min_scores, REALISED_SCORES)
-    f = float(intervals.forecast.iloc[-1])
     point = intervals.point.reindex(forecast.index).fillna(forecast)
     return Calibration(
-        tuple(float(np.log(v / f)) for v in intervals.lower.iloc[-1]),
-        tuple(float(np.log(v / f)) for v in intervals.upper.iloc[-1]),
-        float(np.log(intervals.point.iloc[-1] / f)),
+        tuple(map(float, intervals.log_lower.iloc[-1])),
+        tuple(map(float, intervals.log_upper.iloc[-1])),
+        float(intervals.log_point.iloc[-1]),
         pd.DataFrame({"date": forecast.index, "forecast": point.to_numpy(), "realised": realised.to_numpy()}),
     )
 

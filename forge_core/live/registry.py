@@ -23,7 +23,7 @@ from forge_core.models.base import Runtime
 from forge_core.roles import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, SHADOW_PREFIX, Role
 from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.fits import MODEL_ARTIFACT_DIR, TAG_PREFIX, log_run, model_artifacts, tracking_client
-from forge_core.tracking.model_registry import register_fit
+from forge_core.tracking.model_registry import register_fit, set_alias
 from forge_core.tracking.store_retry import retrying
 
 LIVE_PREFIX = "volatilityforge-"
@@ -131,30 +131,7 @@ def aliases(config: TrackingConfig, target: str) -> dict[str, int]:
 
 def point_alias(config: TrackingConfig, target: str, alias: str, version: int | None) -> None:
     """Point ``alias`` of ``target``'s live model at ``version`` (None: remove the alias)."""
-    client, name = tracking_client(config), live_model_name(target)
-    if version is None:
-        retrying(
-            lambda: _delete_alias(config, name, alias),
-            what=f"removing {alias} of {name}",
-            store=config.registry_uri,
-        )
-        return
-    retrying(
-        lambda: client.set_registered_model_alias(name, alias, str(version)),
-        what=f"setting {alias} of {name}",
-        store=config.registry_uri,
-    )
-
-
-def _delete_alias(config: TrackingConfig, name: str, alias: str) -> None:
-    try:
-        tracking_client(config).delete_registered_model_alias(name, alias)
-    except MlflowException as error:
-        if error.error_code not in (
-            ErrorCode.Name(RESOURCE_DOES_NOT_EXIST),
-            ErrorCode.Name(INVALID_PARAMETER_VALUE),
-        ):
-            raise
+    set_alias(config, live_model_name(target), alias, version)
 
 
 def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime | None = None) -> LoadedSet:

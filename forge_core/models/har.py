@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forge_core.features.feature_sets import FeatureSet, column_names
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import Validation, VolatilityModel, WarmStart
+from forge_core.settings import comma_list
 
 
 def har_design(features: pd.DataFrame, proxy: str, prefix: str = "") -> np.ndarray:
@@ -26,15 +27,34 @@ def har_design(features: pd.DataFrame, proxy: str, prefix: str = "") -> np.ndarr
     return np.column_stack([np.ones(len(x)), x])
 
 
-def ols(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, int]:
-    """OLS of y on x over rows where both are finite: (coefficients, residual variance SSR/(n-k), n)."""
+@dataclass(frozen=True)
+class OlsFit:
+    """An OLS fit (``ols``).
+
+    Attributes
+    ----------
+    coefficients : np.ndarray
+        One per column of the design.
+    residual_variance : float
+        SSR / (n - k).
+    n_obs : int
+        Rows fitted on (target and every column finite).
+    """
+
+    coefficients: np.ndarray
+    residual_variance: float
+    n_obs: int
+
+
+def ols(x: np.ndarray, y: np.ndarray) -> OlsFit:
+    """OLS of y on x over rows where both are finite."""
     ok = np.isfinite(y) & np.isfinite(x).all(axis=1)
     n, k = int(ok.sum()), x.shape[1]
     if n <= 2 * k:
         raise ValueError(f"HAR needs more than {2 * k} complete training rows, got {n}")
     beta, *_ = np.linalg.lstsq(x[ok], y[ok], rcond=None)
     resid = y[ok] - x[ok] @ beta
-    return beta, float(resid @ resid / (n - k)), n
+    return OlsFit(beta, float(resid @ resid / (n - k)), n)
 
 
 @dataclass(frozen=True)
@@ -45,7 +65,7 @@ class ExogParams:
 
     @property
     def columns(self) -> list[str]:
-        return list(column_names(self.exog))
+        return list(comma_list(self.exog))
 
     def values(self, features: pd.DataFrame, family: str) -> np.ndarray:
         """The exog columns of ``features`` (n, k), NaN where not positive."""
@@ -114,13 +134,13 @@ class HarModel(ExogModel):
     def _fit(
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
     ) -> HarState:
-        beta, _, n = ols(self._design(train), y)
+        fit = ols(self._design(train), y)
         positive = y[np.isfinite(y) & (y > 0)]
         if positive.size == 0:
             raise ValueError("har: no positive training target to floor forecasts at")
-        const, beta_d, beta_w, beta_m, *beta_x = map(float, beta)
+        const, beta_d, beta_w, beta_m, *beta_x = map(float, fit.coefficients)
         return HarState(
-            const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=n, beta_x=tuple(beta_x)
+            const, beta_d, beta_w, beta_m, floor=float(positive.min()), n_obs=fit.n_obs, beta_x=tuple(beta_x)
         )
 
     def rows_needed(self) -> int:

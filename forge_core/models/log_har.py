@@ -56,9 +56,17 @@ class LogHarModel(ExogModel):
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
     ) -> LogHarState:
         log_y = np.log(np.maximum(y, VARIANCE_FLOOR))  # NaN targets stay NaN and are left out
-        beta, resid_var, n = ols(self._design(train), log_y)
-        const, beta_d, beta_w, beta_m, *beta_x = map(float, beta)
-        return LogHarState(const, beta_d, beta_w, beta_m, resid_var=resid_var, n_obs=n, beta_x=tuple(beta_x))
+        fit = ols(self._design(train), log_y)
+        const, beta_d, beta_w, beta_m, *beta_x = map(float, fit.coefficients)
+        return LogHarState(
+            const,
+            beta_d,
+            beta_w,
+            beta_m,
+            resid_var=fit.residual_variance,
+            n_obs=fit.n_obs,
+            beta_x=tuple(beta_x),
+        )
 
     def rows_needed(self) -> int:
         """Its features hold their own averages: the last row alone."""

@@ -37,7 +37,7 @@ import torch
 
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
-from forge_core.features.feature_sets import FeatureSet, column_names
+from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import ForecastTask, Runtime, Validation, VolatilityModel, WarmStart
 from forge_core.models.random_walk import RandomWalkModel
 from forge_core.nets.architectures import (
@@ -52,6 +52,7 @@ from forge_core.nets.inputs import OPTIONAL_COLUMNS, RETURN_COLUMNS, Scaler, win
 from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
 from forge_core.nets.trainer import train as train_net
 from forge_core.quantiles import QUANTILE_LEVELS
+from forge_core.settings import comma_list
 
 if TYPE_CHECKING:
     from optuna.trial import BaseTrial
@@ -61,6 +62,55 @@ MIN_FIT_ROWS = 30
 MIN_VALID_ROWS = 10
 POSITIONS = ("learned", "sinusoidal")
 SEQ_LENS = [11, 22, 44, 66]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """A net's samples: the rows of a frame with a complete window and a known target.
+
+    Attributes
+    ----------
+    rows : np.ndarray
+        Their positions in the frame.
+    x : np.ndarray
+        Their windows (n, L, k), float32.
+    log_y : np.ndarray
+        Their log targets (n,), float32.
+    """
+
+    rows: np.ndarray
+    x: np.ndarray
+    log_y: np.ndarray
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The windows and log targets, as the trainer takes them."""
+        return self.x, self.log_y
+
+    def where(self, keep: np.ndarray) -> Samples:
+        """The samples where ``keep`` (bool per sample)."""
+        return Samples(self.rows[keep], self.x[keep], self.log_y[keep])
+
+
+@dataclass(frozen=True)
+class SampleSplit:
+    """A fit's samples and its validation samples, with the validation rows' frame and targets that score them
+    (``valid.rows`` are positions in ``frame``).
+
+    Attributes
+    ----------
+    fit, valid : Samples
+        The samples the net is fitted on and those that stop it early.
+    frame : pd.DataFrame
+        The rows the validation samples come from.
+    y : np.ndarray
+        Their targets.
+    """
+
+    fit: Samples
+    valid: Samples
+    frame: pd.DataFrame
+    y: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -241,12 +291,12 @@ class TorchModel(VolatilityModel):
     def input_columns(self) -> tuple[str, ...]:
         """Every column the scaler may choose (``forge_core.nets.inputs``): log-HAR, returns and range, the
         default optional inputs less ``without_columns``, and ``extra_columns``."""
-        without = column_names(self.hyper.without_columns)
+        without = comma_list(self.hyper.without_columns)
         return (
             *(f"log_{self.task.proxy}_{s}" for s in ("d", "w", "m")),
             *RETURN_COLUMNS,
             *(c for c in OPTIONAL_COLUMNS if c not in without),
-            *column_names(self.hyper.extra_columns),
+            *comma_list(self.hyper.extra_columns),
         )
 
     @abstractmethod
@@ -254,23 +304,19 @@ class TorchModel(VolatilityModel):
         """A freshly initialised net of this family for ``n_features`` inputs."""
 
     # -- fitting -----------------------------------------------------------------------------------------
-    def _split(
-        self, train: pd.DataFrame, y: np.ndarray, valid: Validation | None
-    ) -> tuple[
-        tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], pd.DataFrame, np.ndarray, np.ndarray
-    ]:
-        """Fit samples, validation samples, and the validation rows (frame, targets, positions) that score them:
-        ``valid`` if given, else the last ``valid_fraction`` of the usable training rows with the h rows before
-        them left out (no fitted row's target window t+1..t+h reaches a validation row)."""
-        rows, x, log_y = self._samples(train, y)
+    def _split(self, train: pd.DataFrame, y: np.ndarray, valid: Validation | None) -> SampleSplit:
+        """Fit and validation samples: ``valid`` if given, else the last ``valid_fraction`` of the usable training
+        rows with the h rows before them left out (no fitted row's target window t+1..t+h reaches a validation
+        row)."""
+        samples = self._samples(train, y)
         if valid is not None:
-            valid_rows, *valid_samples = self._samples(*valid)
-            return (x, log_y), (valid_samples[0], valid_samples[1]), valid[0], valid[1], valid_rows
+            return SampleSplit(samples, self._samples(*valid), valid[0], valid[1])
+        rows = samples.rows
         n_valid = math.ceil(self.hyper.valid_fraction * len(rows))
         first_valid = rows[-n_valid] if n_valid else len(train)
         is_valid = rows >= first_valid
         is_fit = rows < first_valid - self.task.horizon
-        return (x[is_fit], log_y[is_fit]), (x[is_valid], log_y[is_valid]), train, y, rows[is_valid]
+        return SampleSplit(samples.where(is_fit), samples.where(is_valid), train, y)
 
     def _fit(
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
@@ -280,23 +326,24 @@ class TorchModel(VolatilityModel):
         self.scaler = Scaler.fit(
             train,
             self.task.proxy,
-            column_names(self.hyper.extra_columns),
-            column_names(self.hyper.without_columns),
+            comma_list(self.hyper.extra_columns),
+            comma_list(self.hyper.without_columns),
         )
-        fit_data, valid_data, *_ = self._split(train, y, valid)
-        if len(fit_data[1]) < MIN_FIT_ROWS or len(valid_data[1]) < MIN_VALID_ROWS:
+        split = self._split(train, y, valid)
+        fit, validation = split.fit, split.valid
+        if len(fit.log_y) < MIN_FIT_ROWS or len(validation.log_y) < MIN_VALID_ROWS:
             raise ValueError(
-                f"{self.family}: {len(fit_data[1])} fit and {len(valid_data[1])} validation rows with complete "
+                f"{self.family}: {len(fit.log_y)} fit and {len(validation.log_y)} validation rows with complete "
                 f"{self.seq_len}-day windows; need {MIN_FIT_ROWS} and {MIN_VALID_ROWS}"
             )
         device = torch.device(self.runtime.device)
         with reproducible(hyper.seed, device):
             net = self._network(len(self.scaler.columns))
-            initialise_output(net, *fit_data, hyper.loss)
+            initialise_output(net, fit.x, fit.log_y, hyper.loss)
             result = train_net(
                 net,
-                fit_data,
-                valid_data,
+                fit.arrays,
+                validation.arrays,
                 hyper.train_config(),
                 device=device,
                 precision_name=self.runtime.precision,
@@ -309,8 +356,8 @@ class TorchModel(VolatilityModel):
         self.history = result.history
         return TorchState(
             n_features=len(self.scaler.columns),
-            n_fit=len(fit_data[1]),
-            n_valid=len(valid_data[1]),
+            n_fit=len(fit.log_y),
+            n_valid=len(validation.log_y),
             epochs_run=len(result.history),
             best_epoch=result.best_epoch,
             best_valid_loss=float(result.best_valid_loss),
@@ -323,11 +370,13 @@ class TorchModel(VolatilityModel):
         """The nets' quantiles come from their own heads; calibration sets the log_mse bias correction
         sigma^2 (variance of the validation log residuals) and scores the validation rows against the random
         walk."""
-        _, valid_data, frame, valid_y, rows = self._split(train, y, valid)
+        split = self._split(train, y, valid)
         if self.hyper.loss == "log_mse":
-            s, _ = self._forward(valid_data[0])
-            self.state = dataclasses.replace(self.state, bias_var=float(np.var(valid_data[1] - s)))
-        self.state = dataclasses.replace(self.state, **self._validation_qlike(frame, valid_y, rows))
+            s, _ = self._forward(split.valid.x)
+            self.state = dataclasses.replace(self.state, bias_var=float(np.var(split.valid.log_y - s)))
+        self.state = dataclasses.replace(
+            self.state, **self._validation_qlike(split.frame, split.y, split.valid.rows)
+        )
 
     def _validation_qlike(self, frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray) -> dict[str, float]:
         """Mean QLIKE of the net and of the random walk (mean of the last h proxies) on the validation rows
@@ -356,13 +405,13 @@ class TorchModel(VolatilityModel):
         }
         return json.dumps(doc, sort_keys=True)
 
-    def _samples(self, frame: pd.DataFrame, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions of the rows with a complete window and a known target, their windows and log targets."""
+    def _samples(self, frame: pd.DataFrame, y: np.ndarray) -> Samples:
+        """The rows of ``frame`` with a complete window and a known target."""
         assert self.scaler is not None
         rows, x = windows(*self.scaler.transform(frame), self.seq_len)
         known = np.isfinite(y[rows])
         log_y = np.log(np.maximum(y[rows][known], VARIANCE_FLOOR)).astype(np.float32)
-        return rows[known], x[known], log_y
+        return Samples(rows[known], x[known], log_y)
 
     # -- forecasting -------------------------------------------------------------------------------------
     def _predict(self, features: pd.DataFrame) -> np.ndarray:

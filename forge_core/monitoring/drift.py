@@ -17,6 +17,7 @@ sample, and on calm years of the bundled data Evidently's rule flags 55-100% of 
 ``quantile`` of the statistics of windows of the same length taken from the reference itself, which carry the
 same autocorrelation; and the share of columns drifted so must stay above ``threshold`` on ``persistence``
 consecutive report days (``persistent_alarm``). Evidently's report (HTML, its own tests) is kept beside it.
+``report_drift`` runs one day's report from the warehouse and writes its row.
 
 The current window is 5 days: on the synthetic market whose volatility doubles (``benchmarks/operations.py``'s
 shift) the alarm rises 7 trading days after the shift with 5 days, 15 with 20; on the calm years both raise it on
@@ -29,9 +30,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -66,10 +68,29 @@ class DriftSettings:
     quantile: float = 0.99  # a column drifts when its K-S statistic exceeds this quantile of its own history
 
 
-@dataclass
+@dataclass(frozen=True)
 class DriftResult:
-    """One day's report: the share of columns drifted against their history and each column's test
-    (``calibrated_drift``), Evidently's own drifted share, and its report's HTML."""
+    """One day's drift report (``report_drift``).
+
+    Attributes
+    ----------
+    day : datetime.date
+        The report's day.
+    reference, current : tuple of datetime.date
+        First and last day of the reference and of the current window.
+    drift_share : float
+        Share of the calibrated columns drifted against their own history (``calibrated_drift``).
+    columns : dict
+        Per calibrated column: ``statistic``, ``threshold`` and ``drifted``.
+    evidently_share : float
+        Evidently's own share of drifted columns.
+    html : Path
+        Evidently's report.
+    skipped_columns : dict
+        Per column left out, why.
+    alarm : bool
+        Whether the share stayed above the threshold on enough consecutive days (``persistent_alarm``).
+    """
 
     day: dt.date
     reference: tuple[dt.date, dt.date]
@@ -78,11 +99,67 @@ class DriftResult:
     columns: dict[str, dict[str, Any]]
     evidently_share: float
     html: Path
-    skipped_columns: dict[str, str] = field(default_factory=dict)
+    skipped_columns: dict[str, str]
+    alarm: bool
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        """The columns that drifted, sorted."""
+        return sorted(c for c, entry in self.columns.items() if entry["drifted"])
+
+
+@dataclass(frozen=True)
+class DriftFrames:
+    """The rows one day's report compares (``drift_frames``).
+
+    Attributes
+    ----------
+    reference, current : pd.DataFrame
+        The reference's and the current window's rows, each column standardised per symbol, the day in ``DATE``.
+    skipped : dict
+        Per column left out, why.
+    reference_span, current_span : tuple of datetime.date
+        First and last day of each window.
+    """
+
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    skipped: dict[str, str]
+    reference_span: tuple[dt.date, dt.date]
+    current_span: tuple[dt.date, dt.date]
+
+
+@dataclass(frozen=True)
+class CalibratedDrift:
+    """Every column's K-S statistic against its own history (``calibrated_drift``).
+
+    Attributes
+    ----------
+    share : float
+        Drifted columns over calibrated columns.
+    columns : dict
+        Per calibrated column: ``statistic``, ``threshold`` and ``drifted``.
+    skipped : dict
+        Per column with fewer than ``MIN_NULL_WINDOWS`` windows, why.
+    """
+
+    share: float
+    columns: dict[str, dict[str, float | bool]]
+    skipped: dict[str, str]
+
+
+class OpenWarehouse(Protocol):
+    """Opens a short-lived warehouse connection, read-only or writable (``WarehouseResource.open``)."""
+
+    def __call__(self, *, read_only: bool = False) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
 
 
 class EmptyReference(ValueError):
     """No reference rows to compare with (the champion's training window holds no features)."""
+
+
+class NoChampionForecasts(ValueError):
+    """No champion forecasts were published on the report's day."""
 
 
 def _standardised(
@@ -108,7 +185,7 @@ def drift_frames(
     reference_end: dt.date,
     champions: dict[str, str],
     settings: DriftSettings,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+) -> DriftFrames:
     """Reference and current rows (standardised per symbol), columns skipped with why, and the two date spans.
 
     ``reference_end``: the champion's fitting day (a later one counts as ``day``: no row after ``day`` is read);
@@ -160,7 +237,7 @@ def drift_frames(
         current = current.merge(new.rename(columns={"value": column}), on=["symbol", "date"], how="left")
         columns.append(column)
     ref, cur = _standardised(reference, current, columns)
-    return ref, cur, skipped, ref_span, cur_span
+    return DriftFrames(ref, cur, skipped, ref_span, cur_span)
 
 
 def evidently_drift(
@@ -196,9 +273,7 @@ def evidently_drift(
     return share, columns
 
 
-def calibrated_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, quantile: float
-) -> tuple[float, dict[str, dict[str, float | bool]], dict[str, str]]:
+def calibrated_drift(reference: pd.DataFrame, current: pd.DataFrame, quantile: float) -> CalibratedDrift:
     """Every column's K-S statistic against a threshold calibrated on its own history.
 
     For a column with reference values :math:`R` on the reference's days :math:`d_1 < \\dots < d_N`, current
@@ -217,15 +292,6 @@ def calibrated_drift(
     window's. A column needs :math:`|K| \\ge` ``MIN_NULL_WINDOWS``: a calm window exceeds the largest of
     :math:`m` such statistics with probability about :math:`1/(m + 1)`, under 5% from 20 on. The windows lie in the
     reference, which ends by the report's day (``drift_frames``): no later value calibrates.
-
-    Returns
-    -------
-    share : float
-        Drifted columns over calibrated columns.
-    columns : dict
-        Per calibrated column: ``statistic``, ``threshold`` and ``drifted``.
-    skipped : dict
-        Per column with fewer than ``MIN_NULL_WINDOWS`` windows, why.
     """
     days = np.sort(reference[DATE].unique())
     width = current[DATE].nunique()
@@ -252,7 +318,7 @@ def calibrated_drift(
         threshold = float(np.quantile(null, quantile))
         columns[column] = {"statistic": statistic, "threshold": threshold, "drifted": statistic > threshold}
     share = sum(bool(c["drifted"]) for c in columns.values()) / max(len(columns), 1)
-    return share, columns, skipped
+    return CalibratedDrift(share, columns, skipped)
 
 
 def ks_statistics(base: FloatArray, samples: Sequence[FloatArray]) -> list[float]:
@@ -301,16 +367,15 @@ def earlier_shares(conn: duckdb.DuckDBPyConnection, day: dt.date, count: int) ->
     return [float(r[0]) for r in reversed(rows)]
 
 
-def write_report(conn: duckdb.DuckDBPyConnection, result: DriftResult, alarm: bool) -> None:
+def write_report(conn: duckdb.DuckDBPyConnection, result: DriftResult) -> None:
     """Replace the ``drift_reports`` row of the result's day."""
-    drifted = sorted(c for c, entry in result.columns.items() if entry["drifted"])
     row = pd.DataFrame(
         [
             {
                 "day": result.day,
                 "drift_share": result.drift_share,
-                "drifted_columns": json.dumps(drifted),
-                "alarm": alarm,
+                "drifted_columns": json.dumps(result.drifted_columns),
+                "alarm": result.alarm,
                 "reference_start": result.reference[0],
                 "reference_end": result.reference[1],
                 "current_start": result.current[0],
@@ -321,3 +386,47 @@ def write_report(conn: duckdb.DuckDBPyConnection, result: DriftResult, alarm: bo
         ]
     )
     replace_keyed(conn, {"day": result.day}, {"drift_reports": row})
+
+
+def report_drift(
+    open_warehouse: OpenWarehouse, day: dt.date, settings: DriftSettings, html: Path
+) -> DriftResult:
+    """``day``'s drift report of the champions published on it, its row written to ``drift_reports`` and
+    Evidently's report to ``html``.
+
+    The rows are read on a read-only connection, closed before the tests run (Evidently's take seconds); the row is
+    written on a writable one. ``NoChampionForecasts`` when no champion forecast was published on ``day``,
+    ``EmptyReference`` without reference rows (``drift_frames``)."""
+    with open_warehouse(read_only=True) as conn:
+        champions = conn.execute(
+            "SELECT DISTINCT target, model, fitted_as_of FROM daily_forecasts WHERE as_of = ? AND role = ?",
+            [day, Role.CHAMPION.value],
+        ).df()
+        if champions.empty:
+            raise NoChampionForecasts(
+                f"no champion forecasts published on {day}: run daily_forecasts for it first"
+            )
+        frames = drift_frames(
+            conn,
+            day,
+            champions["fitted_as_of"].min().date(),
+            dict(zip(champions["target"], champions["model"], strict=True)),
+            settings,
+        )
+        before = earlier_shares(conn, day, settings.persistence - 1)
+    evidently_share, _ = evidently_drift(frames.reference, frames.current, html)
+    calibrated = calibrated_drift(frames.reference, frames.current, settings.quantile)
+    result = DriftResult(
+        day,
+        frames.reference_span,
+        frames.current_span,
+        calibrated.share,
+        calibrated.columns,
+        evidently_share,
+        html,
+        frames.skipped | calibrated.skipped,
+        persistent_alarm([*before, calibrated.share], settings.threshold, settings.persistence),
+    )
+    with open_warehouse() as conn:
+        write_report(conn, result)
+    return result

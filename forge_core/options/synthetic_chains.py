@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 
 from forge_core.data.synthetic import SyntheticSource, trading_days
-from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.options.implied_vol import black_price
 from forge_core.options.quote_validation import SUMMARY_COLUMNS
+from forge_core.units import TRADING_DAYS_PER_YEAR
 
 EXPIRY_DAYS = (21, 42, 63, 126)  # trading days
 MONEYNESS = np.linspace(-2.0, 2.0, 9)  # standardised log-moneyness of the strikes

@@ -62,7 +62,7 @@ class LogHarSimulator:
             raise ValueError(f"{name}: {len(x)} days, a daily log-HAR needs at least {2 * MONTH + 20}")
         design = _log_har_design(x)[:-1]
         target = np.log(np.maximum(x[MONTH:], VARIANCE_FLOOR))
-        coef, _, _ = ols(design, target)
+        coef = ols(design, target).coefficients
         scale2 = float(np.mean(r**2 / x))
         shocks = r[MONTH:] / np.sqrt(scale2 * x[MONTH:])
         return cls(coef, target - design @ coef, shocks, scale2)

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.risk.risk_report import yearly_splits
+from forge_core.units import TRADING_DAYS_PER_YEAR
 
 ROLLING_DAYS = 22
 
@@ -83,19 +83,27 @@ def vol_target(
     scale2: float = 1.0,
     target: float = 0.10,
     cap: float = 2.0,
+    next_day: bool = True,
 ) -> StrategyResult:
-    """The strategy of ``variance`` (one-day forecasts made at each close, indexed by that day) on ``returns``
-    (simple returns indexed by the day they are earned). ValueError naming the first day whose forecast is not
-    positive, or a cap or target that is not."""
+    """The strategy of ``variance`` on ``returns`` (simple returns indexed by the day they are earned): the one
+    entry point of volatility targeting, which ``strategy_backtest`` runs per symbol, model and year.
+
+    ``next_day``: the forecasts are indexed by the close they were made at, and each sets the exposure earned on
+    the next day of ``returns``; False: they are already indexed by the day their exposure is earned (the
+    walk-forward's pairs of a forecast and its next return), the same index as ``returns``. ValueError naming the
+    first day whose forecast is not positive, or a cap or target that is not."""
     if not (target > 0 and cap > 0):
         raise ValueError(f"{name}: target and cap must be > 0, got {target} and {cap}")
     f = variance.dropna()
     bad = f[~(np.isfinite(f) & (f > 0))]
     if not bad.empty:
         raise ValueError(f"{name}: the variance forecast of {bad.index[0]} is {bad.iloc[0]}, not > 0")
-    days = returns.index
     weights = exposure(f, scale2, target, cap)
-    earned = pd.Series(weights.to_numpy(), index=f.index).reindex(days).shift(1)  # set at t, earned on t + 1
+    if not next_day:
+        return StrategyResult(name, weights, weights * returns)
+    earned = (
+        pd.Series(weights.to_numpy(), index=f.index).reindex(returns.index).shift(1)
+    )  # set at t, earned t + 1
     known = earned.notna()
     return StrategyResult(name, earned[known], earned[known] * returns[known])
 
@@ -133,9 +141,9 @@ def strategy_backtest(
         scale2 = float(np.mean(past["next_return"] ** 2 / past["forecast"]))
         f = pd.Series(now["forecast"].to_numpy(), index=pd.DatetimeIndex(now["return_date"]))
         r = pd.Series(np.expm1(now["next_return"].to_numpy()), index=f.index)
-        weights = exposure(f, scale2, target, cap)
-        exposures.setdefault((symbol, model), []).append(weights)
-        earned.setdefault((symbol, model), []).append(weights * r)
+        year_strategy = vol_target(r, f, model, scale2=scale2, target=target, cap=cap, next_day=False)
+        exposures.setdefault((symbol, model), []).append(year_strategy.exposure)
+        earned.setdefault((symbol, model), []).append(year_strategy.returns)
     for key, parts in exposures.items():
         strategies[key] = StrategyResult(key[1], pd.concat(parts), pd.concat(earned[key]))
     for symbol in sorted({s for s, _ in strategies}):

@@ -9,7 +9,12 @@ from __future__ import annotations
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
-from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
+from mlflow.protos.databricks_pb2 import (
+    INVALID_PARAMETER_VALUE,
+    RESOURCE_ALREADY_EXISTS,
+    RESOURCE_DOES_NOT_EXIST,
+    ErrorCode,
+)
 
 from forge_core.models import load_model
 from forge_core.models.base import VolatilityModel
@@ -58,14 +63,33 @@ def _version_of_run(client: MlflowClient, name: str, run_id: str) -> ModelVersio
     return found[0] if found else None
 
 
-def set_alias(config: TrackingConfig, name: str, version: int, alias: str) -> None:
-    """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version``."""
+def set_alias(config: TrackingConfig, name: str, alias: str, version: int | None) -> None:
+    """Point ``alias`` (e.g. ``champion``) of registered model ``name`` at ``version`` (None: remove the alias;
+    nothing to do if it is not set)."""
     client = tracking_client(config)
+    if version is None:
+        retrying(
+            lambda: _delete_alias(client, name, alias),
+            what=f"removing {alias} of {name}",
+            store=config.registry_uri,
+        )
+        return
     retrying(
         lambda: client.set_registered_model_alias(name, alias, str(version)),
-        what=f"setting alias {alias} of {name}",
+        what=f"setting {alias} of {name}",
         store=config.registry_uri,
     )
+
+
+def _delete_alias(client: MlflowClient, name: str, alias: str) -> None:
+    try:
+        client.delete_registered_model_alias(name, alias)
+    except MlflowException as error:
+        if error.error_code not in (
+            ErrorCode.Name(RESOURCE_DOES_NOT_EXIST),
+            ErrorCode.Name(INVALID_PARAMETER_VALUE),
+        ):
+            raise
 
 
 def load_registered(config: TrackingConfig, name: str, alias_or_version: str | int) -> VolatilityModel:

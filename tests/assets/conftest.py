@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from forge_core.data.synthetic import SyntheticSource
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 

@@ -1,9 +1,9 @@
 """End to end under the real daemon: ``dagster-daemon run`` on the Postgres instance of the repository's
-dagster.yaml, the ``retrain_on_drift`` sensor turned on by the ``dagster`` command, a drift report saying rv_1d
-drifted, and the sensor's tick launches one retraining run (queued, launched in its own process) that succeeds and
-registers the first champion. Then the daemon is killed and, as if it had died between launching the run and
-storing its cursor, the sensor's cursor is deleted; the restarted daemon's next tick reads the same report again
-and launches nothing (the run's trigger tag and run key say it was answered).
+dagster.yaml, the ``retrain_on_drift_or_degradation`` sensor turned on by the ``dagster`` command, a drift report
+saying rv_1d drifted, and the sensor's tick launches one retraining run (queued, launched in its own process)
+that succeeds and registers the first champion. Then the daemon is killed and, as if it had died between launching
+the run and storing its cursor, the sensor's cursor is deleted; the restarted daemon's next tick reads the same
+report again and launches nothing (the run's trigger tag and run key say it was answered).
 
 The report's verdict is given (a runless materialisation of ``drift_report`` with its ``retrain_targets``): how a
 report reaches it is tested with real reports elsewhere; this test is about the daemon's machinery. Needs the CI
@@ -41,6 +41,7 @@ REPO = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
 DAY = "2019-07-01"
 WAIT_S = 420
+SENSOR = "retrain_on_drift_or_degradation"
 
 
 def environment(home: Path, warehouse: Path, database: str) -> dict[str, str]:
@@ -56,7 +57,7 @@ def environment(home: Path, warehouse: Path, database: str) -> dict[str, str]:
 
 
 def sensor_ticks(instance: DagsterInstance) -> list:  # type: ignore[type-arg]
-    states = [s for s in instance.all_instigator_state() if s.name == "retrain_on_drift"]
+    states = [s for s in instance.all_instigator_state() if s.name == SENSOR]
     return [t for s in states for t in instance.get_ticks(s.instigator_origin_id, s.selector_id)]
 
 
@@ -78,7 +79,7 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
                 )
             )
             started = subprocess.run(
-                [BIN / "dagster", "sensor", "start", "retrain_on_drift", "-w", "workspace.yaml"],
+                [BIN / "dagster", "sensor", "start", SENSOR, "-w", "workspace.yaml"],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
             )  # fmt: skip
             assert started.returncode == 0, started.stderr[-2000:]
@@ -104,7 +105,7 @@ def test_a_sensor_tick_under_the_daemon_launches_a_retraining_that_succeeds(
             assert "champion" in aliases(default_tracking_config(), "rv_1d")
 
             lost = subprocess.run(
-                [BIN / "dagster", "sensor", "cursor", "retrain_on_drift", "--delete", "-w", "workspace.yaml"],
+                [BIN / "dagster", "sensor", "cursor", SENSOR, "--delete", "-w", "workspace.yaml"],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
             )  # fmt: skip
             assert lost.returncode == 0, lost.stderr[-2000:]

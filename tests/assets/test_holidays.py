@@ -15,7 +15,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, 
 
 from forge_assets.market_close import market_close
 from forge_core.data.bundled import BundledSource
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 from forge_core.warehouse.reader_snapshots import snapshot_path

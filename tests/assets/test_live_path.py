@@ -10,6 +10,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, instance_for_test, materialize
 
 from forge_assets.daily_forecasts import daily_forecasts
+from forge_assets.feature_importance import feature_importance
 from forge_assets.forecast_drivers import forecast_drivers
 from forge_assets.forecast_monitoring import drift_report, forecast_scores, promotions
 from forge_assets.forecast_paths import forecast_paths
@@ -17,7 +18,6 @@ from forge_assets.live_models import live_models_asset
 from forge_assets.market_close import market_close
 from forge_assets.market_regimes import live_regimes
 from forge_assets.model_families import family_assets
-from forge_assets.model_importance import model_importance
 from forge_core.live.registry import aliases, load_set, promote
 from forge_core.models.variants import ModelVariant
 from forge_core.tracking import default_tracking_config
@@ -90,7 +90,7 @@ def test_retrain_then_publish_a_day(backfilled: Path) -> None:
             roles = aliases(default_tracking_config(), target)
             assert "champion" in roles and {f"shadow_{f}" for f in FAMILIES} <= set(roles)
         explained = materialize(
-            [model_importance], instance=instance, resources=resources(backfilled), partition_key="rv_5d"
+            [feature_importance], instance=instance, resources=resources(backfilled), partition_key="rv_5d"
         )
         with open_warehouse(backfilled, read_only=True) as conn:
             importance = conn.execute("SELECT * FROM feature_importance").df()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, AssetRecordsFilter, instance_for_test
 
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 from tests.assets.test_baselines import BY_NAME, own_metadata, run, windows_table

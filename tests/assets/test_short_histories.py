@@ -16,7 +16,7 @@ from forge_assets.live_models import live_models_asset
 from forge_assets.metadata import SHORT_HISTORIES, skipped_from
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.live.registry import load_set
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.tracking import default_tracking_config
 from forge_core.warehouse.connection import open_warehouse

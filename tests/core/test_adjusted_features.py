@@ -22,7 +22,7 @@ from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow
 from forge_core.features.daily import build_daily_features
 from forge_core.features.reference import compute_daily_features
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import configured_targets
 from forge_core.warehouse.connection import open_warehouse
 from tests.core.test_features import assert_frames_close, read_table

@@ -13,7 +13,7 @@ import pytest
 from forge_core.data.schema import VIX_SYMBOLS
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow
-from forge_core.pipeline import build_market_tables, close_market_window
+from forge_core.market_tables import build_market_tables, close_market_window
 from forge_core.targets import TargetConflict, TargetSpec
 from forge_core.warehouse.connection import open_warehouse
 

@@ -17,9 +17,9 @@ from forge_core.features.market_features import (
     build_market_features,
     market_features_reference,
 )
+from forge_core.market_tables import build_market_tables
 from forge_core.options.priced_quotes import write_quote_summaries
 from forge_core.options.synthetic_chains import quote_summaries
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

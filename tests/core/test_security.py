@@ -16,8 +16,8 @@ import torch
 from forge_core.data.files import FileSource
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.forecasting.panel import load_panel
+from forge_core.market_tables import build_market_tables
 from forge_core.models import ForecastTask, create_model, load_model
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 from forge_core.warehouse.reader_snapshots import open_reader

@@ -26,7 +26,12 @@ from dagster import (
 from dagster._core.storage.dagster_run import DagsterRun
 
 from forge_assets.partitions import live_days
-from forge_jobs.automation import DAY_TAG, TRIGGER_TAG, daily_forecast_schedule, retrain_on_drift
+from forge_jobs.automation import (
+    DAY_TAG,
+    TRIGGER_TAG,
+    daily_forecast_schedule,
+    retrain_on_drift_or_degradation,
+)
 from forge_resources import MarketDataResource
 
 EVENING = dt.time(17, 30, tzinfo=ZoneInfo("America/New_York"))
@@ -114,39 +119,41 @@ def past_run(instance: DagsterInstance, status: DagsterRunStatus, **tags: str) -
 def test_one_retraining_per_report_retried_after_a_failure_and_cooled_down() -> None:
     with instance_for_test() as instance:
         report(instance, "2019-06-28")  # nothing degraded: no retraining
-        quiet = retrain_on_drift(build_sensor_context(instance=instance))
+        quiet = retrain_on_drift_or_degradation(build_sensor_context(instance=instance))
         assert isinstance(quiet, SensorResult) and not quiet.run_requests
         report(instance, "2019-07-01")
-        fired = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        fired = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=quiet.cursor))
         assert isinstance(fired, SensorResult)
         (request,) = fired.run_requests
         assert request.partition_key == "rv_1d" and request.run_key == "forecast_scores:2019-07-01:rv_1d#1"
-        again = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        again = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(again, SkipReason)  # the same report never fires twice
 
         trigger = request.tags[TRIGGER_TAG]
         failed = {TRIGGER_TAG: trigger, "dagster/partition": "rv_1d", DAY_TAG: "2019-07-01"}
         past_run(instance, DagsterRunStatus.FAILURE, **failed)  # registered nothing: no trial holds it back
-        retried = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        retried = retrain_on_drift_or_degradation(
+            build_sensor_context(instance=instance, cursor=quiet.cursor)
+        )
         assert isinstance(retried, SensorResult) and retried.run_requests[0].run_key.endswith("#2")
         past_run(instance, DagsterRunStatus.SUCCESS, **{TRIGGER_TAG: trigger})
-        done = retrain_on_drift(build_sensor_context(instance=instance, cursor=quiet.cursor))
+        done = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=quiet.cursor))
         assert isinstance(done, SensorResult) and not done.run_requests
         assert "already retrained" in str(done.skip_reason)
 
         past_run(instance, DagsterRunStatus.SUCCESS, **{"dagster/partition": "rv_1d", DAY_TAG: "2019-07-01"})
         report(instance, "2019-07-03")  # degraded again two days later: within the cooldown
-        cooled = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        cooled = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(cooled, SensorResult) and not cooled.run_requests
         assert "rv_1d retrained on 2019-07-01, fewer than 61 weekdays before 2019-07-03" in str(
             cooled.skip_reason
         )
         report(instance, "2019-09-23")  # the trial: 60 shadow days + h = 1; 60 weekdays after, still on trial
         assert "on trial" in str(
-            retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+            retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=fired.cursor))
         )
         report(instance, "2019-09-24")
-        later = retrain_on_drift(build_sensor_context(instance=instance, cursor=fired.cursor))
+        later = retrain_on_drift_or_degradation(build_sensor_context(instance=instance, cursor=fired.cursor))
         assert isinstance(later, SensorResult) and [r.partition_key for r in later.run_requests] == ["rv_1d"]
 
 
@@ -159,7 +166,7 @@ def test_a_drift_and_a_degradation_of_the_same_day_retrain_a_target_once() -> No
     with instance_for_test() as instance:
         report(instance, "2019-07-01")
         assert materialize([drift_alarm], instance=instance, partition_key="2019-07-01").success
-        result = retrain_on_drift(build_sensor_context(instance=instance))
+        result = retrain_on_drift_or_degradation(build_sensor_context(instance=instance))
         assert isinstance(result, SensorResult)
         assert sorted(r.run_key for r in result.run_requests) == [
             "drift_report:2019-07-01:rv_5d#1",

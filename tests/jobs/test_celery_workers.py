@@ -26,7 +26,7 @@ import redis
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
 from forge_core.data.synthetic import SyntheticSource
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.tuning.tuned_params import TunedParams, save_tuned_params
 from forge_core.warehouse.connection import open_warehouse

@@ -109,7 +109,7 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
         "strategy_backtest",
         "market_regimes",
         "live_models",
-        "model_importance",
+        "feature_importance",
         *LIVE_DAILY,
     }
     assert set(defs.resolve_all_asset_keys()) == {AssetKey(name) for name in everything}
@@ -141,11 +141,14 @@ def test_definitions_load_the_whole_graph_and_its_jobs() -> None:
     assert daily.asset_layer.selected_asset_keys == {AssetKey(name) for name in LIVE_DAILY}
     assert daily.partitions_def == live_days
     retrain = defs.resolve_job_def("retrain_job")
-    assert retrain.asset_layer.selected_asset_keys == {AssetKey("live_models"), AssetKey("model_importance")}
+    assert retrain.asset_layer.selected_asset_keys == {
+        AssetKey("live_models"),
+        AssetKey("feature_importance"),
+    }
     assert retrain.partitions_def == target_partitions
     assert defs.resolve_job_def("rollback_job").name == "rollback_job"
     assert defs.get_schedule_def("daily_forecast_schedule").execution_timezone == "America/New_York"
-    assert defs.get_sensor_def("retrain_on_drift").job_name == "retrain_job"
+    assert defs.get_sensor_def("retrain_on_drift_or_degradation").job_name == "retrain_job"
 
 
 @pytest.mark.parametrize("family", NETS)

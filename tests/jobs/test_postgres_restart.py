@@ -29,10 +29,10 @@ from benchmarks.faults import PrivatePostgres, _finish, _forecasts, _launch, _ml
 from forge_core.data.bundled import BundledSource
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, purged_training_rows
+from forge_core.market_tables import build_market_tables
 from forge_core.models import ForecastTask, create_model
 from forge_core.models.base import VolatilityModel
 from forge_core.models.registry import families
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import parse_targets
 from forge_core.tracking import (
     FitRecord,

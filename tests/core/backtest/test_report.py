@@ -23,7 +23,7 @@ from forge_core.date_window import monthly_windows
 from forge_core.forecasting.forecast_store import load_realised, write_window
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 

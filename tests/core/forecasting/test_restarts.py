@@ -15,7 +15,7 @@ from forge_core.forecasting.forecast_store import forecasts_quality, load_member
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.restarts import RESTART_ROWS, restarting, since_last_gap
 from forge_core.forecasting.walk_forward import TrainingScheme, forecast_window
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import configured_targets
 from forge_core.warehouse.connection import open_warehouse
 

@@ -28,8 +28,8 @@ from forge_core.forecasting.walk_forward import (
     purged_training_rows,
     walk_forward,
 )
+from forge_core.market_tables import build_market_tables
 from forge_core.models import families
-from forge_core.pipeline import build_market_tables
 from forge_core.quantiles import QUANTILE_COLUMNS
 from forge_core.targets import DEFAULT_TARGETS, TargetSpec
 from forge_core.warehouse.connection import open_warehouse

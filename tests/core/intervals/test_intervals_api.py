@@ -89,9 +89,9 @@ def hand_made() -> tuple[Intervals, pd.Series]:
         horizon=1,
         levels=(0.5, 0.9),
         forecast=pd.Series(1.0, index=days),
-        point=pd.Series([1.1, 1.1, 1.3, 1.1], index=days),
-        lower=pd.DataFrame([[0.8, 0.5]] * 4, index=days, columns=columns),
-        upper=pd.DataFrame([[1.25, 2.0]] * 4, index=days, columns=columns),
+        log_point=np.log(pd.Series([1.1, 1.1, 1.3, 1.1], index=days)),
+        log_lower=np.log(pd.DataFrame([[0.8, 0.5]] * 4, index=days, columns=columns)),
+        log_upper=np.log(pd.DataFrame([[1.25, 2.0]] * 4, index=days, columns=columns)),
         realised_scores=pd.Series([3, 4, 5, 5], index=days),
         warmup_days=3,
     )

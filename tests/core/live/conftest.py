@@ -15,7 +15,7 @@ from forge_core.forecasting.forecast_store import load_member_history, write_win
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import TrainingScheme, walk_forward
 from forge_core.live import LiveFit, LiveSettings, fit_live
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

@@ -18,8 +18,8 @@ from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme, fit_model, purged_training_rows
 from forge_core.live import FittedSet, LiveFit, LiveSettings, NoSymbolQualifies, fit_live
 from forge_core.live.live_fit import REALISED_SCORES
+from forge_core.market_tables import build_market_tables
 from forge_core.models.base import Runtime
-from forge_core.pipeline import build_market_tables
 from forge_core.quantiles import bound_column
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl

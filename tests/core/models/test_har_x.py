@@ -16,11 +16,11 @@ from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow
 from forge_core.evaluation.losses import qlike
 from forge_core.forecasting.panel import load_panel
+from forge_core.market_tables import build_market_tables
 from forge_core.models import ForecastTask, create_model, load_model
 from forge_core.options.option_features import build_option_features
 from forge_core.options.priced_quotes import write_option_quotes
 from forge_core.options.synthetic_chains import option_chains
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

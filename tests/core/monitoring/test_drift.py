@@ -1,10 +1,13 @@
 """Drift: Evidently finds a shifted column and not a steady one; the alarm needs drift on consecutive days; an empty
 reference window is refused, naming the day; every champion's forecasts (an ensemble's too) get a calibrated
-threshold, from the reference days up to the report's day only."""
+threshold, from the reference days up to the report's day only; a day's report reads, then writes its row."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -14,18 +17,20 @@ import pytest
 from scipy.stats import ks_2samp
 
 from forge_core.data.synthetic import SyntheticSource
+from forge_core.market_tables import build_market_tables
 from forge_core.monitoring.drift import (
     DATE,
     MIN_NULL_WINDOWS,
     DriftSettings,
     EmptyReference,
+    NoChampionForecasts,
     calibrated_drift,
     drift_frames,
     evidently_drift,
     ks_statistics,
     persistent_alarm,
+    report_drift,
 )
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 
@@ -61,13 +66,15 @@ def test_history_calibrated_drift_ignores_autocorrelation_but_not_a_shift() -> N
     series = ar1(rng, 2000)
     reference = frame(series[:500], "2010-01-04")
     steady = [
-        calibrated_drift(reference, frame(series[i : i + 20], "2012-01-02"), 0.99)[0]
+        calibrated_drift(reference, frame(series[i : i + 20], "2012-01-02"), 0.99).share
         for i in range(500, 2000, 20)
     ]
     assert np.mean(steady) < 0.1  # K-S p < 0.05 would flag most of these autocorrelated windows
-    shifted = frame(series[1980:2000] + 6 * series[:500].std(), "2012-01-02")
-    share, columns, skipped = calibrated_drift(reference, shifted, 0.99)
-    assert share == 1.0 and not skipped and columns["x"]["statistic"] > columns["x"]["threshold"]
+    shifted = calibrated_drift(
+        reference, frame(series[1980:2000] + 6 * series[:500].std(), "2012-01-02"), 0.99
+    )
+    x = shifted.columns["x"]
+    assert shifted.share == 1.0 and not shifted.skipped and x["statistic"] > x["threshold"]
 
 
 def test_a_reference_window_without_features_is_refused_naming_the_day() -> None:
@@ -81,10 +88,8 @@ def test_a_reference_window_without_features_is_refused_naming_the_day() -> None
         EmptyReference, match=r"no daily features up to 2017-12-29 \(the champion's fitting day"
     ):
         drift_frames(conn, dt.date(2018, 3, 30), dt.date(2017, 12, 29), {}, DriftSettings())
-    reference, current, *_ = drift_frames(
-        conn, dt.date(2018, 3, 30), dt.date(2018, 2, 28), {}, DriftSettings()
-    )
-    assert not reference.empty and not current.empty
+    frames = drift_frames(conn, dt.date(2018, 3, 30), dt.date(2018, 2, 28), {}, DriftSettings())
+    assert not frames.reference.empty and not frames.current.empty
 
 
 def test_ks_statistics_equal_scipys_with_ties_and_gaps() -> None:
@@ -174,14 +179,14 @@ def test_a_champions_forecasts_three_standard_deviations_up_drift_and_unshifted_
     store_forecasts(conn, "rv_1d", "ensemble_equal", reference[200:], days[-5:], level=3.0)
     store_forecasts(conn, "rv_5d", "har", reference[200:], days[-5:])
     champions = {"rv_1d": "ensemble_equal", "rv_5d": "har"}
-    ref, cur, skipped, ref_span, cur_span = drift_frames(conn, today, fitted, champions, DriftSettings())
-    _, columns, uncalibrated = calibrated_drift(ref, cur, DriftSettings.quantile)
+    frames = drift_frames(conn, today, fitted, champions, DriftSettings())
+    calibrated = calibrated_drift(frames.reference, frames.current, DriftSettings.quantile)
     assert (
-        not skipped
-        and not uncalibrated
-        and (ref_span, cur_span) == ((reference[0], fitted), (days[-5], today))
+        not frames.skipped
+        and not calibrated.skipped
+        and (frames.reference_span, frames.current_span) == ((reference[0], fitted), (days[-5], today))
     )
-    shifted, steady = columns["log_forecast_rv_1d"], columns["log_forecast_rv_5d"]
+    shifted, steady = calibrated.columns["log_forecast_rv_1d"], calibrated.columns["log_forecast_rv_5d"]
     assert np.isfinite([shifted["threshold"], steady["threshold"]]).all()
     assert shifted["drifted"] and not steady["drifted"]
 
@@ -192,13 +197,13 @@ def test_forecasts_too_short_to_calibrate_are_skipped_saying_why(
     conn, days = market
     store_forecasts(conn, "rv_5d", "har", days[-50:], days[-5:])  # 10 windows of 5 days in the reference
     champions = {"rv_1d": "ensemble_equal", "rv_5d": "har"}
-    ref, cur, skipped, *_ = drift_frames(conn, days[-1], days[-1], champions, DriftSettings())
-    assert skipped["log_forecast_rv_1d"] == (
+    frames = drift_frames(conn, days[-1], days[-1], champions, DriftSettings())
+    assert frames.skipped["log_forecast_rv_1d"] == (
         f"no walk-forward forecasts of ensemble_equal in the reference {days[-500]} .. {days[-1]}: backfill its "
         "walk-forward windows there"
     )
-    _, columns, uncalibrated = calibrated_drift(ref, cur, DriftSettings.quantile)
-    assert "log_forecast_rv_5d" not in columns and uncalibrated == {
+    calibrated = calibrated_drift(frames.reference, frames.current, DriftSettings.quantile)
+    assert "log_forecast_rv_5d" not in calibrated.columns and calibrated.skipped == {
         "log_forecast_rv_5d": "only 10 windows of 5 days in the reference have its values on every day, "
         f"{MIN_NULL_WINDOWS} needed to calibrate its threshold"
     }
@@ -215,10 +220,43 @@ def test_nothing_after_the_reports_day_calibrates(
     settings, champions = DriftSettings(), {"rv_5d": "har"}
 
     def report() -> tuple[tuple[dt.date, dt.date], dict[str, dict[str, float | bool]]]:
-        ref, cur, _, ref_span, _ = drift_frames(conn, day, days[-1], champions, settings)
-        return ref_span, calibrated_drift(ref, cur, settings.quantile)[1]
+        frames = drift_frames(conn, day, days[-1], champions, settings)
+        return frames.reference_span, calibrated_drift(
+            frames.reference, frames.current, settings.quantile
+        ).columns
 
     before = report()
     for table, column in (("daily_features", "date"), ("forecasts", "date"), ("daily_forecasts", "as_of")):
         conn.execute(f"DELETE FROM {table} WHERE {column} > ?", [day])
     assert before == report() and before[0][1] == day and "log_forecast_rv_5d" in before[1]
+
+
+def test_a_days_report_reads_then_writes_its_row_and_a_day_without_champions_is_refused(
+    market: tuple[duckdb.DuckDBPyConnection, list[dt.date]], tmp_path: Path
+) -> None:
+    """One read-only connection, then one writable connection for the row; a day no champion was published on is
+    refused, naming the day, before anything is written."""
+    conn, days = market
+    fitted = days[-25]
+    store_forecasts(conn, "rv_5d", "har", days[-400:-24], days[-5:])
+    conn.execute("UPDATE daily_forecasts SET fitted_as_of = ?", [fitted])
+    opened: list[bool] = []
+
+    @contextmanager
+    def open_warehouse(*, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        opened.append(read_only)
+        yield conn
+
+    with pytest.raises(
+        NoChampionForecasts,
+        match=f"no champion forecasts published on {days[-6]}: run daily_forecasts for it first",
+    ):
+        report_drift(open_warehouse, days[-6], DriftSettings(), tmp_path / "refused.html")
+    result = report_drift(open_warehouse, days[-1], DriftSettings(), tmp_path / "drift.html")
+    assert opened == [True, True, False] and result.html.is_file()
+    assert (result.reference[1], result.current) == (fitted, (days[-5], days[-1]))
+    assert "log_forecast_rv_5d" in result.columns and not result.alarm  # the first report: no earlier days
+    row = conn.execute(
+        "SELECT day, drift_share, drifted_columns, alarm, reference_end FROM drift_reports"
+    ).fetchall()
+    assert row == [(days[-1], result.drift_share, json.dumps(result.drifted_columns), False, fitted)]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.forecasting.panel import load_panel
-from forge_core.pipeline import build_market_tables
+from forge_core.market_tables import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.connection import open_warehouse
 

@@ -12,6 +12,7 @@ import pytest
 
 from forge_core.data.synthetic import SyntheticSource
 from forge_core.date_window import DateWindow
+from forge_core.market_tables import build_market_tables
 from forge_core.options.option_features import (
     OPTION_FEATURE_COLUMNS,
     build_option_features,
@@ -19,7 +20,6 @@ from forge_core.options.option_features import (
 )
 from forge_core.options.priced_quotes import write_option_quotes
 from forge_core.options.synthetic_chains import option_chains
-from forge_core.pipeline import build_market_tables
 from forge_core.targets import TargetSpec
 from forge_core.warehouse.sql_files import table_ddl
 

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from forge_core.data.synthetic import SyntheticSource
-from forge_core.date_window import TRADING_DAYS_PER_YEAR
 from forge_core.options.implied_vol import implied_vol
 from forge_core.options.quote_validation import validate_option_quotes
 from forge_core.options.synthetic_chains import (
@@ -22,6 +21,7 @@ from forge_core.options.synthetic_chains import (
     option_chains,
     quote_summaries,
 )
+from forge_core.units import TRADING_DAYS_PER_YEAR
 
 START, END = dt.date(2016, 1, 4), dt.date(2016, 12, 30)
 

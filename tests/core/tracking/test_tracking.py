@@ -79,7 +79,7 @@ def test_round_trip_through_the_registry(
     record = log(config, model, "rv_5d", "SYN000", epoch_history=history_epochs, tags={"owner": "ci"})
     name = registered_name("rv_5d", family)
     version = register_fit(config, record, name)
-    set_alias(config, name, version, CHAMPION)
+    set_alias(config, name, CHAMPION, version)
 
     loaded = load_registered(config, name, CHAMPION)
     assert type(loaded) is type(model)
@@ -152,9 +152,9 @@ def test_versions_aliases_and_experiments_per_target(panels: dict[str, pd.DataFr
     first = register_fit(config, records["rv_1d", "SYN000"], name)
     second = register_fit(config, records["rv_1d", "SYN001"], name)
     assert (first, second) == (1, 2)
-    set_alias(config, name, first, CHAMPION)
-    set_alias(config, name, second, "challenger")
-    set_alias(config, name, second, CHAMPION)  # moves the alias
+    set_alias(config, name, CHAMPION, first)
+    set_alias(config, name, "challenger", second)
+    set_alias(config, name, CHAMPION, second)  # moves the alias
     client = tracking_client(config)
     assert client.get_model_version_by_alias(name, CHAMPION).tags["forge.symbol"] == "SYN001"
     model, history = fitted(panels["rv_1d"], "rv_1d", "ewma", "SYN001")
@@ -219,7 +219,7 @@ def test_weights_files_travel_with_the_model(
     files = [f.path for f in tracking_client(config).list_artifacts(record.run_id, "model")]
     assert files == ["model/model.json", "model/model.pt"]
     name = registered_name("rv_1d", WeightsEwma.family)
-    set_alias(config, name, register_fit(config, record, name), CHAMPION)
+    set_alias(config, name, CHAMPION, register_fit(config, record, name))
     loaded = load_registered(config, name, CHAMPION)
     assert isinstance(loaded, WeightsEwma) and loaded.weights == WEIGHTS
     assert np.array_equal(loaded.predict(history), model.predict(history))

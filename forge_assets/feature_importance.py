@@ -1,4 +1,4 @@
-"""``model_importance``: after every retraining of a target, which inputs drive each live family's forecasts (global
+"""``feature_importance``: after every retraining of a target, which inputs drive each live family's forecasts (global
 SHAP importance; ``forge_core.explain.global_importance``), with summary and waterfall figures."""
 
 import datetime as dt
@@ -7,10 +7,9 @@ import pandas as pd
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 from pydantic import Field
 
-from forge_assets.live_models import GROUP
-from forge_assets.market_data import OWNERS, refuse
 from forge_assets.metadata import figure
 from forge_assets.partitions import target_partitions
+from forge_assets.shared import LIVE_GROUP, OWNERS, refuse
 from forge_core.explain.global_importance import EXPLAINED_ROWS, pooled_importance, set_importance
 from forge_core.explain.shap_figures import beeswarm, importance_bars, waterfall
 from forge_core.forecasting.panel import load_panel
@@ -36,7 +35,7 @@ class ImportanceConfig(Config):
 @asset(
     partitions_def=target_partitions,
     deps=["live_models"],
-    group_name=GROUP,
+    group_name=LIVE_GROUP,
     owners=OWNERS,
     kinds={"python", "duckdb", "shap"},
     description=(
@@ -46,7 +45,7 @@ class ImportanceConfig(Config):
         "waterfall figures. Replaced at every retraining."
     ),
 )
-def model_importance(
+def feature_importance(
     context: AssetExecutionContext,
     config: ImportanceConfig,
     warehouse: WarehouseResource,
