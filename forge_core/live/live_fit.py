@@ -55,10 +55,14 @@ class Calibration:
     log_point: float
     published: pd.DataFrame
 
-    @property
-    def frozen(self) -> tuple[tuple[float, ...], tuple[float, ...], float]:
-        """What a ``SymbolState`` keeps: the log bounds and the point's correction."""
-        return self.log_lower, self.log_upper, self.log_point
+    def state(
+        self, train_rows: int, trained_through: dt.date, weights: Mapping[str, float] | None = None
+    ) -> SymbolState:
+        """The symbol's state in its set: what it was trained on, these log bounds and point correction, and an
+        ensemble's member weights."""
+        return SymbolState(
+            train_rows, trained_through, self.log_lower, self.log_upper, self.log_point, dict(weights or {})
+        )
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,7 @@ def _fit_family(
             continue
         assert isinstance(calibration, Calibration)  # a ShortHistory calibration is a shortfall above
         models[str(symbol)] = fitted.model
-        states[str(symbol)] = SymbolState(fitted.train_rows, fitted.trained_through, *calibration.frozen)
+        states[str(symbol)] = calibration.state(fitted.train_rows, fitted.trained_through)
         published.append(calibration.published)
     if not models:
         return None, short
@@ -279,10 +283,9 @@ def _fit_ensemble(
             short[str(symbol)] = calibration
             continue
         mine = last_weights[last_weights["symbol"] == symbol]
-        states[str(symbol)] = SymbolState(
+        states[str(symbol)] = calibration.state(
             int(rows["realised"].notna().sum()),
             pd.Timestamp(rows.loc[rows["realised"].notna(), "date"].max()).date(),
-            *calibration.frozen,
             {str(m): float(w) for m, w in zip(mine["member"], mine["weight"], strict=True)},
         )
         published.append(calibration.published)
