@@ -38,12 +38,12 @@ from forge_assets.sessions import holiday, run_sessions
 from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.daily_publication import (
-    NoFeatures,
     Publication,
     histories_on,
     publish_day,
     write_days,
 )
+from forge_core.live.published import NoFeatures
 from forge_core.live.registry import MissingAlias, published_sets
 from forge_core.quantiles import bound_column
 from forge_core.roles import Role

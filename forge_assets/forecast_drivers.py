@@ -13,7 +13,8 @@ from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.explain.drivers import BACKGROUND_DAYS, unexplained
 from forge_core.explain.drivers import forecast_drivers as explain_day
 from forge_core.forecasting.panel import load_panel
-from forge_core.live.daily_publication import NoFeatures, histories_on, history_start
+from forge_core.live.daily_publication import histories_on, history_start
+from forge_core.live.published import NoFeatures
 from forge_core.live.registry import MissingAlias, load_set
 from forge_core.roles import CHAMPION
 from forge_core.targets import configured_targets

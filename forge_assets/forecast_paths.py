@@ -13,7 +13,8 @@ from forge_assets.sessions import holiday, run_sessions
 from forge_assets.shared import LIVE_DAY, refuse
 from forge_core.backtest.plots import path_fans
 from forge_core.forecasting.panel import load_panel
-from forge_core.live.daily_publication import NoFeatures, histories_on
+from forge_core.live.daily_publication import histories_on
+from forge_core.live.published import NoFeatures
 from forge_core.live.registry import MissingAlias, published_sets
 from forge_core.paths.set_paths import PATH_COUNT, PATH_DAYS, day_fans, why_no_paths
 from forge_core.settings import reports_dir

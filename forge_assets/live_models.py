@@ -42,7 +42,7 @@ from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme
 from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
 from forge_core.live import LiveSettings, NoSymbolQualifies, fit_live, live_inputs_digest
-from forge_core.live.daily_publication import last_feature_day
+from forge_core.live.published import last_feature_day
 from forge_core.live.registry import (
     assign_roles,
     live_model_name,

@@ -36,7 +36,7 @@ from forge_assets.partitions import (  # noqa: E402
     configured_start,
     walk_forward_windows,
 )
-from forge_core.live.daily_publication import last_feature_day  # noqa: E402
+from forge_core.live.published import last_feature_day  # noqa: E402
 from forge_core.roles import Role  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402

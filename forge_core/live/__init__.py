@@ -1,9 +1,34 @@
 """The live wing: the live fit (every member fitted on the rows realised by a day), its versioned fitted sets, the
-registry of aliased sets (``registry``), daily publication, serving and the notebook front door (``front_door``)."""
+registry of aliased sets (``registry``), daily publication, what was published (``published``, read without
+loading a model), serving and the notebook front door (``front_door``).
 
-from forge_core.live.fitted_set import FittedSet, SymbolState
-from forge_core.live.live_fit import LiveFit, LiveSettings, NoSymbolQualifies, fit_live, live_inputs_digest
+The names below load on first use, so that importing ``forge_core.live.published`` (the ``forecast`` command's
+fast path) pays for neither torch nor MLflow."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forge_core.live.fitted_set import FittedSet, SymbolState
+    from forge_core.live.live_fit import (
+        LiveFit,
+        LiveSettings,
+        NoSymbolQualifies,
+        fit_live,
+        live_inputs_digest,
+    )
+
+_MODULE_OF = {
+    "FittedSet": "fitted_set",
+    "SymbolState": "fitted_set",
+    "LiveFit": "live_fit",
+    "LiveSettings": "live_fit",
+    "NoSymbolQualifies": "live_fit",
+    "fit_live": "live_fit",
+    "live_inputs_digest": "live_fit",
+}
 __all__ = [
     "FittedSet",
     "LiveFit",
@@ -13,3 +38,9 @@ __all__ = [
     "fit_live",
     "live_inputs_digest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULE_OF:
+        return getattr(importlib.import_module(f"forge_core.live.{_MODULE_OF[name]}"), name)
+    raise AttributeError(f"module 'forge_core.live' has no attribute {name!r}")

@@ -26,6 +26,7 @@ import pandas as pd
 
 from forge_core.forecasting.panel import load_panel
 from forge_core.live.fitted_set import FittedSet
+from forge_core.live.published import NoFeatures
 from forge_core.monitoring.promotion_log import FALLBACK, already_decided, record
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.roles import Role
@@ -37,10 +38,6 @@ DAILY_FORECAST_COLUMNS = [
     "raw_forecast", "skewed",
     *QUANTILE_COLUMNS, *BOUND_COLUMNS, "created_at",
 ]  # fmt: skip
-
-
-class NoFeatures(LookupError):
-    """A day without daily features for the target's symbols: nothing can be published for it."""
 
 
 @dataclass(frozen=True)
@@ -86,15 +83,6 @@ class Publication:
     rows: pd.DataFrame
     skipped: dict[str, str] = field(default_factory=dict)
     fallback: Fallback | None = None
-
-
-def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
-    """The last day with daily features; NoFeatures if there is none."""
-    found = conn.execute("SELECT max(date) FROM daily_features").fetchall()[0][0]
-    if found is None:
-        raise NoFeatures("daily_features is empty: ingest market data and build its features first")
-    day: dt.date = found
-    return day
 
 
 def history_start(day: dt.date, rows: int) -> dt.date:

@@ -8,8 +8,10 @@
     result.band(0.9)                                  # the 90% band, by (symbol, target)
     result.models                                     # which model, version and alias made each target's
 
-It reads the warehouse through its reader snapshot (never the live file, which would block the writer) and the
-registry through the default tracking settings (``FORGE_HOME``, or ``FORGE_MLFLOW_*``).
+It reads the warehouse through its reader snapshot (never the live file, which would block the writer). A day the
+daily job published for the alias (``champion`` or ``challenger``) is read back from ``daily_forecasts`` with no
+model loaded; any other day loads the sets from the registry of the default tracking settings (``FORGE_HOME``, or
+``FORGE_MLFLOW_*``) and computes the same numbers.
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from forge_core import settings
-from forge_core.live.daily_publication import last_feature_day
-from forge_core.live.serving import ForecastServer
+from forge_core.live.published import last_feature_day, published_forecasts
 from forge_core.quantiles import bound_column
 from forge_core.roles import CHAMPION
-from forge_core.tracking.config import default_tracking_config
+from forge_core.targets import configured_targets
 from forge_core.warehouse.reader_snapshots import open_reader
 
 KEYS = ["symbol", "target"]
@@ -67,7 +68,14 @@ def forecast(
     Raises ``UnknownSymbol`` naming a symbol the warehouse does not hold (and the known ones), ``MissingAlias``
     naming a target without the alias, FileNotFoundError when nothing has been written to the warehouse yet."""
     names = [symbols] if isinstance(symbols, str) else list(symbols)
-    server = ForecastServer.load(default_tracking_config(), targets, alias)
+    wanted = list(targets) or [spec.name for spec in configured_targets()]
     with open_reader(settings.WAREHOUSE.value() or settings.warehouse_path()) as conn:
         day = as_of or last_feature_day(conn)
+        published = published_forecasts(conn, names, day, wanted, alias)
+        if published is not None:  # what the daily job published that day: no model to load
+            return ForecastResult(day, published)
+        from forge_core.live.serving import ForecastServer  # MLflow, and torch for a net: only on this path
+        from forge_core.tracking.config import default_tracking_config
+
+        server = ForecastServer.load(default_tracking_config(), targets, alias)
         return ForecastResult(day, server.forecast(conn, names, day))

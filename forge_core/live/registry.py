@@ -134,15 +134,26 @@ def point_alias(config: TrackingConfig, target: str, alias: str, version: int | 
     set_alias(config, live_model_name(target), alias, version)
 
 
-def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime | None = None) -> LoadedSet:
-    """The fitted set ``alias`` of ``target``'s live model points at. ``MissingAlias`` naming the alias, the
-    model and the aliases it has when it points nowhere (never set, or its version was deleted); ``BrokenSet``
-    naming the file when one of the set's files (or its whole folder) is missing or cannot be parsed."""
+def load_set(
+    config: TrackingConfig,
+    target: str,
+    alias: str,
+    runtime: Runtime | None = None,
+    version: int | None = None,
+) -> LoadedSet:
+    """The fitted set ``alias`` of ``target``'s live model points at, or registry ``version`` (then ``alias`` only
+    labels it, e.g. the role it had on a past day). ``MissingAlias`` naming the alias, the model and the aliases it
+    has when it points nowhere (never set, or its version was deleted); ``BrokenSet`` naming the file when one of
+    the set's files (or its whole folder) is missing or cannot be parsed."""
     client, name = tracking_client(config), live_model_name(target)
     try:
-        version = retrying(
-            lambda: client.get_model_version_by_alias(name, alias),
-            what=f"reading {name}@{alias}",
+        found = retrying(
+            lambda: (
+                client.get_model_version(name, str(version))
+                if version is not None
+                else client.get_model_version_by_alias(name, alias)
+            ),
+            what=f"reading {name}@{alias}" if version is None else f"reading {name} version {version}",
             store=config.registry_uri,
         )
     except MlflowException as error:
@@ -151,15 +162,17 @@ def load_set(config: TrackingConfig, target: str, alias: str, runtime: Runtime |
             ErrorCode.Name(INVALID_PARAMETER_VALUE),
         ):
             raise
+        if version is not None:
+            raise MissingAlias(f"{name} has no version {version} (deleted since it published)") from None
         known = aliases(config, target)
         raise MissingAlias(
             f"{name} has no {alias!r} (its aliases: {known or 'none'}): run the retrain job for {target}"
             + (" first" if alias == CHAMPION and not known else "")
         ) from None
-    run_id = version.run_id
+    run_id = found.run_id
     if run_id is None:
-        raise MissingAlias(f"{name}@{alias} (version {version.version}) has no run to load the set from")
-    number = int(version.version)
+        raise MissingAlias(f"{name}@{alias} (version {found.version}) has no run to load the set from")
+    number = int(found.version)
     try:
         with model_artifacts(
             client, config.tracking_uri, run_id, f"reading the files of {name}@{alias}"

@@ -11,7 +11,7 @@ A notebook calls ``forge_core.forecast`` (``front_door``), which does both.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -61,15 +61,21 @@ class ForecastServer:
         targets: Sequence[str] = (),
         alias: str = CHAMPION,
         runtime: Runtime | None = None,
+        versions: Mapping[str, int] | None = None,
     ) -> ForecastServer:
-        """The ``alias`` set of every target in ``targets`` (default: every configured one). ``MissingAlias``
-        naming the target without it; ValueError naming an unknown target and the configured ones."""
+        """The ``alias`` set of every target in ``targets`` (default: every configured one), or for a target in
+        ``versions`` that registry version (labelled ``alias``). ``MissingAlias`` naming the target without it;
+        ValueError naming an unknown target and the configured ones."""
         configured = {spec.name: spec for spec in configured_targets()}
         unknown = sorted(set(targets) - set(configured))
         if unknown:
             raise ValueError(f"unknown targets {unknown}; configured: {sorted(configured)}")
         names = list(targets) or list(configured)
-        return cls({n: configured[n] for n in names}, {n: load_set(config, n, alias, runtime) for n in names})
+        pinned = versions or {}
+        return cls(
+            {n: configured[n] for n in names},
+            {n: load_set(config, n, alias, runtime, pinned.get(n)) for n in names},
+        )
 
     def forecast_histories(self, target: str, histories: dict[str, pd.DataFrame]) -> pd.DataFrame:
         """Forecasts of ``target`` at the last row of each symbol's feature history (no warehouse read)."""

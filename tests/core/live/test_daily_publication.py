@@ -8,7 +8,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from forge_core.live.daily_publication import NoFeatures, day_histories, publish_day, write_day
+from forge_core.live.daily_publication import day_histories, publish_day, write_day
+from forge_core.live.published import NoFeatures
 from forge_core.live.registry import assign_roles, published_sets, register_set
 from forge_core.quantiles import BOUND_COLUMNS, QUANTILE_COLUMNS
 from forge_core.tracking import default_tracking_config
