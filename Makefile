@@ -38,9 +38,9 @@ lint: setup
 test: lint
 	$(BIN)/python -m pytest
 
+# the webserver and the daemon on the embedded instance (or DAGSTER_HOME's), stopped within seconds by Ctrl-C
 ui: setup
-	DAGSTER_HOME=$$($(BIN)/python -c 'from forge_jobs.instance import embedded_dagster_home as h; print(h())') \
-		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/python -m forge_jobs.ui --port 3000
 
 bench-features: setup
 	$(BIN)/python benchmarks/features.py
