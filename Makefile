@@ -9,7 +9,7 @@ export FORGE_HOME ?= $(CURDIR)/.forge
 # (forge_assets/partitions.py), so a fully built warehouse shows 100% of its partitions with no variables set.
 demo backtest ui: export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
-.PHONY: setup demo backtest test lint ui bench-features bench-accuracy clean
+.PHONY: setup demo backtest tune test lint ui bench-features bench-accuracy clean
 
 # torch first, from the local CPU build: with it installed, the project's torch bound is already met, and
 # constraints.txt keeps pip from ever replacing it with a newer CUDA build.
@@ -37,6 +37,10 @@ lint: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+# a small Optuna study of the MLP and EWMA on the first target, on the demo's instance (run `make demo` first)
+tune: setup
+	$(BIN)/python -m forge_jobs.tune
 
 # the webserver and the daemon on the embedded instance (or DAGSTER_HOME's), stopped within seconds by Ctrl-C
 ui: setup
