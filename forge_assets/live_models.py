@@ -54,6 +54,7 @@ from forge_core.models import MODEL_REGISTRY, model_class, variant_params
 from forge_core.roles import CHALLENGER, CHAMPION
 from forge_core.targets import configured_targets
 from forge_core.tracking import code_version, discard_on_failure
+from forge_core.tracking.fits import model_version_url
 from forge_core.tuning.tuned_params import tuned_params_for
 from forge_resources import ComputeResource, MlflowResource, WarehouseResource
 
@@ -194,7 +195,7 @@ def materialize_live(
         [
             {
                 "member": fitted.member,
-                "version": version,
+                "version": f"[{version}]({model_version_url(config_tracking, live_model_name(spec.name), version)})",
                 "recent_qlike": round(fitted.recent_qlike, 4),
                 "symbols": len(fitted.symbols),
                 "aliases": ", ".join(sorted(a for a, n in roles.items() if n == version)),
@@ -202,11 +203,21 @@ def materialize_live(
             for fitted, version in registered
         ]
     )
+    name = live_model_name(spec.name)
     return MaterializeResult(
         metadata={
             "as_of": str(as_of),
-            "registered_model": live_model_name(spec.name),
+            "registered_model": name,
             "champion": roles.get(CHAMPION),
+            **(
+                {
+                    "champion_page": MetadataValue.url(
+                        model_version_url(config_tracking, name, roles[CHAMPION])
+                    )
+                }
+                if CHAMPION in roles
+                else {}
+            ),
             "challenger": roles.get(CHALLENGER, "none"),
             "sets": MetadataValue.md(table.to_markdown(index=False)),
             "left_out": MetadataValue.json(fit.left_out),

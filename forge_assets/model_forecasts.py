@@ -140,8 +140,9 @@ def write_and_check(
     return WindowOutcome(result, rows, dict(defects))
 
 
-def track_fits(tracking: MlflowResource, result: WindowResult) -> list[str]:
-    """Log every symbol's fit of the window as an MLflow run, register it under target x family; run pages."""
+def track_fits(tracking: MlflowResource, result: WindowResult, panel: pd.DataFrame) -> list[str]:
+    """Log every symbol's fit of the window as an MLflow run (with its fit seconds and the window's out-of-sample
+    scores where ``panel`` holds the realised targets), register it under target x family; run pages."""
     config, version = tracking.config(), code_version()
     pages = []
     for fit in result.fits:
@@ -155,7 +156,7 @@ def track_fits(tracking: MlflowResource, result: WindowResult) -> list[str]:
             trained_through=fit.trained_through,
             train_rows=fit.train_rows,
             features=fit.model.feature_columns(),
-            metrics={"fit_seconds": fit.seconds},
+            metrics={"fit_seconds": fit.seconds, **fit.scores(panel)},
             epoch_history=fit.model.history,
             code_version=version,
         )
@@ -235,7 +236,10 @@ def summarise(
             },
             **{SHORT_HISTORIES: skipped_metadata(skipped_in([result]))},
             **(
-                {"mlflow_runs": MetadataValue.md("\n".join(f"- {p}" for p in outcome.pages[-20:]))}
+                {
+                    "mlflow_runs": MetadataValue.md("\n".join(f"- [{p}]({p})" for p in outcome.pages[-20:])),
+                    "mlflow_run": MetadataValue.url(outcome.pages[-1]),
+                }
                 if outcome.pages
                 else {}
             ),
@@ -290,7 +294,7 @@ def materialize_forecasts(
                 # first the tracking: if it fails, the window is not written; a window not written keeps no
                 # MLflow run or registered version
                 with discard_on_failure():
-                    pages = track_fits(tracking, result)
+                    pages = track_fits(tracking, result, read.panel)
                     outcome = write_and_check(warehouse, result, scheme)
             except TrackingUnavailable as error:
                 raise store_unavailable(context, error, result) from None

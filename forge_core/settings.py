@@ -277,6 +277,12 @@ MLFLOW_ARTIFACT_ROOT = Setting(
     "",
     secret=True,
 )
+MLFLOW_UI = Setting(
+    "FORGE_MLFLOW_UI",
+    "the http(s) address of the MLflow UI that serves the tracking store",
+    _uri("http", "https"),
+    "http://127.0.0.1:5000",
+)
 OPTUNA_STORAGE = Setting(
     "FORGE_OPTUNA_STORAGE",
     DATABASE_URL,

@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from forge_core.date_window import DateWindow
+from forge_core.evaluation.losses import qlike
 from forge_core.forecasting.restarts import restarting
 from forge_core.models import ForecastTask, VolatilityModel, create_model
 from forge_core.models.base import Runtime, WarmStart
@@ -94,6 +95,22 @@ class SymbolFit:
     params: dict[str, float | int | str]
     model: VolatilityModel = field(repr=False, compare=False)
     forecast: Forecast = field(repr=False, compare=False)
+
+    def scores(self, panel: pd.DataFrame) -> dict[str, float]:
+        """The window's out-of-sample QLIKE and MSE of the variance on the days whose target ``panel`` holds
+        realised (> 0), and how many days that is: what the fit's MLflow run logs. Evaluation only: nothing of it
+        trains anything."""
+        realised = panel.loc[panel["symbol"] == self.symbol, ["date", "target_value"]]
+        scored = self.forecast.to_frame().merge(realised, on="date")
+        scored = scored[scored["target_value"] > 0]
+        if scored.empty:
+            return {"oos_days": 0.0}
+        y, f = scored["target_value"].to_numpy(dtype=float), scored["forecast"].to_numpy(dtype=float)
+        return {
+            "oos_qlike": float(qlike(y, f).mean()),
+            "oos_mse": float(np.mean((y - f) ** 2)),
+            "oos_days": float(len(scored)),
+        }
 
 
 @dataclass

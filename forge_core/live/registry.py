@@ -10,10 +10,12 @@ file, and what is wrong with it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 
@@ -82,11 +84,25 @@ def register_set(
         },
         extra_tags=None,
         params={"method": fitted.method, "levels": ",".join(f"{v:g}" for v in fitted.levels)},
-        metrics=[],
+        metrics=[Metric("recent_qlike", fitted.recent_qlike, int(time.time() * 1000), 0)],
         artifacts=lambda folder: fitted.save(folder / MODEL_ARTIFACT_DIR),
         code_version=code_version,
     )
-    return register_fit(config, record, live_model_name(fitted.target))
+    name = live_model_name(fitted.target)
+    version = register_fit(config, record, name)
+    members = ", ".join(fitted.members) if fitted.is_ensemble else fitted.member
+    description = (
+        f"{fitted.member} set of {fitted.target} ({members}), fitted on rows realised by {as_of}, "
+        f"{len(fitted.symbols)} symbols, {fitted.method} intervals; recent out-of-sample QLIKE "
+        f"{fitted.recent_qlike:.4g}"
+    )
+    client = tracking_client(config)
+    retrying(
+        lambda: client.update_model_version(name, str(version), description=description),
+        what=f"describing {name} version {version}",
+        store=config.registry_uri,
+    )
+    return version
 
 
 def retrained_from(config: TrackingConfig, target: str, inputs_digest: str) -> dict[str, int] | None:
@@ -130,8 +146,17 @@ def aliases(config: TrackingConfig, target: str) -> dict[str, int]:
 
 
 def point_alias(config: TrackingConfig, target: str, alias: str, version: int | None) -> None:
-    """Point ``alias`` of ``target``'s live model at ``version`` (None: remove the alias)."""
-    set_alias(config, live_model_name(target), alias, version)
+    """Point ``alias`` of ``target``'s live model at ``version`` (None: remove the alias). The champion is also
+    named by the registered model's ``champion`` tag, which MLflow's model list shows beside the aliases."""
+    name = live_model_name(target)
+    set_alias(config, name, alias, version)
+    if alias == CHAMPION and version is not None:
+        client = tracking_client(config)
+        retrying(
+            lambda: client.set_registered_model_tag(name, CHAMPION, f"version {version}"),
+            what=f"naming the champion of {name}",
+            store=config.registry_uri,
+        )
 
 
 def load_set(

@@ -45,6 +45,7 @@ from mlflow.utils.validation import (
 )
 
 from forge_core.models.base import VolatilityModel
+from forge_core.settings import MLFLOW_UI
 from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.tracking.config import TrackingConfig
 from forge_core.tracking.relocation import beside_store, reroot_store
@@ -60,7 +61,6 @@ MODEL_FILE = "model.json"
 FEATURES_FILE = "features.json"
 TAG_PREFIX = "forge."
 DAGSTER_RUN = "dagster_run_id"  # the tag (with TAG_PREFIX) naming the Dagster run that logged a run
-LOCAL_UI = "http://127.0.0.1:5000"
 SCHEMA_LOCK_KEY = 0x466F726765  # any bigint shared by every VolatilityForge process
 
 logger = logging.getLogger(__name__)
@@ -360,17 +360,22 @@ def run_name(family: str, target: str, symbol: str, window_start: dt.date) -> st
     return f"{family}-{target}-{symbol}-{window_start.isoformat()}"
 
 
-def run_url(config: TrackingConfig, record: FitRecord) -> str:
-    """The run's page. With an HTTP tracking server, its URL; with a database store (SQLite, Postgres) there is
-    no server, so the command that serves one and the page it will have: ``mlflow ui --backend-store-uri <uri>
-    --registry-store-uri <uri>, then http://127.0.0.1:5000/#/experiments/<exp>/runs/<run>``."""
-    page = f"#/experiments/{record.experiment_id}/runs/{record.run_id}"
+def ui_address(config: TrackingConfig) -> str:
+    """Where the MLflow UI of ``config``'s store is browsed: the tracking server itself when it is one (http),
+    else ``FORGE_MLFLOW_UI`` (default ``http://127.0.0.1:5000``, what ``mlflow ui`` on the store serves)."""
     if config.tracking_uri.startswith(("http://", "https://")):
-        return f"{config.tracking_uri.rstrip('/')}/{page}"
-    return (
-        f"mlflow ui --backend-store-uri {config.tracking_uri} --registry-store-uri {config.registry_uri}, "
-        f"then {LOCAL_UI}/{page}"
-    )
+        return config.tracking_uri.rstrip("/")
+    return MLFLOW_UI.value().rstrip("/")
+
+
+def run_url(config: TrackingConfig, record: FitRecord) -> str:
+    """The URL of the run's page in the MLflow UI (``ui_address``)."""
+    return f"{ui_address(config)}/#/experiments/{record.experiment_id}/runs/{record.run_id}"
+
+
+def model_version_url(config: TrackingConfig, name: str, version: int) -> str:
+    """The URL of a registered model version's page in the MLflow UI (``ui_address``)."""
+    return f"{ui_address(config)}/#/models/{name}/versions/{version}"
 
 
 def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, str]:

@@ -62,3 +62,23 @@ def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> N
     assert "champion" not in aliases(config, SPEC.name)
     with pytest.raises(MissingAlias, match="has no 'champion'"):
         load_set(config, SPEC.name, "champion")
+
+
+def test_versions_say_what_they_hold_and_the_champion_is_named(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """MLflow users read each version's set in its description, the champion in the model's tag, and the set's
+    recent QLIKE as a metric of its run."""
+    config = default_tracking_config()
+    fit = live_fit(warehouse)
+    roles = assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
+    client, name = tracking_client(config), live_model_name(SPEC.name)
+    assert client.get_registered_model(name).tags["champion"] == f"version {roles['champion']}"
+    for fitted in fit.sets:
+        (version,) = [
+            v
+            for v in client.search_model_versions(f"name='{name}'")
+            if v.description.startswith(fitted.member)
+        ]
+        assert f"fitted on rows realised by {AS_OF}" in version.description
+        assert f"recent out-of-sample QLIKE {fitted.recent_qlike:.4g}" in version.description
+        run = client.get_run(version.run_id)
+        assert run.data.metrics["recent_qlike"] == pytest.approx(fitted.recent_qlike)

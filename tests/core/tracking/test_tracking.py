@@ -31,7 +31,7 @@ from forge_core.tracking import (
     set_alias,
     tracking_client,
 )
-from forge_core.tracking.fits import _local_directory, flatten, model_artifacts
+from forge_core.tracking.fits import _local_directory, flatten, model_artifacts, model_version_url
 from tests.core.tracking.conftest import SPECS
 
 WINDOW = (dt.date(2019, 1, 1), dt.date(2019, 2, 1))
@@ -172,11 +172,15 @@ def test_a_failed_log_leaves_a_failed_run() -> None:
     assert run.info.status == "FAILED"
 
 
-def test_run_url() -> None:
+def test_run_and_version_pages_are_links_to_the_configured_ui(monkeypatch: pytest.MonkeyPatch) -> None:
     record = FitRecord("abc123", "7", "runs:/abc123/model")
-    local = run_url(default_tracking_config(), record)
-    assert local.startswith("mlflow ui --backend-store-uri sqlite:///")
-    assert local.endswith("http://127.0.0.1:5000/#/experiments/7/runs/abc123")
+    local = default_tracking_config()
+    assert run_url(local, record) == "http://127.0.0.1:5000/#/experiments/7/runs/abc123"
+    monkeypatch.setenv("FORGE_MLFLOW_UI", "https://mlflow.desk.example/")
+    assert run_url(local, record) == "https://mlflow.desk.example/#/experiments/7/runs/abc123"
+    assert model_version_url(local, "volatilityforge-rv_1d", 3) == (
+        "https://mlflow.desk.example/#/models/volatilityforge-rv_1d/versions/3"
+    )
     server = TrackingConfig("https://mlflow.example.com/", "https://mlflow.example.com/")
     assert run_url(server, record) == "https://mlflow.example.com/#/experiments/7/runs/abc123"
 
