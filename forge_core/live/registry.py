@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
@@ -21,6 +22,7 @@ from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_
 
 from forge_core.live.daily_publication import Fallback, PublishedSet, strongest_roles
 from forge_core.live.fitted_set import FittedSet, SetFileError
+from forge_core.live.pyfunc_flavour import write_mlmodel
 from forge_core.models.base import Runtime
 from forge_core.roles import CHALLENGER, CHAMPION, PREVIOUS_CHAMPION, SHADOW_PREFIX, Role
 from forge_core.tracking.config import TrackingConfig
@@ -85,7 +87,7 @@ def register_set(
         extra_tags=None,
         params={"method": fitted.method, "levels": ",".join(f"{v:g}" for v in fitted.levels)},
         metrics=[Metric("recent_qlike", fitted.recent_qlike, int(time.time() * 1000), 0)],
-        artifacts=lambda folder: fitted.save(folder / MODEL_ARTIFACT_DIR),
+        artifacts=lambda folder: _save_model(fitted, folder / MODEL_ARTIFACT_DIR),
         code_version=code_version,
     )
     name = live_model_name(fitted.target)
@@ -103,6 +105,12 @@ def register_set(
         store=config.registry_uri,
     )
     return version
+
+
+def _save_model(fitted: FittedSet, folder: Path) -> None:
+    """The set's files, and the ``MLmodel`` file that makes them an MLflow pyfunc model (``pyfunc_flavour``)."""
+    fitted.save(folder)
+    write_mlmodel(folder, fitted)
 
 
 def retrained_from(config: TrackingConfig, target: str, inputs_digest: str) -> dict[str, int] | None:
