@@ -57,6 +57,8 @@ from forge_core.tracking.store_retry import (
 )
 
 MODEL_ARTIFACT_DIR = "model"
+# the tag by which MLflow 3 chooses an experiment's view: model training, not GenAI
+EXPERIMENT_KIND = ("mlflow.experimentKind", "custom_model_development")
 MODEL_FILE = "model.json"
 FEATURES_FILE = "features.json"
 TAG_PREFIX = "forge."
@@ -199,14 +201,17 @@ def experiment_name(target: str) -> str:
 
 
 def experiment_id(client: MlflowClient, config: TrackingConfig, target: str) -> str:
-    """The id of ``target``'s experiment, created (with its artifact folder under the root) if missing."""
+    """The id of ``target``'s experiment, created (with its artifact folder under the root) if missing, and
+    marked as model training (``EXPERIMENT_KIND``), so MLflow 3 opens it in that view rather than the GenAI one."""
     name = experiment_name(target)
     found = client.get_experiment_by_name(name)
     if found is not None:
+        if found.tags.get(EXPERIMENT_KIND[0]) != EXPERIMENT_KIND[1]:  # made before the mark
+            client.set_experiment_tag(found.experiment_id, *EXPERIMENT_KIND)
         return found.experiment_id
     location = f"{config.artifact_root.rstrip('/')}/{target}" if config.artifact_root else None
     try:
-        return client.create_experiment(name, artifact_location=location)
+        return client.create_experiment(name, artifact_location=location, tags=dict([EXPERIMENT_KIND]))
     except MlflowException as error:  # another process created it first
         if error.error_code != ErrorCode.Name(RESOURCE_ALREADY_EXISTS):
             raise

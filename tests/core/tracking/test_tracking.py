@@ -92,6 +92,8 @@ def test_round_trip_through_the_registry(
     run = client.get_run(record.run_id)
     assert run.info.status == "FINISHED"
     assert run.info.run_name == f"{family}-rv_5d-SYN000-2019-01-01"
+    experiment = client.get_experiment(run.info.experiment_id)  # MLflow 3 opens it as model training
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
     params = run.data.params
     assert {k: params[k] for k in ("family", "horizon", "window_start", "window_end", "train_rows")} == {
         "family": family,
