@@ -28,6 +28,7 @@ from forge_jobs.instance import dagster_instance
 REPO = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO / "workspace.yaml"
 GRACE_S = 3.0
+DEFAULT_HOST = "127.0.0.1"  # the UI has no authentication: reachable from this machine only, unless told
 BIN = Path(sys.executable).parent
 
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
     instance = dagster_instance()  # sets DAGSTER_HOME to the embedded instance when none is named

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import pickle
-import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from forge_core.models import ForecastTask, create_model, load_model
 from forge_core.targets import DEFAULT_TARGETS
 from forge_core.warehouse.connection import open_warehouse
 from forge_core.warehouse.reader_snapshots import open_reader
+from forge_jobs import ui
 
 REPO = Path(__file__).parents[2]
 PACKAGES = ("forge_core", "forge_assets", "forge_jobs", "forge_resources")
@@ -104,5 +104,7 @@ def test_no_module_unpickles_and_every_torch_load_is_weights_only() -> None:
 
 
 def test_the_ui_binds_to_localhost_by_default() -> None:
-    commands = [line for line in (REPO / "Makefile").read_text().splitlines() if "dagster dev" in line]
-    assert commands and all(re.search(r"-h 127\.0\.0\.1\b", line) for line in commands)
+    commands = [line for line in (REPO / "Makefile").read_text().splitlines() if "forge_jobs.ui" in line]
+    assert commands and not any("--host" in line for line in commands)  # make ui keeps the default
+    assert ui.DEFAULT_HOST == "127.0.0.1"
+    assert ui._commands(ui.DEFAULT_HOST, 3000)["webserver"][-4:] == ["-h", "127.0.0.1", "-p", "3000"]
