@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import free_port
+
 REPO = Path(__file__).parents[2]
 START_S = 240
 STOP_S = 5.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _answers(url: str) -> bool:
@@ -52,7 +46,7 @@ def _running_with(forge_home: Path) -> list[int]:
 
 
 def test_the_ui_starts_clean_and_stops_within_seconds(forge_home: Path, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "ui.log"
     with log.open("w") as out:
         ui = subprocess.Popen(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,18 +20,12 @@ from forge_core.live.daily_publication import day_histories
 from forge_core.live.registry import assign_roles, live_model_name, register_set
 from forge_core.live.serving import ForecastServer
 from forge_core.tracking import default_tracking_config
+from tests.conftest import free_port
 from tests.core.live.conftest import SPEC, live_fit
 
 DAY = dt.date(2018, 3, 1)
 SERVED = ["symbol", "date", "forecast", "raw_forecast", "lower_90", "upper_90", "skewed"]
 START_S = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_the_champion_loads_and_serves_as_an_mlflow_model(
@@ -54,7 +47,7 @@ def test_the_champion_loads_and_serves_as_an_mlflow_model(
     assert [c.name for c in model.metadata.get_input_schema().inputs][:2] == ["symbol", "date"]
     pd.testing.assert_frame_equal(model.predict(features)[SERVED], expected)
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MLFLOW_TRACKING_URI": config.tracking_uri,

@@ -4,7 +4,6 @@ local port and lists the study a tuning run wrote there."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from forge_core.tuning import default_storage_url
+from tests.conftest import free_port
 from tests.core.tuning.test_tuning import run
 
 START_S = 120
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_the_dashboard_lists_a_study_of_the_tuning_storage(panel: pd.DataFrame, tmp_path: Path) -> None:
     result = run(panel, "ewma-dashboard", 3)
-    port = _free_port()
+    port = free_port()
     dashboard = Path(sys.executable).parent / "optuna-dashboard"
     log = (tmp_path / "dashboard.log").open("w")
     server = subprocess.Popen(
