@@ -291,7 +291,10 @@ OPTUNA_STORAGE = Setting(
     secret=True,
 )
 EXECUTOR = Setting(
-    "FORGE_EXECUTOR", "multiprocess, celery or k8s", _choice("multiprocess", "celery", "k8s"), "multiprocess"
+    "FORGE_EXECUTOR",
+    "in_process, multiprocess, celery or k8s",
+    _choice("in_process", "multiprocess", "celery", "k8s"),
+    "in_process",
 )
 CELERY_BROKER = Setting(
     "FORGE_CELERY_BROKER",

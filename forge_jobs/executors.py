@@ -1,7 +1,12 @@
 """The executor every job runs its steps on, chosen by ``FORGE_EXECUTOR`` (never by editing code).
 
 Executor       Where steps run                                          Variables
-multiprocess   a process each, on this machine (the default)            -
+in_process     one after the other in the run's own process (the        -
+               default): the run worker imports the code location
+               once, so a run costs its work plus one start
+multiprocess   a process each, on this machine: each step starts a      -
+               fresh interpreter (spawn) and imports the code location
+               again (seconds per step); independent steps may overlap
 celery         Celery workers (``dagster-celery worker start -A         FORGE_CELERY_BROKER (default the local Redis,
                dagster_celery.app -y deploy/celery.yaml``), through     redis://127.0.0.1:6379/0; RabbitMQ:
                a broker; the instance must be Postgres, where the       pyamqp://guest@127.0.0.1:5672//),
@@ -11,16 +16,22 @@ k8s            a Kubernetes job per step (dagster-k8s); steps of ops    FORGE_K8
                in the ``gpu`` pool on GPU nodes through their           FORGE_K8S_ENV_SECRET (default forge-secrets)
                ``dagster-k8s/config`` tags (``forge_assets.pools``)
 
+Why in_process by default: on one machine the heavy steps are serialised by the pools anyway (``warehouse``: one
+DuckDB writer; ``gpu``: one device), so separate step processes buy little overlap and cost an interpreter start
+and the code location's imports per step (``benchmarks/daemon_path.py`` measures both). Spreading steps over
+machines is what ``celery`` and ``k8s`` are for.
+
 Pools hold on every executor: each claims the instance's concurrency slots (``dagster.yaml``: ``gpu`` and
-``warehouse`` one slot each) before it starts a step. The broker and backend URLs reach Dagster as ``{"env": ...}``
-config sources when set, so the UI shows the variable, never a password in them.
+``warehouse`` one slot each) before it starts a step; the in-process executor claims them the same way, one step
+at a time. The broker and backend URLs reach Dagster as ``{"env": ...}`` config sources when set, so the UI shows
+the variable, never a password in them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dagster import ExecutorDefinition, multi_or_in_process_executor
+from dagster import ExecutorDefinition, in_process_executor, multiprocess_executor
 
 from forge_core import settings
 from forge_core.settings import Setting
@@ -55,7 +66,7 @@ def k8s_config() -> dict[str, Any]:
 
 
 def executor_from_env() -> ExecutorDefinition:
-    """The executor ``FORGE_EXECUTOR`` names (default multiprocess), configured from the environment."""
+    """The executor ``FORGE_EXECUTOR`` names (default in_process), configured from the environment."""
     choice = settings.EXECUTOR.value()
     if choice == "celery":
         from dagster_celery import celery_executor
@@ -65,4 +76,6 @@ def executor_from_env() -> ExecutorDefinition:
         from dagster_k8s import k8s_job_executor
 
         return k8s_job_executor.configured(k8s_config(), name="k8s")
-    return multi_or_in_process_executor
+    if choice == "multiprocess":
+        return multiprocess_executor
+    return in_process_executor

@@ -63,6 +63,11 @@ run_monitoring:  # with `make ui` (dagster dev runs the daemon): dead runs faile
   max_resume_run_attempts: 0
   poll_interval_seconds: 30
   free_slots_after_run_end_seconds: 30
+run_coordinator:  # runs launched by the UI, the schedule and the sensor wait in the queue the daemon empties
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    dequeue_interval_seconds: 1  # Dagster's default 5 s would add 2.5 s on average to every launched run
 telemetry:
   enabled: false
 """

@@ -1,4 +1,11 @@
-"""Running a job in this process (the demo, scripts) so that a crash costs a re-run and nothing else.
+"""Running a job in this process (the demo, scripts) as the code location's own run, so that a crash costs a re-run
+and nothing else.
+
+A job of the ``volatilityforge`` code location (``workspace.yaml``) is run the way the UI and the daemon run it:
+the run is created with the location's origin (``remote_job_origin``, ``job_code_origin`` and the repository tag),
+so it appears on the Jobs page and the Overview timeline and "Re-execute" works from the UI; then this process does
+what a run worker does (``dagster api execute_run``: ``execute_run`` on the reconstructable job, with the job's own
+executor, ``forge_jobs.executors``). Only a job from outside the location (a test's) runs as ``execute_in_process``.
 
 Runs launched by the daemon are watched by Dagster's run monitoring (``run_monitoring`` in both instance configs:
 a run whose worker died is marked failed, and the pool slots of finished runs are freed). Runs executed in a
@@ -15,6 +22,7 @@ process of their own (``execute_in_process``, ``materialize``) have no monitor, 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -22,13 +30,18 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, JobDefinition, RunsFilter
-from dagster._core.execution.execute_in_process_result import ExecuteInProcessResult
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, JobDefinition, RunsFilter
+from dagster._core.definitions.reconstruct import ReconstructableJob, ReconstructableRepository
+from dagster._core.execution.api import create_execution_plan, execute_run
+from dagster._core.execution.execution_result import ExecutionResult
+from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.workspace.load import location_origins_from_yaml_paths
 from dagster._utils.interrupts import check_captured_interrupt
 
 from forge_core.disk_space import DiskFull, is_disk_full
@@ -262,30 +275,110 @@ def check_partitions(job: JobDefinition, tags: Mapping[str, str], partition_key:
         )
 
 
+WORKSPACE = Path(__file__).resolve().parents[1] / "workspace.yaml"
+
+
+@dataclass(frozen=True)
+class CodeLocation:
+    """The code location ``workspace.yaml`` declares, as the UI and the daemon load it: where its definitions come
+    from (to reconstruct a job here) and its origin (which every run it owns records)."""
+
+    repository: ReconstructableRepository
+    origin: RemoteRepositoryOrigin
+
+    def owns(self, job: JobDefinition) -> bool:
+        """Whether ``job`` is this location's job of that name (not a lookalike built elsewhere)."""
+        definition = self.repository.get_definition()
+        return definition.has_job(job.name) and definition.get_job(job.name) is job
+
+    def job(self, name: str) -> tuple[ReconstructableJob, RemoteJobOrigin]:
+        """Job ``name``, reconstructable, and the origin a run of it records."""
+        return self.repository.get_reconstructable_job(name), RemoteJobOrigin(self.origin, name)
+
+
+@functools.cache
+def code_location(workspace: Path = WORKSPACE) -> CodeLocation:
+    """The one code location of ``workspace``: its module's definitions (loaded once per process) and its origin,
+    named as in the workspace file."""
+    (origin,) = location_origins_from_yaml_paths([str(workspace)])
+    target = origin.loadable_target_origin
+    module = target.module_name
+    if module is None:
+        raise ValueError(f"{workspace}: the code location must load from a python_module")
+    folder = target.working_directory or str(workspace.parent)
+    repository = ReconstructableRepository.for_module(module, target.attribute or "defs", folder)
+    return CodeLocation(repository, RemoteRepositoryOrigin(origin, repository.get_definition().name))
+
+
+def _execute(
+    job: JobDefinition,
+    instance: DagsterInstance,
+    run_id: str,
+    tags: Mapping[str, str],
+    run_config: Mapping[str, Any] | None,
+    asset_selection: Sequence[AssetKey] | None,
+    raise_on_error: bool,
+) -> ExecutionResult:
+    """Create the run as the location's (when it owns ``job``) and execute it here as a run worker would; a job
+    from outside the location executes in process."""
+    location = code_location()
+    if not location.owns(job):
+        return job.execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            tags=tags,
+            run_config=run_config,
+            asset_selection=asset_selection,
+            raise_on_error=raise_on_error,
+        )
+    reconstructable, origin = location.job(job.name)
+    selection = frozenset(asset_selection) if asset_selection is not None else None
+    selected = reconstructable.get_subset(asset_selection=selection) if selection else reconstructable
+    config = dict(run_config or {})
+    ref = instance.get_ref() if instance.is_persistent else None
+    plan = create_execution_plan(selected, run_config=config, instance_ref=ref, tags=tags)
+    run = instance.create_run_for_job(
+        job_def=selected.get_definition(),
+        execution_plan=plan,
+        run_id=run_id,
+        run_config=config,
+        tags={**job.run_tags, **tags},
+        asset_selection=selection,
+        remote_job_origin=origin,
+        job_code_origin=reconstructable.get_python_origin(),
+    )
+    return execute_run(reconstructable, run, instance, raise_on_error=raise_on_error)
+
+
 def run_job(
     job: JobDefinition,
     instance: DagsterInstance,
     *,
     tags: Mapping[str, str] | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    partition_key: str | None = None,
+    asset_selection: Sequence[AssetKey] | None = None,
+    raise_on_error: bool = True,
     holder_check_s: float = HOLDER_CHECK_S,
-    **kwargs: Any,
-) -> ExecuteInProcessResult:
-    """``job.execute_in_process`` after recovering dead runs and announcing pool holders, tagged with this host
-    and pid, with SIGTERM honoured and, every ``holder_check_s`` seconds while a step waits on a pool slot, the
-    slot's dead holder recovered (``freeing_dead_holders``); a run that stops without finishing is marked failed
-    and its slots freed; ``DiskFull`` when the instance's disk is full."""
-    check_partitions(job, tags or {}, kwargs.get("partition_key"))
+) -> ExecutionResult:
+    """Run ``job`` here as the code location's run (see the module's docstring) after recovering dead runs and
+    announcing pool holders, tagged with this host and pid, with SIGTERM honoured and, every ``holder_check_s``
+    seconds while a step waits on a pool slot, the slot's dead holder recovered (``freeing_dead_holders``); a run
+    that stops without finishing is marked failed and its slots freed; ``DiskFull`` when the instance's disk is
+    full."""
+    check_partitions(job, tags or {}, partition_key)
     recover_dead_runs(instance)
     announce_pool_holders(instance, job)
     run_id = str(uuid.uuid4())
-    mine = {**(tags or {}), HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    partition = job.get_tags_for_partition_key(partition_key, None) if partition_key is not None else {}
+    mine = {**(tags or {}), **partition, HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
     stopped = "stopped before it finished (SIGTERM or an interrupt)"
     try:
         with (
             stop_when_interrupted(lambda: finish(instance, run_id, stopped)),
             freeing_dead_holders(instance, job, run_id, holder_check_s),
         ):
-            return job.execute_in_process(instance=instance, run_id=run_id, tags=mine, **kwargs)
+            return _execute(job, instance, run_id, mine, run_config, asset_selection, raise_on_error)
     except Exception as error:  # Dagster's own storage could not record the run: SQLite says "disk is full"
         if is_disk_full(error) and _single_machine(instance):
             where = instance.root_directory

@@ -24,9 +24,8 @@ from pathlib import Path
 from types import FrameType
 
 from forge_jobs.instance import dagster_instance
+from forge_jobs.launch import WORKSPACE
 
-REPO = Path(__file__).resolve().parents[1]
-WORKSPACE = REPO / "workspace.yaml"
 GRACE_S = 3.0
 DEFAULT_HOST = "127.0.0.1"  # the UI has no authentication: reachable from this machine only, unless told
 BIN = Path(sys.executable).parent

@@ -71,7 +71,7 @@ def test_dagster_accepts_the_executor_configs(monkeypatch: pytest.MonkeyPatch) -
     assert celery_config()["broker"] == {"env": "FORGE_CELERY_BROKER"}  # the UI shows the name, not the URL
     monkeypatch.setenv("FORGE_EXECUTOR", "kubernetes")
     with pytest.raises(
-        ValueError, match=r"FORGE_EXECUTOR='kubernetes': expected multiprocess, celery or k8s"
+        ValueError, match=r"FORGE_EXECUTOR='kubernetes': expected in_process, multiprocess, celery or k8s"
     ):
         executor_from_env()
 
