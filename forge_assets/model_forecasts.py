@@ -159,6 +159,7 @@ def track_fits(tracking: MlflowResource, result: WindowResult, panel: pd.DataFra
             metrics={"fit_seconds": fit.seconds, **fit.scores(panel)},
             epoch_history=fit.model.history,
             code_version=version,
+            model_name=result.family,
         )
         register_fit(config, record, registered_name(result.target, result.family))
         pages.append(run_url(config, record))

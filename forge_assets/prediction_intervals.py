@@ -3,6 +3,7 @@ ensemble's stored forecasts, per method and level, in the ``intervals`` table.""
 
 from collections.abc import Sequence
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -18,13 +19,16 @@ from forge_assets.metadata import partition_metadata
 from forge_assets.partitions import model_partition_key, model_partitions
 from forge_assets.pools import WAREHOUSE_POOL
 from forge_assets.shared import INTERVALS_GROUP, OWNERS, run_windows
-from forge_core.forecasting.forecast_store import load_member_history
+from forge_core.date_window import DateWindow
+from forge_core.evaluation.run_scores import band_scores
+from forge_core.forecasting.forecast_store import load_member_history, load_realised_targets
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES
-from forge_core.intervals.interval_methods import INTERVAL_METHODS
-from forge_core.intervals.window_intervals import window_intervals, write_window_intervals
+from forge_core.intervals.interval_methods import DEFAULT_METHOD, INTERVAL_METHODS
+from forge_core.intervals.window_intervals import window_intervals, window_scores, write_window_intervals
 from forge_core.targets import configured_targets
+from forge_core.tracking.fit_scores import log_window_scores
 from forge_core.warehouse.quality import intervals_quality
-from forge_resources import WarehouseResource
+from forge_resources import MlflowResource, WarehouseResource
 
 
 class IntervalsConfig(Config):
@@ -43,10 +47,14 @@ class IntervalsConfig(Config):
 
 
 def materialize_intervals(
-    context: AssetExecutionContext, config: IntervalsConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: IntervalsConfig,
+    warehouse: WarehouseResource,
+    tracking: MlflowResource,
 ) -> MaterializeResult:
     """Calibrate per target once over the run's windows, then replace each window's rows and give its partition
-    its metadata."""
+    its metadata; then log each fit run of the windows its scores against HAR and its bands (``window_scores``,
+    the default method's bands when it was calibrated)."""
     specs = {spec.name: spec for spec in configured_targets()}
     defects: dict[str, int] = {}
     for target, windows in run_windows(context).items():
@@ -68,16 +76,34 @@ def materialize_intervals(
                 {"target": target, "window": str(window.start), "intervals": count},
             )
         if not rows.empty:
-            coverage = (
-                rows.merge(history[["symbol", "date", "model", "realised"]], on=["symbol", "date", "model"])
-                .dropna(subset=["realised"])
-                .assign(covered=lambda f: (f["lower"] <= f["realised"]) & (f["realised"] <= f["upper"]))
-            )
-            summary = coverage.groupby(["method", "level"])["covered"].mean().unstack("level").round(3)
-            context.log.info(
-                f"prediction_intervals {target}: realised coverage so far\n{summary.to_string()}"
-            )
+            score_fits(context, config, warehouse, tracking, target, windows, history, rows)
     return MaterializeResult(check_results=[INTERVALS_QUALITY.result(defects)])
+
+
+def score_fits(
+    context: AssetExecutionContext,
+    config: IntervalsConfig,
+    warehouse: WarehouseResource,
+    tracking: MlflowResource,
+    target: str,
+    windows: Sequence[DateWindow],
+    history: pd.DataFrame,
+    rows: pd.DataFrame,
+) -> None:
+    """Log the realised coverage of the run's intervals so far, and give every fit run of its windows its scores
+    against HAR and its bands (``window_scores``: the default method's, or the first calibrated)."""
+    with warehouse.open(read_only=True) as conn:
+        realised = load_realised_targets(conn, target, DateWindow(windows[0].start, windows[-1].end))
+    coverage = band_scores(rows.merge(realised, on=["symbol", "date"]), ["method"])["coverage"]
+    context.log.info(
+        f"prediction_intervals {target}: realised coverage so far\n{coverage.unstack('level').round(3)}"
+    )
+    method = DEFAULT_METHOD if DEFAULT_METHOD in config.methods else config.methods[0]
+    scores = window_scores(history, realised, rows, windows, method)
+    updated = log_window_scores(tracking.config(), target, scores, {"coverage_method": method})
+    context.log.info(
+        f"prediction_intervals {target}: window scores ({method} bands) logged on {updated} fit runs"
+    )
 
 
 def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
@@ -89,7 +115,7 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
         deps=list(forecasts),
         group_name=INTERVALS_GROUP,
         owners=OWNERS,
-        kinds={"python", "duckdb"},
+        kinds={"python", "duckdb", "mlflow"},
         pool=WAREHOUSE_POOL,
         check_specs=[INTERVALS_QUALITY.spec()],
         description=(
@@ -97,6 +123,8 @@ def intervals_asset(forecasts: Sequence[AssetsDefinition]) -> AssetsDefinition:
             "and ensemble's forecasts, calibrated on the log scale from each series' own scores realised by the "
             "day's close, with the point each method publishes (the forecast corrected for the bias its scores "
             "support), into the `intervals` table. A blocking check holds the bands coherent as produced: nested, "
-            "the 50% upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed."
+            "the 50% upper bound strictly below the 95%, the point inside its 50% band unless flagged skewed. Each "
+            "model's fit run of a window then logs its MSE ratio to HAR on the same days (`oos_mse_ratio_har`) and "
+            "its bands' realised coverage and mean log width (`coverage_<level>`, `log_width_<level>`)."
         ),
     )(materialize_intervals)

@@ -107,6 +107,15 @@ def load_member_history(conn: duckdb.DuckDBPyConnection, target: str, end: dt.da
     return frame.assign(date=pd.to_datetime(frame["date"]), realised=frame["realised"].astype(float))
 
 
+def load_realised_targets(conn: duckdb.DuckDBPyConnection, target: str, window: DateWindow) -> pd.DataFrame:
+    """``symbol, date, realised``: every target of ``target`` dated in ``window`` that has realised by now (later
+    than the window's end included): what scores the window's forecasts, never what fits or calibrates them."""
+    frame = conn.execute(
+        read_sql("forecasting/realised_targets.sql"), {"target": target, **window.params()}
+    ).df()
+    return frame.assign(date=pd.to_datetime(frame["date"]), realised=frame["realised"].astype(float))
+
+
 def load_features_with_regime(
     conn: duckdb.DuckDBPyConnection, columns: Sequence[str], end: dt.date
 ) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forge_core.date_window import DateWindow
+from forge_core.evaluation.run_scores import BENCHMARK, window_run_scores
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
 from forge_core.intervals.interval_methods import INTERVAL_METHODS
 from forge_core.warehouse.partition_writes import replace_keyed
@@ -52,10 +53,39 @@ def window_intervals(
     if not frames:
         return pd.DataFrame(columns=INTERVAL_COLUMNS)
     out = pd.concat(frames, ignore_index=True).assign(target=target)
-    starts = pd.DatetimeIndex([pd.Timestamp(w.start) for w in windows])
-    first_days = np.array([w.start for w in windows], dtype=object)  # dates as the table stores them
-    out["window_start"] = first_days[starts.searchsorted(out["date"], side="right") - 1]
+    out["window_start"] = window_starts(out["date"], windows)
     return out[INTERVAL_COLUMNS]
+
+
+def window_starts(dates: pd.Series, windows: Sequence[DateWindow]) -> np.ndarray:
+    """The start (``datetime.date``, as the tables store it) of the window of ``windows`` (in date order) each
+    of ``dates`` (within them) falls in."""
+    starts = pd.DatetimeIndex([pd.Timestamp(w.start) for w in windows])
+    first_days = np.array([w.start for w in windows], dtype=object)
+    found: np.ndarray = first_days[starts.searchsorted(dates, side="right") - 1]
+    return found
+
+
+def window_scores(
+    history: pd.DataFrame,
+    realised: pd.DataFrame,
+    rows: pd.DataFrame,
+    windows: Sequence[DateWindow],
+    method: str,
+    benchmark: str = BENCHMARK,
+) -> pd.DataFrame:
+    """``evaluation.run_scores.window_run_scores`` of every (model, symbol) over the days of ``windows``: from
+    ``history``'s forecasts (``symbol, date, model, forecast``), the ``method`` bands of ``rows``
+    (``window_intervals``) and the targets ``realised`` so far (``symbol, date, realised``, whenever they
+    realised: this scores the forecasts, it trains and calibrates nothing)."""
+    start, end = pd.Timestamp(windows[0].start), pd.Timestamp(windows[-1].end)
+    days = history.loc[
+        history["date"].between(start, end, inclusive="left"), ["symbol", "date", "model", "forecast"]
+    ]
+    forecasts = days.merge(realised, on=["symbol", "date"])
+    forecasts["window_start"] = window_starts(forecasts["date"], windows)
+    bands = rows.loc[rows["method"] == method].merge(realised, on=["symbol", "date"])
+    return window_run_scores(forecasts, bands, benchmark)
 
 
 def write_window_intervals(

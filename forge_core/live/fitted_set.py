@@ -32,6 +32,7 @@ import pandas as pd
 
 from forge_core.ensembles.combination import combine_levels
 from forge_core.ensembles.ensemble_windows import ENSEMBLE_PREFIX
+from forge_core.evaluation.run_scores import BENCHMARK, level_metric
 from forge_core.intervals import band_rules
 from forge_core.models import load_model
 from forge_core.models.base import Runtime, VolatilityModel
@@ -42,9 +43,10 @@ SET_FILE = "fitted_set.json"
 MODELS_DIR = "models"
 MEMBERS_DIR = "members"
 MODEL_FILE = "model.json"
-FORMAT_VERSION = 2
-# Format 1 sets kept no point correction: they publish their raw forecast as the point.
-READABLE_FORMATS = (1, FORMAT_VERSION)
+FORMAT_VERSION = 3
+# Format 1 sets kept no point correction: they publish their raw forecast as the point. Formats 1 and 2 kept no
+# recent scores but the QLIKE: their ``recent`` is None.
+READABLE_FORMATS = (1, 2, FORMAT_VERSION)
 _T = TypeVar("_T")
 # What reading a file of the wrong format raises (a net's weights that torch cannot read: ValueError).
 _MALFORMED = (OSError, KeyError, TypeError, ValueError, RuntimeError, EOFError)
@@ -61,6 +63,71 @@ class SymbolState:
     log_upper: tuple[float, ...]
     log_point: float
     weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecentScores:
+    """A set's scores over its recent scored out-of-sample days (the symbol-days ``recent_qlike`` averages over),
+    from its calibration's own series: each day's published point :math:`p_i` and band :math:`[\\ell_i, u_i]` were
+    made from scores realised by that day's close.
+
+    Parameters
+    ----------
+    days : int
+        How many scored days (dates) they cover.
+    mse : float
+        :math:`\\frac1n \\sum_i (y_i - p_i)^2` over the :math:`n` scored symbol-days.
+    mse_ratio_har : float or None
+        The MSE over the HAR set's on the same symbol-days (``evaluation.run_scores.mse_ratio``); None without one,
+        ``no_ratio`` saying why.
+    coverage, log_width : dict
+        Per band level, the share of realised values inside the day's band and its mean :math:`\\log(u_i/\\ell_i)`
+        (``evaluation.run_scores.band_scores``), over the scored symbol-days with a band.
+    no_ratio : str
+        Why there is no ``mse_ratio_har`` (empty when there is one).
+    """
+
+    days: int
+    mse: float
+    mse_ratio_har: float | None
+    coverage: dict[float, float]
+    log_width: dict[float, float]
+    no_ratio: str = ""
+
+    def metrics(self) -> dict[str, float]:
+        """As MLflow metrics: ``recent_mse``, ``recent_mse_ratio_har`` (when there is one) and per level
+        ``recent_coverage_<level>`` and ``recent_log_width_<level>``."""
+        ratio = {} if self.mse_ratio_har is None else {f"recent_mse_ratio_{BENCHMARK}": self.mse_ratio_har}
+        return {
+            "recent_mse": self.mse,
+            **ratio,
+            **{level_metric("recent_coverage", level): share for level, share in self.coverage.items()},
+            **{level_metric("recent_log_width", level): width for level, width in self.log_width.items()},
+        }
+
+    def describe(self) -> str:
+        """One phrase: the MSE, its ratio to HAR's (or why there is none) and each band's realised coverage."""
+        ratio = f"{self.mse_ratio_har:.3g} of HAR's" if self.mse_ratio_har is not None else self.no_ratio
+        covered = ", ".join(f"{100 * level:g}% band {share:.3f}" for level, share in self.coverage.items())
+        return f"MSE {self.mse:.4g} ({ratio}), realised coverage {covered or 'none'} over {self.days} days"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self) | {
+            name: {f"{level:g}": value for level, value in getattr(self, name).items()}
+            for name in ("coverage", "log_width")
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> RecentScores:
+        ratio = doc["mse_ratio_har"]
+        return cls(
+            int(doc["days"]),
+            float(doc["mse"]),
+            None if ratio is None else float(ratio),
+            {float(level): float(v) for level, v in doc["coverage"].items()},
+            {float(level): float(v) for level, v in doc["log_width"].items()},
+            str(doc.get("no_ratio", "")),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,6 +156,8 @@ class FittedSet:
         Member name -> the family set an ensemble combines (empty for a family).
     space : {"level", "log"}
         Where an ensemble combines.
+    recent : RecentScores or None
+        Its other scores over the same recent days (None: a set saved before they were kept).
     """
 
     target: str
@@ -103,6 +172,7 @@ class FittedSet:
     models: dict[str, VolatilityModel] = field(default_factory=dict)
     member_sets: dict[str, FittedSet] = field(default_factory=dict)
     space: Literal["level", "log"] = "level"
+    recent: RecentScores | None = None
 
     def __post_init__(self) -> None:
         if self.is_ensemble == bool(self.models) or self.is_ensemble != bool(self.member_sets):
@@ -200,6 +270,7 @@ class FittedSet:
             "as_of": self.as_of.isoformat(),
             "levels": list(self.levels),
             "recent_qlike": self.recent_qlike,
+            "recent": self.recent.to_json() if self.recent is not None else None,
             "symbols": {
                 s: asdict(state) | {"trained_through": state.trained_through.isoformat()}
                 for s, state in self.symbols.items()
@@ -273,6 +344,7 @@ def _set_fields(path: Path) -> dict[str, Any]:
         "levels": tuple(doc["levels"]),
         "method": doc["method"],
         "recent_qlike": float(doc["recent_qlike"]),
+        "recent": RecentScores.from_json(doc["recent"]) if doc.get("recent") is not None else None,
         "space": doc["space"],
         "symbols": {
             s: SymbolState(

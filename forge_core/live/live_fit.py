@@ -24,7 +24,8 @@ import pandas as pd
 from forge_core.date_window import DateWindow
 from forge_core.ensembles.combiner_registry import create_combiner
 from forge_core.ensembles.ensemble_windows import MissingMembers, combine_windows, ensemble_model
-from forge_core.evaluation.losses import qlike
+from forge_core.evaluation.losses import mse, qlike
+from forge_core.evaluation.run_scores import BENCHMARK, band_scores, mse_ratio
 from forge_core.forecasting.walk_forward import (
     TRAINING_ROWS,
     ShortHistory,
@@ -36,7 +37,7 @@ from forge_core.forecasting.walk_forward import (
 )
 from forge_core.intervals.calibration import DEFAULT_LEVELS, DEFAULT_MIN_SCORES, calibrate
 from forge_core.intervals.interval_methods import DEFAULT_METHOD
-from forge_core.live.fitted_set import FittedSet, SymbolState
+from forge_core.live.fitted_set import FittedSet, RecentScores, SymbolState
 from forge_core.models import ForecastTask, create_model
 from forge_core.models.base import Runtime
 from forge_core.targets import TargetSpec
@@ -48,12 +49,14 @@ REALISED_SCORES = "realised out-of-sample scores"
 class Calibration:
     """One symbol's interval calibration at ``as_of``: log bounds per level and the log correction of the point
     (``log_scores``), and its out-of-sample rows (``date, forecast, realised``) with ``forecast`` the point the
-    calibration published each day (the raw forecast before its warm-up): what the set's QLIKE is judged on."""
+    calibration published each day (the raw forecast before its warm-up), and the bands it published each day
+    from its first (``date, level, lower, upper``): what the set's recent scores are judged on."""
 
     log_lower: tuple[float, ...]
     log_upper: tuple[float, ...]
     log_point: float
     published: pd.DataFrame
+    bands: pd.DataFrame
 
     def state(
         self, train_rows: int, trained_through: dt.date, weights: Mapping[str, float] | None = None
@@ -69,7 +72,8 @@ class Calibration:
 class LiveSettings:
     """What a retraining fits: ``families`` and ``combiners`` (ensembles of the fitted families) on rows realised
     by ``as_of`` under ``scheme``; intervals by ``method`` at ``levels`` from at least ``min_scores`` realised
-    out-of-sample scores; ranking on the mean QLIKE of the last ``recent_days`` scored days."""
+    out-of-sample scores; ranking on the mean QLIKE of the last ``recent_days`` scored days (over which every
+    recent score of a set is taken: ``FittedSet.recent``)."""
 
     as_of: dt.date
     families: tuple[str, ...]
@@ -112,6 +116,7 @@ def fit_live(
     result = LiveFit(spec.name, settings.as_of)
     panel = panel[panel["date"] <= pd.Timestamp(settings.as_of)]
     shortfalls: dict[str, list[ShortHistory]] = defaultdict(list)
+    fitted_families: list[tuple[FittedSet, OutOfSample]] = []
     for family in settings.families:
         fitted, short = _fit_family(
             panel, history, spec, family, settings, runtime, (model_params or {}).get(family)
@@ -125,7 +130,9 @@ def fit_live(
                 else f"no out-of-sample forecasts stored: backfill its walk-forward windows up to {settings.as_of}"
             )
         else:
-            result.sets.append(fitted)
+            fitted_families.append(fitted)
+    benchmark = next((oos for s, oos in fitted_families if s.member == BENCHMARK), None)
+    result.sets = [_scored(s, oos, benchmark, settings) for s, oos in fitted_families]
     families = {s.member: s for s in result.sets}
     result.skipped = {
         symbol: max(whys, key=lambda why: why.rows)
@@ -138,9 +145,11 @@ def fit_live(
             result.left_out[model] = f"needs two fitted families, has {list(families)}"
             continue
         try:
-            result.sets.append(_fit_ensemble(history, spec, name, families, settings, context))
+            ensemble, oos = _fit_ensemble(history, spec, name, families, settings, context)
         except NotEnoughHistory as why:
             result.left_out[model] = str(why)
+        else:
+            result.sets.append(_scored(ensemble, oos, benchmark, settings))
     if not result.sets and result.skipped:
         raise NoSymbolQualifies(spec.name, settings, result.skipped)
     if not result.sets:
@@ -199,14 +208,15 @@ def _fit_family(
     settings: LiveSettings,
     runtime: Runtime | None,
     params: Mapping[str, Any] | None,
-) -> tuple[FittedSet | None, dict[str, ShortHistory]]:
-    """The family's set over the symbols with enough purged rows and realised scores (None if no symbol has
-    them), and the shortfall of every other symbol (none when the family has no out-of-sample forecasts)."""
+) -> tuple[tuple[FittedSet, OutOfSample] | None, dict[str, ShortHistory]]:
+    """The family's set over the symbols with enough purged rows and realised scores and its out-of-sample rows
+    (None if no symbol has them), and the shortfall of every other symbol (none when the family has no
+    out-of-sample forecasts)."""
     oos = history[history["model"] == family]
     if oos.empty:
         return None, {}
     start = pd.Timestamp(settings.as_of + dt.timedelta(days=1))
-    models, states, short, published = {}, {}, {}, []
+    models, states, short, calibrations = {}, {}, {}, {}
     for symbol, rows in panel.groupby("symbol", sort=True):
         calibration = _calibration(oos[oos["symbol"] == symbol], spec.horizon, settings)
         fitted = fit_symbol(
@@ -226,20 +236,24 @@ def _fit_family(
         assert isinstance(calibration, Calibration)  # a ShortHistory calibration is a shortfall above
         models[str(symbol)] = fitted.model
         states[str(symbol)] = calibration.state(fitted.train_rows, fitted.trained_through)
-        published.append(calibration.published)
+        calibrations[str(symbol)] = calibration
     if not models:
         return None, short
-    return FittedSet(
-        target=spec.name,
-        horizon=spec.horizon,
-        proxy=spec.proxy,
-        member=family,
-        as_of=settings.as_of,
-        levels=settings.levels,
-        method=settings.method,
-        recent_qlike=_recent_qlike(published, settings.recent_days),
-        symbols=states,
-        models=models,
+    scored = OutOfSample.of(calibrations)
+    return (
+        FittedSet(
+            target=spec.name,
+            horizon=spec.horizon,
+            proxy=spec.proxy,
+            member=family,
+            as_of=settings.as_of,
+            levels=settings.levels,
+            method=settings.method,
+            recent_qlike=scored.recent(settings.recent_days).qlike(),
+            symbols=states,
+            models=models,
+        ),
+        scored,
     ), short
 
 
@@ -250,7 +264,9 @@ def _fit_ensemble(
     families: Mapping[str, FittedSet],
     settings: LiveSettings,
     context: pd.DataFrame | None,
-) -> FittedSet:
+) -> tuple[FittedSet, OutOfSample]:
+    """The ensemble's set over the symbols every member was fitted for, and its out-of-sample rows (its members'
+    recombined); ``NotEnoughHistory`` when no symbol has enough of them."""
     members = history[history["model"].isin(list(families))]
     first = members.groupby("model")["date"].min().max()  # the first day every member forecast
     end = settings.as_of + dt.timedelta(days=1)
@@ -274,7 +290,7 @@ def _fit_ensemble(
     last_weights = window.weights[
         window.weights["date"] == window.weights.groupby("symbol")["date"].transform("max")
     ]
-    states, short, published = {}, {}, []
+    states, short, calibrations = {}, {}, {}
     for symbol, rows in oos.groupby("symbol", sort=True):
         if any(symbol not in s.symbols for s in families.values()):
             continue
@@ -288,9 +304,10 @@ def _fit_ensemble(
             pd.Timestamp(rows.loc[rows["realised"].notna(), "date"].max()).date(),
             {str(m): float(w) for m, w in zip(mine["member"], mine["weight"], strict=True)},
         )
-        published.append(calibration.published)
+        calibrations[str(symbol)] = calibration
     if not states:
         raise NotEnoughHistory(_short_of(short, settings))
+    scored = OutOfSample.of(calibrations)
     return FittedSet(
         target=spec.name,
         horizon=spec.horizon,
@@ -299,11 +316,19 @@ def _fit_ensemble(
         as_of=settings.as_of,
         levels=settings.levels,
         method=settings.method,
-        recent_qlike=_recent_qlike(published, settings.recent_days),
+        recent_qlike=scored.recent(settings.recent_days).qlike(),
         symbols=states,
         member_sets=dict(families),
         space=combiner.space,
-    )
+    ), scored
+
+
+def _scored(
+    fitted: FittedSet, oos: OutOfSample, benchmark: OutOfSample | None, settings: LiveSettings
+) -> FittedSet:
+    """``fitted`` with its ``RecentScores`` over the days of its recent QLIKE, its MSE measured against the HAR
+    set's out-of-sample rows ``benchmark``."""
+    return dataclasses.replace(fitted, recent=oos.recent(settings.recent_days).scores(benchmark))
 
 
 def _calibration(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Calibration | ShortHistory:
@@ -331,17 +356,56 @@ def _calibration(rows: pd.DataFrame, horizon: int, settings: LiveSettings) -> Ca
         tuple(map(float, intervals.log_upper.iloc[-1])),
         float(intervals.log_point.iloc[-1]),
         pd.DataFrame({"date": forecast.index, "forecast": point.to_numpy(), "realised": realised.to_numpy()}),
+        intervals.to_frame()[["date", "level", "lower", "upper"]],
     )
 
 
-def _recent_qlike(published: list[pd.DataFrame], days: int) -> float:
-    """Mean QLIKE of the published points (``Calibration.published``) of the last ``days`` scored days."""
-    rows = pd.concat(published, ignore_index=True)
-    scored = rows[rows["realised"] > 0]
-    recent = scored[scored["date"].isin(sorted(scored["date"].unique())[-days:])]
-    return float(
-        qlike(recent["realised"].to_numpy(dtype=float), recent["forecast"].to_numpy(dtype=float)).mean()
-    )
+@dataclass(frozen=True)
+class OutOfSample:
+    """A set's out-of-sample rows, every symbol's ``Calibration``: ``published`` (``symbol, date, forecast,
+    realised``) and ``bands`` (``symbol, date, level, lower, upper``)."""
+
+    published: pd.DataFrame
+    bands: pd.DataFrame
+
+    @classmethod
+    def of(cls, calibrations: Mapping[str, Calibration]) -> OutOfSample:
+        return cls(
+            pd.concat([c.published.assign(symbol=s) for s, c in calibrations.items()], ignore_index=True),
+            pd.concat([c.bands.assign(symbol=s) for s, c in calibrations.items()], ignore_index=True),
+        )
+
+    def recent(self, days: int) -> OutOfSample:
+        """The rows of the last ``days`` scored days (realised > 0, any symbol), the bands with their realised
+        value."""
+        scored = self.published[self.published["realised"] > 0]
+        recent = scored[scored["date"].isin(sorted(scored["date"].unique())[-days:])]
+        keys = recent[["symbol", "date", "realised"]]
+        return OutOfSample(recent, self.bands.merge(keys, on=["symbol", "date"]))
+
+    def qlike(self) -> float:
+        """Mean QLIKE of the published points."""
+        y, p = self.published["realised"], self.published["forecast"]
+        return float(qlike(y.to_numpy(dtype=float), p.to_numpy(dtype=float)).mean())
+
+    def scores(self, benchmark: OutOfSample | None) -> RecentScores:
+        """``RecentScores`` of these rows, the MSE ratio against the HAR set's rows ``benchmark`` (None: no HAR set
+        was fitted)."""
+        y, p = self.published["realised"], self.published["forecast"]
+        if benchmark is None:
+            ratio, why = None, f"no {BENCHMARK} set fitted by this retraining"
+        else:
+            ratio = mse_ratio(self.published, benchmark.published)
+            why = "" if ratio is not None else f"no scored day in common with the {BENCHMARK} set"
+        bands = band_scores(self.bands)
+        return RecentScores(
+            int(self.published["date"].nunique()),
+            float(mse(y.to_numpy(dtype=float), p.to_numpy(dtype=float)).mean()),
+            ratio,
+            {float(level): float(v) for level, v in bands["coverage"].items()},
+            {float(level): float(v) for level, v in bands["log_width"].items()},
+            why,
+        )
 
 
 def _short_of(short: Mapping[str, ShortHistory], settings: LiveSettings) -> str:

@@ -4,9 +4,9 @@ fitted sets (``forge_core.live.FittedSet``: every symbol, one family or ensemble
 Aliases choose between them: ``champion`` (what the daily forecasts publish), ``challenger`` (the best of the
 latest retraining, waiting for its shadow-day test), ``previous_champion`` (for a rollback) and one
 ``shadow_<member>`` per member of the latest retraining. Each version carries the set's tags (member, kind, as_of,
-recent QLIKE); every call rides out a restart of the store (``store_retry.retrying``). A set whose files cannot be
-loaded is a ``BrokenSet`` whose first line names the target, the registered model, the version, the alias and the
-file, and what is wrong with it."""
+recent QLIKE), its run the set's recent scores as metrics; every call rides out a restart of the store
+(``store_retry.retrying``). A set whose files cannot be loaded is a ``BrokenSet`` whose first line names the
+target, the registered model, the version, the alias and the file, and what is wrong with it."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from mlflow.entities import Metric
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE, RESOURCE_DOES_NOT_EXIST, ErrorCode
 
+from forge_core.evaluation.run_scores import BENCHMARK
 from forge_core.live.daily_publication import Fallback, PublishedSet, strongest_roles
 from forge_core.live.fitted_set import FittedSet, SetFileError
 from forge_core.live.pyfunc_flavour import write_mlmodel
@@ -32,6 +33,7 @@ from forge_core.tracking.store_retry import retrying
 
 LIVE_PREFIX = "volatilityforge-"
 DIGEST_TAG = "inputs_digest"  # the retraining's inputs (``forge_core.live.live_fit.live_inputs_digest``)
+RATIO_TAG = f"recent_mse_ratio_{BENCHMARK}"  # the ratio, or why there is none
 
 
 def live_model_name(target: str) -> str:
@@ -68,9 +70,12 @@ def register_set(
     config: TrackingConfig, fitted: FittedSet, code_version: str, inputs_digest: str = ""
 ) -> int:
     """Log ``fitted`` as a run of its target's experiment (the set folder as the run's ``model`` artifact, the
-    retraining's ``inputs_digest`` as a tag) and register it as a new version of the target's live model; returns
-    the version number."""
+    retraining's ``inputs_digest`` as a tag, its recent scores as metrics: ``recent_qlike`` and
+    ``RecentScores.metrics``, a missing HAR ratio's reason as the ``forge.recent_mse_ratio_har`` tag) and register
+    it as a new version of the target's live model, described with them; returns the version number."""
     as_of = fitted.as_of.isoformat()
+    now = int(time.time() * 1000)
+    scores = {"recent_qlike": fitted.recent_qlike, **(fitted.recent.metrics() if fitted.recent else {})}
     record = log_run(
         config,
         target=fitted.target,
@@ -83,10 +88,11 @@ def register_set(
             "recent_qlike": f"{fitted.recent_qlike:.6g}",
             "symbols": len(fitted.symbols),
             DIGEST_TAG: inputs_digest,
+            **_ratio_tag(fitted),
         },
         extra_tags=None,
         params={"method": fitted.method, "levels": ",".join(f"{v:g}" for v in fitted.levels)},
-        metrics=[Metric("recent_qlike", fitted.recent_qlike, int(time.time() * 1000), 0)],
+        metrics=[Metric(key, value, now, 0) for key, value in scores.items()],
         artifacts=lambda folder: _save_model(fitted, folder / MODEL_ARTIFACT_DIR),
         code_version=code_version,
     )
@@ -96,7 +102,7 @@ def register_set(
     description = (
         f"{fitted.member} set of {fitted.target} ({members}), fitted on rows realised by {as_of}, "
         f"{len(fitted.symbols)} symbols, {fitted.method} intervals; recent out-of-sample QLIKE "
-        f"{fitted.recent_qlike:.4g}"
+        f"{fitted.recent_qlike:.4g}" + (f", {fitted.recent.describe()}" if fitted.recent else "")
     )
     client = tracking_client(config)
     retrying(
@@ -105,6 +111,15 @@ def register_set(
         store=config.registry_uri,
     )
     return version
+
+
+def _ratio_tag(fitted: FittedSet) -> dict[str, str]:
+    """``recent_mse_ratio_har``: the ratio, or why the run has no such metric."""
+    recent = fitted.recent
+    if recent is None:
+        return {}
+    ratio = recent.mse_ratio_har
+    return {RATIO_TAG: f"{ratio:.6g}" if ratio is not None else f"none: {recent.no_ratio}"}
 
 
 def _save_model(fitted: FittedSet, folder: Path) -> None:

@@ -1,7 +1,7 @@
 """Logging model fits to MLflow: one experiment per target, one run per family x target x symbol x window.
 
 A run holds the model's flattened ``params()`` and the data window as params, the final metrics (step 0) and
-the per-epoch history (``epoch/<name>``, step = epoch), tags ``forge.*`` (family, target, symbol, window,
+the per-epoch history (``epoch/<name>``, step = epoch), tags ``forge.*`` (family, model, target, symbol, window,
 code version, ``fit_id``: a fresh id per logged fit, and ``dagster_run_id``: the Dagster run that logged it), and
 artifacts ``model/`` (``VolatilityModel.save``: ``model.json``, plus ``model.pt`` for torch models) and
 ``features.json``. A fit logged again (a window resumed after its run was killed) replaces the FAILED runs of the
@@ -236,11 +236,14 @@ def log_fit(
     epoch_history: Sequence[Mapping[str, float]] | None,
     code_version: str,
     tags: Mapping[str, Any] | None = None,
+    model_name: str | None = None,
 ) -> FitRecord:
     """Log one fitted model as a new run of ``target``'s experiment; the run is FAILED if logging fails (inside
-    ``discard_on_failure`` it is then deleted with the rest of the block's runs)."""
+    ``discard_on_failure`` it is then deleted with the rest of the block's runs). ``model_name``: the name its
+    forecasts are stored under (a family's feature variant), tagged ``forge.model``; default the family."""
     window = {"window_start": window_start, "window_end": window_end, "trained_through": trained_through}
-    run_tags = {"family": model.family, "target": target, "symbol": symbol, **window}
+    named = {"family": model.family, "model": model_name or model.family}
+    run_tags = {**named, "target": target, "symbol": symbol, **window}
     params = flatten(model.params()) | {key: str(value) for key, value in window.items()}
     params |= {"train_rows": str(train_rows)}
     if features is not None:

@@ -202,7 +202,7 @@ def test_every_baseline_fit_is_tracked_and_a_tracking_failure_writes_nothing(
         assert experiment is not None
         runs = client.search_runs([experiment.experiment_id])
         assert sorted(r.data.tags["forge.symbol"] for r in runs) == ["SYN000", "SYN001"]
-        assert {r.data.tags["forge.family"] for r in runs} == {"har"}
+        assert {(r.data.tags["forge.family"], r.data.tags["forge.model"]) for r in runs} == {("har", "har")}
         assert len(client.search_model_versions("name = 'rv_5d-har'")) == 2
         before = forecasts(market)
         with open_warehouse(market, read_only=True) as conn:
@@ -280,6 +280,10 @@ def test_feature_variants_walk_forward_beside_their_family_and_the_report_pairs_
             "SELECT any_value(params) FROM model_fits WHERE model = 'log_har_with_vix'"
         ).fetchall()
     assert json.loads(params[0])["exog"] == "vix_variance"
+    client = MlflowClient(tracking_uri=MlflowResource().config().tracking_uri)
+    experiment = client.get_experiment_by_name("volatilityforge/rv_1d").experiment_id
+    runs = client.search_runs([experiment], "tags.`forge.model` = 'log_har_with_vix'")
+    assert runs and {r.data.tags["forge.family"] for r in runs} == {"log_har"}  # told apart from its family's
     gain = pd.read_csv(reports_dir() / "backtest" / "feature_gain.csv")
     assert sorted(gain["symbol"]) == ["SYN000", "SYN001"] and set(gain["with"]) == {"log_har_with_vix"}
     assert gain["n"].min() > 100 and gain["qlike_ratio"].between(0.5, 1.5).all()

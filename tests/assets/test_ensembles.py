@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, instance_for_test, materialize
+from mlflow import MlflowClient
 
 from forge_assets.backtest_report import backtest_report_asset
 from forge_assets.ensemble_forecasts import ensemble_assets
 from forge_assets.prediction_intervals import intervals_asset
+from forge_core.tracking import default_tracking_config
 from forge_core.warehouse.connection import open_warehouse
 from forge_core.warehouse.quality import intervals_quality
 from forge_resources import WarehouseResource
@@ -119,6 +121,7 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
 
     rows = stored()
     assert set(rows["model"]) == {"har", "log_har", "ewma", "ensemble_equal_log"}
+    fit_runs_have_their_window_scores(warehouse)
     assert set(rows["method"]) == {"split", "pid"} and set(rows["level"]) == {0.5, 0.8, 0.9, 0.95}
     assert ((rows["lower"] > 0) & (rows["lower"] <= rows["upper"])).all()
     wide = rows.pivot_table(index=["symbol", "date", "model", "method"], columns="level", values="upper")
@@ -156,3 +159,39 @@ def test_prediction_intervals_cover_every_model_and_ensemble_and_rerun_identical
         and "qlike_point" in metadata["points_raw_and_published"].value
     )
     assert {"figure_interval_calibration", "figure_interval_rolling_coverage_90"} <= set(metadata)
+
+
+def fit_runs_have_their_window_scores(warehouse: Path) -> None:
+    """Each member's fit run of a calibrated window holds its MSE ratio to HAR's on the same days and its pid
+    bands' realised coverage, as the warehouse's rows give them."""
+    with open_warehouse(warehouse, read_only=True) as conn:
+        expected = conn.execute(
+            """
+            WITH days AS (
+                SELECT f.symbol, f.model, f.date, f.forecast, h.forecast AS har, t.value AS y FROM forecasts AS f
+                JOIN forecasts AS h ON h.symbol = f.symbol AND h.date = f.date AND h.target = f.target
+                    AND h.model = 'har'
+                JOIN targets AS t ON t.symbol = f.symbol AND t.date = f.date AND t.target = f.target
+                WHERE f.target = 'rv_5d' AND f.window_start = DATE '2018-12-01' AND t.value > 0
+            ), covered AS (
+                SELECT i.symbol, i.model, avg(CAST(t.value BETWEEN i.lower AND i.upper AS DOUBLE)) AS coverage
+                FROM intervals AS i JOIN targets AS t USING (symbol, date, target)
+                WHERE i.target = 'rv_5d' AND i.window_start = DATE '2018-12-01' AND i.method = 'pid'
+                    AND i.level = 0.9 AND t.value > 0
+                GROUP BY ALL
+            )
+            SELECT symbol, model, avg(power(y - forecast, 2)) / avg(power(y - har, 2)) AS ratio, coverage
+            FROM days JOIN covered USING (symbol, model) GROUP BY ALL
+            """
+        ).df()
+    client = MlflowClient(tracking_uri=default_tracking_config().tracking_uri)
+    experiment = client.get_experiment_by_name("volatilityforge/rv_5d").experiment_id
+    assert set(expected["model"]) == {"har", "log_har", "ewma", "ensemble_equal_log"}
+    for row in expected[expected["model"] != "ensemble_equal_log"].itertuples():  # an ensemble has no fit run
+        (run,) = client.search_runs(
+            [experiment], f"attributes.run_name = '{row.model}-rv_5d-{row.symbol}-2018-12-01'"
+        )
+        metrics = run.data.metrics
+        assert metrics["oos_mse_ratio_har"] == pytest.approx(row.ratio, rel=1e-9)
+        assert metrics["coverage_0.9"] == pytest.approx(row.coverage, rel=1e-9)
+        assert run.data.tags["forge.coverage_method"] == "pid"

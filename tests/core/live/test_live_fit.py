@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pytest
 from forge_core.forecasting.forecast_store import load_member_history
 from forge_core.forecasting.panel import load_panel
 from forge_core.forecasting.walk_forward import ShortHistory, TrainingScheme, fit_model, purged_training_rows
+from forge_core.intervals.calibration import calibrate
 from forge_core.live import FittedSet, LiveFit, LiveSettings, NoSymbolQualifies, fit_live
+from forge_core.live.fitted_set import SET_FILE
 from forge_core.live.live_fit import REALISED_SCORES
 from forge_core.market_tables import build_market_tables
 from forge_core.models.base import Runtime
@@ -100,6 +103,89 @@ def test_a_set_round_trips_and_forecasts_with_its_bounds(
     np.testing.assert_allclose(combined["forecast"], combined["raw_forecast"] * correction)  # then corrected
     with pytest.raises(KeyError, match=re.escape("no model for ['^XYZ']")):
         family.forecast({"^XYZ": histories["^GSPC"]})
+
+
+def own_series(
+    history: pd.DataFrame, member: str, settings: LiveSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A family's calibration series of every symbol, as ``calibrate`` gives them: the published point and the
+    realised value per day, and each day's band per level (long)."""
+    points, bands = [], []
+    for symbol, rows in history[history["model"] == member].groupby("symbol"):
+        f = pd.Series(rows["forecast"].to_numpy(dtype=float), index=pd.DatetimeIndex(rows["date"]))
+        y = pd.Series(rows["realised"].to_numpy(dtype=float), index=f.index)
+        intervals = calibrate(
+            f,
+            y.where(y > 0),
+            SPEC.horizon,
+            settings.method,
+            levels=settings.levels,
+            min_scores=settings.min_scores,
+        )
+        point = intervals.point.reindex(f.index).fillna(f).to_numpy()
+        points.append(pd.DataFrame({"symbol": symbol, "date": f.index, "point": point, "y": y.to_numpy()}))
+        for level in settings.levels:
+            lower, upper = intervals.lower[level], intervals.upper[level]
+            bands.append(
+                pd.DataFrame(
+                    {"symbol": symbol, "date": lower.index, "level": level, "lower": lower, "upper": upper}
+                )
+            )
+    return pd.concat(points, ignore_index=True), pd.concat(bands, ignore_index=True)
+
+
+def test_recent_scores_are_those_of_the_calibrations_own_series(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """MSE, MSE over HAR's on the same symbol-days, and each band's realised coverage, over the days of the recent
+    QLIKE, from each day's published point and band (out of sample: made from scores realised by that day)."""
+    fit = live(warehouse, dt.date(2019, 1, 1))
+    history = load_member_history(warehouse, SPEC.name, AS_OF + dt.timedelta(days=1))
+    har = own_series(history, "har", SETTINGS)[0]
+    for fitted in fit.sets:
+        recent = fitted.recent
+        assert recent is not None and set(recent.coverage) == set(recent.log_width) == set(SETTINGS.levels)
+        if fitted.is_ensemble:
+            assert recent.mse_ratio_har is not None and 0 < recent.mse_ratio_har < 2
+            continue
+        points, bands = own_series(history, fitted.member, SETTINGS)
+        scored = points[points["y"] > 0]
+        days = sorted(scored["date"].unique())[-SETTINGS.recent_days :]
+        scored = scored[scored["date"].isin(days)]
+        assert recent.days == len(days) == SETTINGS.recent_days
+        assert recent.mse == pytest.approx(np.mean((scored["y"] - scored["point"]) ** 2), rel=1e-12)
+        both = scored.merge(har, on=["symbol", "date"], suffixes=("", "_har"))
+        ratio = np.mean((both["y"] - both["point"]) ** 2) / np.mean((both["y"] - both["point_har"]) ** 2)
+        assert recent.mse_ratio_har == pytest.approx(ratio, rel=1e-12)
+        assert (recent.mse_ratio_har == 1.0) == (fitted.member == "har")
+        banded = bands.merge(scored, on=["symbol", "date"])
+        for level in SETTINGS.levels:
+            mine = banded[banded["level"] == level]
+            inside = ((mine["lower"] <= mine["y"]) & (mine["y"] <= mine["upper"])).mean()
+            assert recent.coverage[level] == pytest.approx(inside, rel=1e-12)
+            assert recent.log_width[level] == pytest.approx(
+                np.log(mine["upper"] / mine["lower"]).mean(), rel=1e-12
+            )
+        assert recent.coverage[0.5] < recent.coverage[0.95]
+
+
+def test_without_a_har_set_there_is_no_ratio_and_it_says_why(warehouse: duckdb.DuckDBPyConnection) -> None:
+    (fitted,) = live(warehouse, dt.date(2019, 1, 1), LiveSettings(AS_OF, ("log_har",))).sets
+    assert fitted.recent is not None and fitted.recent.mse_ratio_har is None
+    assert fitted.recent.no_ratio == "no har set fitted by this retraining"
+    assert "recent_mse_ratio_har" not in fitted.recent.metrics() and "recent_mse" in fitted.recent.metrics()
+
+
+def test_recent_scores_round_trip_and_older_sets_load_without_them(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    family = next(s for s in live(warehouse, dt.date(2019, 1, 1)).sets if s.member == "har")
+    family.save(tmp_path / "har")
+    assert FittedSet.load(tmp_path / "har").recent == family.recent
+    path = tmp_path / "har" / SET_FILE
+    doc = json.loads(path.read_text())
+    del doc["recent"]
+    path.write_text(json.dumps(doc | {"format_version": 2}))  # a set saved before the recent scores were kept
+    older = FittedSet.load(tmp_path / "har")
+    assert older.recent is None and older.recent_qlike == family.recent_qlike
 
 
 def test_a_symbol_with_a_short_history_is_skipped_with_what_it_has_and_needs(

@@ -66,7 +66,8 @@ def test_roles_promotion_and_rollback(warehouse: duckdb.DuckDBPyConnection) -> N
 
 def test_versions_say_what_they_hold_and_the_champion_is_named(warehouse: duckdb.DuckDBPyConnection) -> None:
     """MLflow users read each version's set in its description, the champion in the model's tag, and the set's
-    recent QLIKE as a metric of its run."""
+    recent scores as metrics of its run (QLIKE, MSE, its ratio to HAR's, each band's coverage and width); a set
+    without a HAR set beside it has no ratio, and its run says why."""
     config = default_tracking_config()
     fit = live_fit(warehouse)
     roles = assign_roles(config, SPEC.name, [(s, register_set(config, s, "test")) for s in fit.sets])
@@ -80,5 +81,21 @@ def test_versions_say_what_they_hold_and_the_champion_is_named(warehouse: duckdb
         ]
         assert f"fitted on rows realised by {AS_OF}" in version.description
         assert f"recent out-of-sample QLIKE {fitted.recent_qlike:.4g}" in version.description
+        recent = fitted.recent
+        assert recent is not None and recent.mse_ratio_har is not None
+        assert f"MSE {recent.mse:.4g} ({recent.mse_ratio_har:.3g} of HAR's)" in version.description
+        assert f"95% band {recent.coverage[0.95]:.3f}" in version.description
         run = client.get_run(version.run_id)
         assert run.data.metrics["recent_qlike"] == pytest.approx(fitted.recent_qlike)
+        expected = {
+            "recent_mse": recent.mse,
+            "recent_mse_ratio_har": recent.mse_ratio_har,
+            **{f"recent_coverage_{level:g}": recent.coverage[level] for level in fitted.levels},
+            **{f"recent_log_width_{level:g}": recent.log_width[level] for level in fitted.levels},
+        }
+        assert {k: run.data.metrics[k] for k in expected} == pytest.approx(expected, rel=1e-12)
+        assert run.data.tags["forge.recent_mse_ratio_har"] == f"{recent.mse_ratio_har:.6g}"
+    (log_har,) = live_fit(warehouse, families=("log_har",), combiners=()).sets  # a retraining without HAR
+    run = client.get_run(client.get_model_version(name, str(register_set(config, log_har, "test"))).run_id)
+    assert "recent_mse_ratio_har" not in run.data.metrics and "recent_coverage_0.5" in run.data.metrics
+    assert run.data.tags["forge.recent_mse_ratio_har"] == "none: no har set fitted by this retraining"
