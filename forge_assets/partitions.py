@@ -23,10 +23,11 @@ then say what is wrong with it.
 - ``target_partitions``: one static partition per configured forecast target (FORGE_TARGETS).
 - ``model_partitions``: target x walk-forward window, for the models.
 - ``live_days``: one partition per weekday of the live path (daily forecasts, scores, drift reports), from
-  FORGE_LIVE_START_DATE (unset: the first day of the last day's month, or of this year for a live feed: set it in
-  production) through the span's last day, or through today for a live feed (today's partition exists before its
-  close, for the evening schedule). A weekday that is no session of the source's trading calendar (a holiday) is
-  skipped: its runs succeed and write nothing (``forge_assets.sessions``).
+  FORGE_LIVE_START_DATE (unset: the first day of the month two months before the last day's, so that the demo's
+  30 live sessions are live days; or of this year for a live feed: set it in production) through the span's last
+  day, or through today for a live feed (today's partition exists before its close, for the evening schedule). A
+  weekday that is no session of the source's trading calendar (a holiday) is skipped: its runs succeed and write
+  nothing (``forge_assets.sessions``).
 """
 
 from __future__ import annotations
@@ -136,12 +137,19 @@ def configured_walk_forward_start(first: dt.date, end: dt.date | None) -> dt.dat
     return settings.WALK_FORWARD_START.value() or walk_forward_start(first, end)
 
 
+LIVE_MONTHS = 3  # live days by default: the last day's month and the two before it (at least 40 sessions)
+
+
 def configured_live_start(end: dt.date | None) -> dt.date:
-    """FORGE_LIVE_START_DATE, else the first day of ``end``'s month, else of this year (a live feed)."""
+    """FORGE_LIVE_START_DATE, else the first day of the month ``LIVE_MONTHS - 1`` months before ``end``'s, else
+    the first day of this year (a live feed)."""
     start = settings.LIVE_START_DATE.value()
     if start is not None:
         return start
-    return end.replace(day=1) if end is not None else dt.date.today().replace(month=1, day=1)
+    if end is None:
+        return dt.date.today().replace(month=1, day=1)
+    first: dt.date = (pd.Timestamp(end).to_period("M") - (LIVE_MONTHS - 1)).to_timestamp().date()
+    return first
 
 
 def live_days_partitions(start: dt.date, end: dt.date | None) -> TimeWindowPartitionsDefinition:

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import warnings
+from dataclasses import dataclass
 
 import pandas as pd
 from dagster import BetaWarning, DagsterEventType, DagsterInstance, RunsFilter
@@ -36,7 +37,7 @@ from forge_assets.partitions import (  # noqa: E402
     configured_start,
     walk_forward_windows,
 )
-from forge_core.live.published import last_feature_day  # noqa: E402
+from forge_core.live.published import last_feature_days  # noqa: E402
 from forge_core.roles import Role  # noqa: E402
 from forge_core.settings import reports_dir  # noqa: E402
 from forge_core.targets import configured_targets  # noqa: E402
@@ -54,7 +55,7 @@ from forge_jobs.jobs import (  # noqa: E402
     market_data_job,
     retrain_job,
 )
-from forge_jobs.launch import run_job  # noqa: E402
+from forge_jobs.launch import log, run_job  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
@@ -130,27 +131,66 @@ def run_backtest(start: dt.date, end: dt.date) -> bool:
     return report.success
 
 
-def run_live_loop(end: dt.date, months: int, nets: bool) -> bool:
-    """Walk the baselines (and the nets) over the windows of the last ``months`` months to ``end`` (those that are
-    walk-forward windows), combine them into the ensembles and calibrate their intervals (so an ensemble champion
-    has walk-forward forecasts of its own, which the drift alarm calibrates on), retrain every target on the rows
-    realised by ``end``, then run the daily job for ``end``."""
-    first, last = model_range(months_before(end, months), end)
-    jobs = [baselines_job.name, *([deep_models_job.name] if nets else []), ensembles_job.name]
-    if not all(_run_range(job, first, last) for job in jobs):
-        return False
+LIVE_SESSIONS = 30  # the demo's live sessions at the end of the data, each a run of the daily job
+RETRAIN_GAP = (
+    5  # sessions between the first fit (the champion) and the retraining that registers a challenger
+)
+
+
+@dataclass(frozen=True)
+class LiveDays:
+    """The days of the demo's live loop: the first fit (its sets become the champions), the retraining (its best
+    set becomes the challenger) and the sessions the daily job then runs, one after another."""
+
+    first_fit: dt.date
+    retrain: dt.date
+    sessions: list[dt.date]
+
+    @classmethod
+    def ending_with_data(cls, warehouse: str, sessions: int = LIVE_SESSIONS) -> LiveDays:
+        """The last ``sessions`` days with features, and the retraining and first fit before them."""
+        with open_reader(warehouse) as conn:
+            days = last_feature_days(conn, sessions + RETRAIN_GAP + 1)
+        if len(days) < RETRAIN_GAP + 2:
+            raise ValueError(f"{len(days)} days of features: the live loop needs at least {RETRAIN_GAP + 2}")
+        live = days[RETRAIN_GAP + 1 :]
+        return cls(days[0], days[RETRAIN_GAP], live)
+
+
+def _retrain(day: dt.date) -> bool:
+    """``retrain_job`` for every target on the rows realised by ``day``."""
     instance = dagster_instance()
     for target in (spec.name for spec in configured_targets()):
         run = run_job(
             defs.resolve_job_def(retrain_job.name),
             instance,
-            run_config=QUIET,
+            run_config={**QUIET, "ops": {"live_models": {"config": {"as_of": str(day)}}}},
             tags={"dagster/partition": target},
             raise_on_error=False,
         )
         if not run.success:
             return False
-    return _run_range(daily_job.name, str(end), str(end))
+    return True
+
+
+def run_live_loop(days: LiveDays, months: int, nets: bool) -> bool:
+    """Walk the baselines (and the nets) over the windows of the last ``months`` months to the last session (those
+    that are walk-forward windows), combine them into the ensembles and calibrate their intervals (so an ensemble
+    has walk-forward forecasts of its own, which the drift alarm calibrates on); fit every target's live sets on the
+    rows realised by the first fit's day (champions), again by the retraining's day (a challenger); then run the
+    daily job for each session in turn, as the evening schedule does: publish, score what realised, decide
+    promotions on the scored shadow days, report drift."""
+    first, last = model_range(months_before(days.sessions[-1], months), days.sessions[-1])
+    jobs = [baselines_job.name, *([deep_models_job.name] if nets else []), ensembles_job.name]
+    if not all(_run_range(job, first, last) for job in jobs):
+        return False
+    if not (_retrain(days.first_fit) and _retrain(days.retrain)):
+        return False
+    for number, day in enumerate(days.sessions, 1):
+        log.info(f"daily_job for {day}: session {number} of {len(days.sessions)}")
+        if not _run_range(daily_job.name, str(day), str(day)):
+            return False
+    return True
 
 
 BAND_COLUMNS = ("forecast", "raw_forecast", "lower_95", "lower_50", "upper_50", "upper_95")
@@ -186,6 +226,70 @@ def published_coherence_line(path: str, day: dt.date) -> str:
         + ", ".join(f"{k} {v}" for k, v in bands.items())
         + f"; flagged skewed {skewed}"
     )
+
+
+def _check_outcomes(instance: DagsterInstance, since: dt.datetime) -> pd.DataFrame:
+    """Every asset check evaluated by the daily job's runs launched since ``since``: per check, how often it passed
+    and failed."""
+    outcomes: dict[str, list[int]] = {}
+    for record in instance.get_run_records(RunsFilter(job_name=daily_job.name, created_after=since)):
+        for entry in instance.all_logs(
+            record.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        ):
+            evaluation = entry.dagster_event.asset_check_evaluation_data if entry.dagster_event else None
+            if evaluation is not None:
+                counts = outcomes.setdefault(evaluation.check_name, [0, 0])
+                counts[0 if evaluation.passed else 1] += 1
+    return pd.DataFrame(
+        [{"check": name, "passed": ok, "failed": bad} for name, (ok, bad) in sorted(outcomes.items())]
+    )
+
+
+def loop_account(path: str, instance: DagsterInstance, days: LiveDays, since: dt.datetime) -> str:
+    """What the live loop did, from the warehouse and the runs' check evaluations: per target the sessions its
+    champion published, the forecasts scored as they realised and their QLIKE against the QLIKE the champion was
+    fitted with; every promotion decision (the DM and MCS tests on the scored shadow days, or why none ran); the
+    drift reports and their alarms; how each check came out."""
+    first, last = days.sessions[0], days.sessions[-1]
+    with open_reader(path) as conn:
+        published = conn.execute(
+            "SELECT target, count(DISTINCT as_of) AS sessions_published, count(*) AS rows_published "
+            "FROM daily_forecasts WHERE as_of BETWEEN ? AND ? GROUP BY target ORDER BY target",
+            [first, last],
+        ).df()
+        scored = conn.execute(
+            "SELECT target, count(DISTINCT as_of) AS champion_days_scored, round(avg(qlike), 3) AS champion_qlike, "
+            "round(avg(fitted_qlike), 3) AS fitted_qlike FROM forecast_scores "
+            "WHERE as_of BETWEEN ? AND ? AND role = ? GROUP BY target ORDER BY target",
+            [first, last, Role.CHAMPION.value],
+        ).df()
+        decisions = conn.execute(
+            "SELECT decided_on, target, action, champion_model, challenger_model, days, "
+            "round(dm_p_value, 3) AS dm_p, round(challenger_mcs_p_value, 3) AS mcs_p, reason FROM promotions "
+            "WHERE decided_on BETWEEN ? AND ? ORDER BY target, decided_on",
+            [first, last],
+        ).df()
+        drift = conn.execute(
+            "SELECT count(*) AS reports, count(*) FILTER (WHERE alarm) AS alarms, "
+            "round(avg(drift_share), 3) AS mean_drift_share FROM drift_reports WHERE day BETWEEN ? AND ?",
+            [first, last],
+        ).df()
+    tested = decisions[decisions["dm_p"].notna()]
+    latest_tested = tested.groupby("target").tail(1)
+    untested = decisions[decisions["dm_p"].isna()].groupby(["target", "action"]).size()
+    lines = [
+        f"\nWhat the daily job did over the {len(days.sessions)} sessions {first} .. {last}:",
+        published.merge(scored, on="target", how="left").to_string(index=False),
+        f"Promotion decisions: {len(decisions)}, of which {len(tested)} ran the DM and MCS tests on the scored "
+        "shadow days; the last tested decision per target:",
+        latest_tested.to_string(index=False) if len(tested) else "  (none: too few scored shadow days)",
+        "Decisions without a test (per target and action): "
+        + (", ".join(f"{t} {a} x{n}" for (t, a), n in untested.items()) or "none"),
+        "Drift reports: " + drift.to_string(index=False, header=True).replace("\n", "; "),
+        "Checks evaluated by the daily job's runs:",
+        _check_outcomes(instance, since).to_string(index=False),
+    ]
+    return "\n".join(lines)
 
 
 def describe_warehouse(path: str) -> pd.DataFrame:
@@ -287,21 +391,24 @@ def main() -> None:
     print(describe_warehouse(str(warehouse)).to_string(index=False))
     print(f"Dagster instance (SQLite): {os.environ['DAGSTER_HOME']}")
     if ok and not args.no_live:
-        with open_reader(warehouse) as conn:
-            day = last_feature_day(conn)
         started = dt.datetime.now(dt.UTC)
         try:
-            ok = run_live_loop(day, args.live_months, args.nets)
+            days = LiveDays.ending_with_data(str(warehouse))
+            ok = run_live_loop(days, args.live_months, args.nets)
         except ValueError as error:  # refused before its runs: no window or live day for the data
             raise SystemExit(f"live loop refused: {error}") from None
-        print(f"\nlive loop (backtest of the last {args.live_months} months, retraining, daily job for {day}): "
-              f"{'succeeded' if ok else 'FAILED'}")  # fmt: skip
+        sessions = f"{days.sessions[0]} .. {days.sessions[-1]}"
+        print(f"\nlive loop (backtest of the last {args.live_months} months; champions fitted as of "
+              f"{days.first_fit}, a challenger as of {days.retrain}; the daily job for the {len(days.sessions)} "
+              f"sessions {sessions}): {'succeeded' if ok else 'FAILED'}")  # fmt: skip
         skipped, nothing_qualified = short_histories(dagster_instance(), started)
         if nothing_qualified:
             raise SystemExit(skipped)
         if skipped:
             print(skipped)
         if ok:
+            day = days.sessions[-1]
+            print(loop_account(str(warehouse), dagster_instance(), days, started))
             print(
                 f"Champion forecasts made at the close of {day} (annualised volatility, 95% and 50% bands):"
             )

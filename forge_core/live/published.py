@@ -27,8 +27,20 @@ class NoFeatures(LookupError):
     """A day without daily features for the target's symbols: nothing can be published for it."""
 
 
+def last_feature_days(conn: duckdb.DuckDBPyConnection, count: int) -> list[dt.date]:
+    """The last ``count`` days with daily features (fewer when there are fewer), oldest first; NoFeatures if there
+    is none."""
+    found = conn.execute(
+        "SELECT DISTINCT date FROM daily_features ORDER BY date DESC LIMIT ?", [count]
+    ).fetchall()
+    if not found:
+        raise NoFeatures("daily_features is empty: ingest market data and build its features first")
+    return [day for (day,) in reversed(found)]
+
+
 def last_feature_day(conn: duckdb.DuckDBPyConnection) -> dt.date:
-    """The last day with daily features; NoFeatures if there is none."""
+    """The last day with daily features; NoFeatures if there is none (``max``: no sort, as the CLI's fast path
+    needs)."""
     found = conn.execute("SELECT max(date) FROM daily_features").fetchall()[0][0]
     if found is None:
         raise NoFeatures("daily_features is empty: ingest market data and build its features first")

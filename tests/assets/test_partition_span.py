@@ -102,7 +102,7 @@ def test_unset_dates_follow_the_source_and_set_ones_win(monkeypatch: pytest.Monk
         monkeypatch.delenv(name, raising=False)
     assert (configured_start(), configured_end()) == (dt.date(1999, 1, 4), dt.date(2018, 12, 31))  # bundled
     assert configured_walk_forward_start(configured_start(), configured_end()) == dt.date(2002, 1, 1)
-    assert configured_live_start(configured_end()) == dt.date(2018, 12, 1)
+    assert configured_live_start(configured_end()) == dt.date(2018, 10, 1)
     monkeypatch.setenv("FORGE_END_DATE", "today")
     assert configured_end() is None
     monkeypatch.setenv("FORGE_END_DATE", "2017-06-30")
