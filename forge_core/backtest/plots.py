@@ -1,26 +1,41 @@
-"""Backtest figures as PNG files: forecasts against the realised target, and cumulative loss differences."""
+"""Backtest figures as PNG files: forecasts against the realised target, and cumulative loss differences.
+
+matplotlib is imported by the first figure drawn (``pyplot``), not with this module: the assets that draw figures
+declare themselves without loading it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from forge_core.evaluation import qlike
 from forge_core.units import TRADING_DAYS_PER_YEAR, annualised_vol
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 HIGHLIGHT = ("har", "log_har", "gjr_garch")
 
 
+def pyplot() -> ModuleType:
+    """matplotlib's ``pyplot``, drawing with Agg (files, no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _symbols_figure(symbols: list[str], title: str) -> tuple[Figure, list[Axes]]:
-    fig, axes = plt.subplots(len(symbols), 1, figsize=(11, 3.2 * len(symbols)), squeeze=False, sharex=True)
+    fig, axes = pyplot().subplots(
+        len(symbols), 1, figsize=(11, 3.2 * len(symbols)), squeeze=False, sharex=True
+    )
     fig.suptitle(title)
     return fig, [ax for (ax,) in axes]
 
@@ -82,7 +97,7 @@ def save_figure(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -103,7 +118,7 @@ def interval_calibration(overall: pd.DataFrame, path: Path) -> Path:
     """Nominal against empirical coverage per method (mean over symbols, targets and models), one panel per
     target; a calibrated method lies on the diagonal."""
     targets = sorted(overall["target"].unique())
-    fig, axes = plt.subplots(1, len(targets), figsize=(4.2 * len(targets), 4), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(targets), figsize=(4.2 * len(targets), 4), squeeze=False)
     for ax, target in zip(axes[0], targets, strict=True):
         mine = (
             overall[overall["target"] == target]
@@ -130,7 +145,7 @@ def rolling_coverage(
     panel per target, against the nominal level (rows from ``interval_report.scored_intervals``)."""
     rows = scored[np.isclose(scored["level"], level)]
     targets = sorted(rows["target"].unique())
-    fig, axes = plt.subplots(len(targets), 1, figsize=(11, 3 * len(targets)), squeeze=False, sharex=True)
+    fig, axes = pyplot().subplots(len(targets), 1, figsize=(11, 3 * len(targets)), squeeze=False, sharex=True)
     for (ax,), target in zip(axes, targets, strict=True):
         daily = rows[rows["target"] == target].groupby(["date", "method"])["covered"].mean().unstack("method")
         for method in daily.columns:
@@ -193,7 +208,7 @@ def path_fans(fans: pd.DataFrame, title: str, path: Path) -> Path:
     """One row per symbol of ``forecast_paths`` rows: the P5-P95 and P10-P90 bands and the median of the cumulative
     return (%) and of the day's volatility (annualised, %) over the simulated days, one colour per model."""
     symbols = sorted(fans["symbol"].unique())
-    fig, axes = plt.subplots(len(symbols), 2, figsize=(11, 3.2 * len(symbols)), squeeze=False)
+    fig, axes = pyplot().subplots(len(symbols), 2, figsize=(11, 3.2 * len(symbols)), squeeze=False)
     fig.suptitle(title)
     for (left, right), symbol in zip(axes, symbols, strict=True):
         for (model, quantity), rows in fans[fans["symbol"] == symbol].groupby(["model", "quantity"]):

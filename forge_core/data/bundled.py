@@ -5,12 +5,16 @@
 - ``^IXIC``: NASDAQ Composite index, daily OHLCV, same span (``arch.data.nasdaq``).
 - ``^VIX``: CBOE VIX close, 2014-01-03 .. 2019-01-03 (``arch.data.vix``). arch ships only the close, so the
   bar is stored with open = high = low = close and zero volume; the days arch leaves empty are absent.
+
+The files are read from arch's folder without importing ``arch``, whose package loads its models (and matplotlib
+with them): the Dagster code location reads the data's span when it starts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import importlib.util
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,15 +23,25 @@ from forge_core.data.validation import validate_ohlcv
 _ARCH_COLUMNS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close"}
 
 
-def _index_bars(load: Callable[[], pd.DataFrame], symbol: str) -> pd.DataFrame:
-    bars = load().rename(columns={**_ARCH_COLUMNS, "Volume": "volume"})
+def _arch_data(name: str) -> pd.DataFrame:
+    """``arch.data.<name>.load()``: its file, read as ``arch.data.utility.load_file`` reads it."""
+    spec = importlib.util.find_spec("arch")  # finds the package without running it
+    assert spec is not None and spec.submodule_search_locations is not None
+    data = pd.read_csv(Path(spec.submodule_search_locations[0], "data", name, f"{name}.csv.gz"))
+    data["Date"] = pd.to_datetime(data["Date"])
+    data = data.set_index("Date")
+    for column in data:
+        data[column] = pd.to_numeric(data[column], errors="coerce")
+    return data
+
+
+def _index_bars(name: str, symbol: str) -> pd.DataFrame:
+    bars = _arch_data(name).rename(columns={**_ARCH_COLUMNS, "Volume": "volume"})
     return bars.rename_axis("date").reset_index().assign(symbol=symbol)
 
 
 def _vix_bars() -> pd.DataFrame:
-    from arch.data import vix
-
-    level = vix.load()["vix"].dropna()
+    level = _arch_data("vix")["vix"].dropna()
     return pd.DataFrame(
         {
             "symbol": "^VIX",
@@ -49,9 +63,7 @@ class BundledSource:
 
     def _all_bars(self) -> pd.DataFrame:
         if self._bars is None:
-            from arch.data import nasdaq, sp500  # arch loads its models too: only when the data is read
-
-            frames = [_index_bars(sp500.load, "^GSPC"), _index_bars(nasdaq.load, "^IXIC"), _vix_bars()]
+            frames = [_index_bars("sp500", "^GSPC"), _index_bars("nasdaq", "^IXIC"), _vix_bars()]
             self._bars = validate_ohlcv(
                 pd.concat(frames, ignore_index=True), "bundled:arch.data", first_row_number=1
             )

@@ -1,20 +1,23 @@
-"""A learned, context-aware meta-combiner: a small gated network in torch that weights the members' log forecasts
-by the day's context and says how uncertain the combination is."""
+"""A learned, context-aware meta-combiner: a small gated network in torch (``forge_core.ensembles.gated_mixer``,
+imported when the combiner fits or mixes) that weights the members' log forecasts by the day's context and says how
+uncertain the combination is."""
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor, nn
 
 from forge_core.ensembles.combiner import Combiner, CombinerParams
 from forge_core.ensembles.visible_history import FloatArray, IndexArray, PanelArrays, VisibleHistory
-from forge_core.nets.trainer import reproducible
 
-LOG_STD_BOUNDS = (-5.0, 3.0)  # exp: 0.007 .. 20 in log-variance units
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from forge_core.ensembles.gated_mixer import GatedMixer, Mix
+
 MIN_FEATURE_SCALE = 1e-8
 MIN_SPREAD = 1e-3  # the initial std of the log target, at least
 
@@ -34,62 +37,6 @@ class MetaParams(CombinerParams):
             raise ValueError("meta: hidden, steps and refit_steps must be >= 1 and shrinkage >= 0")
         if self.window is not None and self.window < 2:
             raise ValueError(f"meta: window must be >= 2 or None, got {self.window}")
-
-
-@dataclass(frozen=True, eq=False)
-class Mix:
-    """What the mixer gives for n days of m members (``GatedMixer.forward``).
-
-    Attributes
-    ----------
-    weights : Tensor
-        The members' weights (n, m).
-    log_variance : Tensor
-        The combined log variance :math:`\\mu` (n,).
-    log_std : Tensor
-        The log std of the log target :math:`\\log \\sigma` (n,).
-    """
-
-    weights: Tensor
-    log_variance: Tensor
-    log_std: Tensor
-
-
-class GatedMixer(nn.Module):
-    """Mean head (gated): :math:`g = \\tanh(W_1 z + b_1)`, :math:`w = \\mathrm{softmax}(W_2 g + b_2)`,
-    :math:`\\mu = \\sum_k w_k \\log f_k`; uncertainty head (linear in the inputs: one on the hidden layer
-    learnt spreads that were far too small out of sample): :math:`\\log \\sigma = u^\\top z + c`.
-
-    The heads start at zero weights, so an untrained mixer is the geometric mean with a constant spread."""
-
-    def __init__(self, n_inputs: int, n_members: int, hidden: int, log_std: float) -> None:
-        super().__init__()
-        self.trunk = nn.Linear(n_inputs, hidden)
-        self.gate = nn.Linear(hidden, n_members)
-        self.spread = nn.Linear(n_inputs, 1)
-        for head in (self.gate, self.spread):
-            nn.init.zeros_(head.weight)
-            nn.init.zeros_(head.bias)
-        nn.init.constant_(self.spread.bias, log_std)
-
-    def forward(self, z: Tensor, log_forecasts: Tensor) -> Mix:
-        """The weights, combined log variance and log std of ``z``'s days."""
-        g = torch.tanh(self.trunk(z))
-        weights = torch.softmax(self.gate(g), dim=-1)
-        log_std = self.spread(z).squeeze(-1).clamp(*LOG_STD_BOUNDS)
-        return Mix(weights, (weights * log_forecasts).sum(-1), log_std)
-
-
-def lognormal_nll(log_y: Tensor, mu: Tensor, log_std: Tensor) -> Tensor:
-    """Mean Gaussian NLL of :math:`\\log y \\sim N(\\mu - \\sigma^2/2, \\sigma^2)`: :math:`e^\\mu` is then the
-    conditional mean of y, as the members' forecasts are (constants dropped)."""
-    var = torch.exp(2 * log_std)
-    return (0.5 * (log_y - mu + var / 2) ** 2 / var + log_std).mean()
-
-
-def qlike_of_log(log_y: Tensor, mu: Tensor) -> Tensor:
-    """Mean QLIKE of the forecast :math:`e^\\mu` up to a constant: :math:`\\overline{y e^{-\\mu} + \\mu}`."""
-    return (torch.exp(log_y - mu) + mu).mean()
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +75,11 @@ class MetaCombiner(Combiner[MetaState]):
     hyper: MetaParams
 
     def _fit(self, history: VisibleHistory, previous: MetaState | None) -> MetaState:
+        import torch
+
+        from forge_core.ensembles.gated_mixer import GatedMixer, float_tensor, lognormal_nll, qlike_of_log
+        from forge_core.nets.trainer import reproducible
+
         rows = history.recent(self.hyper.window)
         log_f, log_y = history.log_forecasts[rows], history.log_realised[rows]
         inputs = _inputs(log_f, None if history.context is None else history.context[rows])
@@ -141,7 +93,7 @@ class MetaCombiner(Combiner[MetaState]):
             else:
                 net, steps = copy.deepcopy(previous.net), self.hyper.refit_steps
             net.to(device).train()
-            z, lf, ly = (_tensor(a, device) for a in ((inputs - centre) / scale, log_f, log_y))
+            z, lf, ly = (float_tensor(a, device) for a in ((inputs - centre) / scale, log_f, log_y))
             shrunk = [net.trunk.weight, net.gate.weight]
             optimiser = torch.optim.LBFGS(
                 net.parameters(), max_iter=steps, history_size=10, line_search_fn="strong_wolfe"
@@ -163,11 +115,15 @@ class MetaCombiner(Combiner[MetaState]):
         self, state: MetaState, arrays: PanelArrays, days: IndexArray
     ) -> tuple[FloatArray, FloatArray]:
         """One forward pass over the block's days: each day's inputs are its own forecasts and context."""
+        import torch
+
+        from forge_core.ensembles.gated_mixer import float_tensor
+
         log_f, context = arrays.known_rows(days)
         device = torch.device(self.device)
-        z = _tensor((_inputs(log_f, context) - state.centre) / state.scale, device)
+        z = float_tensor((_inputs(log_f, context) - state.centre) / state.scale, device)
         with torch.no_grad():
-            mix: Mix = state.net(z, _tensor(log_f, device))
+            mix: Mix = state.net(z, float_tensor(log_f, device))
         return mix.weights.double().cpu().numpy(), torch.exp(mix.log_std).double().cpu().numpy()
 
 
@@ -177,7 +133,3 @@ def _inputs(log_f: FloatArray, context: FloatArray | None) -> FloatArray:
     level = log_f.mean(axis=1, keepdims=True)
     parts = [log_f - level, level] + ([] if context is None else [context])
     return np.concatenate(parts, axis=1)
-
-
-def _tensor(array: np.ndarray, device: torch.device) -> Tensor:
-    return torch.as_tensor(array, dtype=torch.float32, device=device)

@@ -1,4 +1,5 @@
-"""Model confidence set of Hansen, Lunde and Nason (2011), via ``arch.bootstrap.MCS``."""
+"""Model confidence set of Hansen, Lunde and Nason (2011), via ``arch.bootstrap.MCS`` (imported when a set is
+computed: importing ``arch`` loads matplotlib when installed)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from arch.bootstrap import MCS
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ def model_confidence_set(
     A single model is trivially the set, with p-value 1. Models with the very same losses on every day (an ensemble
     that picked one member, say) cannot be ranked against each other: they are tested once and share a p-value.
     """
+    from arch.bootstrap import MCS
+
     if not 0.0 < size < 1.0:
         raise ValueError(f"size must be in (0, 1), got {size}")
     if losses.shape[1] == 0 or losses.shape[0] < 2:

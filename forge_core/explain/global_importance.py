@@ -11,24 +11,27 @@ Which explainer depends on the family:
 
 A net's contributions are per input day and feature of its window; a feature's contribution is the sum over the
 window's days, which keeps additivity. The explained output is :math:`s(x) + \\sigma^2_b / 2`, the log of the net's
-variance forecast. Recursions (GARCH, EWMA) have no feature inputs to explain.
+variance forecast. Recursions (GARCH, EWMA) have no feature inputs to explain. torch and shap are imported when a
+net is explained.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import Tensor, nn
 
 from forge_core.explain.shap_values import Explanation, explain
 from forge_core.live.fitted_set import FittedSet
 from forge_core.models.base import VolatilityModel
 from forge_core.models.torch_model import TorchModel, TorchState
 from forge_core.nets.inputs import windows
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 EXPLAINED_ROWS = 200
 BACKGROUND_ROWS = 500  # the rows before the explained ones whose windows the background is drawn from
@@ -57,22 +60,13 @@ class Importance:
         return float(np.max(np.abs(e.base + e.contributions.sum(axis=1).to_numpy() - e.output)))
 
 
-class _LogVariance(nn.Module):
-    """A net's point output s as a (batch, 1) tensor: what the SHAP explainers differentiate."""
-
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
-
-    def forward(self, x: Tensor) -> Tensor:
-        s: Tensor = self.net(x)[0]
-        return s.unsqueeze(1)
-
-
 def _net_importance(
     model: TorchModel, background: pd.DataFrame, rows: pd.DataFrame, explained_rows: int, seed: int
 ) -> Importance:
     import shap
+    import torch
+
+    from forge_core.explain.log_variance import LogVariance
 
     assert model.net is not None and model.scaler is not None
     columns = list(model.scaler.columns)
@@ -86,7 +80,7 @@ def _net_importance(
     rng = np.random.default_rng(seed)
     base_x = base_x[rng.choice(len(base_x), min(BACKGROUND_WINDOWS, len(base_x)), replace=False)]
     device = next(model.net.parameters()).device
-    wrapped = _LogVariance(model.net).to(device).eval()
+    wrapped = LogVariance(model.net).to(device).eval()
 
     def as_tensor(a: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(device)

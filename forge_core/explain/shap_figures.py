@@ -1,17 +1,14 @@
-"""SHAP figures as PNG files: importance bars per family, a beeswarm summary and a waterfall of one forecast."""
+"""SHAP figures as PNG files: importance bars per family, a beeswarm summary and a waterfall of one forecast
+(matplotlib and shap are imported when one is drawn)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from forge_core.backtest.plots import save_figure
+from forge_core.backtest.plots import pyplot, save_figure
 from forge_core.explain.global_importance import Importance
 
 SHOWN_FEATURES = 10
@@ -19,6 +16,7 @@ SHOWN_FEATURES = 10
 
 def importance_bars(table: pd.DataFrame, title: str, path: Path) -> Path:
     """One panel per family of ``pooled_importance`` rows: the mean |SHAP| of its top features."""
+    plt = pyplot()
     families = sorted(table["family"].unique())
     fig, axes = plt.subplots(1, len(families), figsize=(3.6 * len(families), 3.8), squeeze=False)
     fig.suptitle(title)
@@ -48,6 +46,7 @@ def beeswarm(importance: Importance, title: str, path: Path) -> Path:
     """shap's beeswarm summary of every explained row: each feature's contributions coloured by its value."""
     import shap
 
+    plt = pyplot()
     plt.figure(figsize=(8, 5))
     shap.plots.beeswarm(_shap_explanation(importance, slice(None)), max_display=SHOWN_FEATURES, show=False)
     plt.title(title, fontsize=10)
@@ -58,6 +57,7 @@ def waterfall(importance: Importance, title: str, path: Path) -> Path:
     """shap's waterfall of the last explained row: from the base value to the log-variance forecast."""
     import shap
 
+    plt = pyplot()
     last = len(importance.explanation.output) - 1
     plt.figure(figsize=(8, 5))
     shap.plots.waterfall(_shap_explanation(importance, last), max_display=SHOWN_FEATURES, show=False)

@@ -12,6 +12,9 @@ a range proxy's level (c ~ 1 for sq_return). The recursion runs over the rows of
 arch's backcast of the *training* returns, so row t depends on rows <= t only (arch's own ``forecast`` re-derives
 the backcast from the first 75 rows given, which would look ahead); pass ~100 earlier rows to warm it up.
 A missing return (the first bar after a gap, whose move is not one day's) enters as r_t = 0: no news that day.
+
+``arch`` is imported by the methods that fit and forecast (importing it loads matplotlib when installed): the classes
+declare their families without it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from arch import arch_model
-from arch.univariate import GARCH
-from arch.utility.exceptions import ConvergenceWarning
 
 from forge_core.models.base import Validation, VolatilityModel, WarmStart
 
@@ -91,6 +91,10 @@ class GarchModel(VolatilityModel):
         return np.array([params[name] for name in self._names])
 
     def _estimate(self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None) -> GarchState:
+        from arch import arch_model
+        from arch.univariate import GARCH
+        from arch.utility.exceptions import ConvergenceWarning
+
         r = percent_returns(train)
         model = arch_model(r, mean="Zero", vol="GARCH", p=1, o=self.asymmetry, q=1, dist="t", rescale=False)
         start = None
@@ -133,6 +137,8 @@ class GarchModel(VolatilityModel):
 
     def _one_step(self, r: np.ndarray, fitted: Mapping[str, float], backcast: float) -> np.ndarray:
         """arch's one-step forecast sigma2_{t+1} (percent^2) of every row, recursion seeded at ``backcast``."""
+        from arch.univariate import GARCH
+
         vol_names = [k for k in self._names if k != "nu"]
         bounds = np.column_stack([np.zeros_like(r), np.full_like(r, np.inf)])  # no clipping: row t sees <= t
         fc = GARCH(p=1, o=self.asymmetry, q=1).forecast(

@@ -18,6 +18,9 @@ Files: ``save(path)`` writes JSON (family, task, params, fitted facts, scaler, h
 weights (a ``state_dict``) at ``path.with_suffix(".pt")``, read back with ``weights_only=True``. Predictions
 run in fixed-size zero-padded chunks, so a row's forecast is bitwise the same whatever else is predicted with it
 (on CPU): a prefix of the history gives exactly the prefix of the forecasts, and a loaded model the same ones.
+
+torch (and the nets) are imported by the methods that build, fit, run, save and load a net: the classes declare
+their families (registry, assets, search spaces) without loading torch.
 """
 
 from __future__ import annotations
@@ -33,29 +36,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import torch
 
 from forge_core.evaluation.losses import qlike
 from forge_core.features.daily import VARIANCE_FLOOR
 from forge_core.features.feature_sets import FeatureSet
 from forge_core.models.base import ForecastTask, Runtime, Validation, VolatilityModel, WarmStart
 from forge_core.models.random_walk import RandomWalkModel
-from forge_core.nets.architectures import (
-    MLPNet,
-    RecurrentNet,
-    TCNNet,
-    TransformerNet,
-    VolNet,
-    initialise_output,
-)
 from forge_core.nets.inputs import OPTIONAL_COLUMNS, RETURN_COLUMNS, Scaler, windows
-from forge_core.nets.trainer import TrainConfig, one_thread, precision, reproducible
-from forge_core.nets.trainer import train as train_net
+from forge_core.nets.train_config import TrainConfig
 from forge_core.quantiles import QUANTILE_LEVELS
 from forge_core.settings import comma_list
 
 if TYPE_CHECKING:
     from optuna.trial import BaseTrial
+
+    from forge_core.nets.architectures import VolNet
 
 PREDICT_CHUNK = 1024
 MIN_FIT_ROWS = 30
@@ -322,6 +317,12 @@ class TorchModel(VolatilityModel):
         self, train: pd.DataFrame, y: np.ndarray, warm_start: WarmStart | None, valid: Validation | None
     ) -> TorchState:
         """Train the net with early stopping on the validation split; ``warm_start`` is ignored."""
+        import torch
+
+        from forge_core.nets.architectures import initialise_output
+        from forge_core.nets.trainer import reproducible
+        from forge_core.nets.trainer import train as train_net
+
         hyper = self.hyper
         self.scaler = Scaler.fit(
             train,
@@ -446,6 +447,10 @@ class TorchModel(VolatilityModel):
 
     def _forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The net on windows x in zero-padded chunks of PREDICT_CHUNK rows (same shapes, same kernels)."""
+        import torch
+
+        from forge_core.nets.trainer import one_thread, precision
+
         assert self.net is not None
         device = next(self.net.parameters()).device
         s_parts, q_parts = [], []
@@ -471,12 +476,16 @@ class TorchModel(VolatilityModel):
 
     def _saved(self, path: Path) -> dict[str, Any]:
         """The scaler and the training history in the JSON; the weights (a ``state_dict``) beside it."""
+        import torch
+
         assert self.net is not None and self.scaler is not None
         torch.save({k: v.cpu() for k, v in self.net.state_dict().items()}, self.weights_path(path))
         return {"scaler": self.scaler.to_dict(), "history": self.history}
 
     def _restore(self, doc: Mapping[str, Any], path: Path) -> None:
         """Scaler, history and the net, on ``runtime.device`` (read with ``weights_only=True``)."""
+        import torch
+
         self.scaler = Scaler.from_dict(doc["scaler"])
         self.history = doc["history"]
         net = self._network(self.state.n_features)
@@ -507,6 +516,8 @@ class MLPModel(TorchModel):
         return 1
 
     def _network(self, n_features: int) -> VolNet:
+        from forge_core.nets.architectures import MLPNet
+
         h = self.hyper
         return MLPNet(n_features, h.hidden, h.layers, h.dropout, h.har_init)
 
@@ -520,6 +531,8 @@ class LSTMModel(TorchModel):
     Params = RecurrentParams
 
     def _network(self, n_features: int) -> VolNet:
+        from forge_core.nets.architectures import RecurrentNet
+
         h = self.hyper
         return RecurrentNet(self.family, n_features, h.hidden, h.layers, h.dropout)
 
@@ -544,6 +557,8 @@ class TCNModel(TorchModel):
     Params = TCNParams
 
     def _network(self, n_features: int) -> VolNet:
+        from forge_core.nets.architectures import TCNNet
+
         h = self.hyper
         return TCNNet(n_features, h.hidden, h.seq_len, h.kernel_size, h.dropout)
 
@@ -560,6 +575,8 @@ class TransformerModel(TorchModel):
     Params = TransformerParams
 
     def _network(self, n_features: int) -> VolNet:
+        from forge_core.nets.architectures import TransformerNet
+
         h = self.hyper
         return TransformerNet(
             n_features, h.hidden, h.seq_len, h.layers, h.n_heads, h.n_kv_heads, h.dropout, h.positions

@@ -32,40 +32,15 @@ from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR,
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 from forge_core.nets.architectures import VolNet
-from forge_core.nets.training_losses import POINT_LOSSES, total_loss
+from forge_core.nets.train_config import TrainConfig
+from forge_core.nets.training_losses import total_loss
 
-SCHEDULES = ("cosine", "onecycle", "plateau")
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_VERSION = 1
 EVAL_BATCH = 4096
 Arrays = tuple[np.ndarray, np.ndarray]  # windows (n, L, k) float32, log targets (n,) float32
 Log = Callable[[str], None] | None
 Autocast = Callable[[], contextlib.AbstractContextManager[Any]]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train (not what): the optimiser, schedule and stopping rule."""
-
-    epochs: int
-    batch_size: int
-    lr: float
-    weight_decay: float
-    schedule: str
-    patience: int
-    clip: float  # max gradient norm; <= 0 turns clipping off
-    accumulate: int  # mini-batches per optimiser step
-    loss: str
-    quantile_weight: float
-    seed: int
-
-    def __post_init__(self) -> None:
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.loss not in POINT_LOSSES:
-            raise ValueError(f"loss must be one of {POINT_LOSSES}, got {self.loss!r}")
-        if min(self.epochs, self.batch_size, self.accumulate, self.patience) < 1 or self.lr <= 0:
-            raise ValueError("epochs, batch_size, accumulate and patience must be >= 1 and lr > 0")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-POINT_LOSSES = ("qlike", "log_mse")
+from forge_core.nets.train_config import POINT_LOSSES
+
 MAX_LOG_RATIO = 30.0
 
 

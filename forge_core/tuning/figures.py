@@ -1,5 +1,6 @@
 """Figures of a stored study: optimisation history and parameter importances, each as HTML (plotly; loads
-plotly.js from its CDN when opened) and as PNG (matplotlib, self-contained)."""
+plotly.js from its CDN when opened) and as PNG (matplotlib, self-contained). optuna and matplotlib are imported
+when the figures are drawn."""
 
 from __future__ import annotations
 
@@ -10,15 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import optuna
-from matplotlib.figure import Figure
-from optuna.trial import TrialState
-from optuna.visualization import matplotlib as mpl_plots
-
+from forge_core.backtest.plots import pyplot
 from forge_core.tuning.study import open_storage
 
 # PED-ANOVA, optuna's default importance evaluator, compares the best trials with the rest: with fewer
@@ -31,6 +24,12 @@ logger = logging.getLogger(__name__)
 def study_figures(storage_url: str, study_name: str, folder: Path) -> list[Path]:
     """Write ``<study>_history.{html,png}`` (once a trial is complete) and ``<study>_importances.{html,png}``
     (once MIN_IMPORTANCE_TRIALS trials with parameters are) into ``folder``; returns the files written."""
+    import optuna
+    from matplotlib.figure import Figure
+    from optuna.trial import TrialState
+    from optuna.visualization import matplotlib as mpl_plots
+
+    plt = pyplot()
     study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     plots: list[tuple[str, Callable[[optuna.Study], Any], Callable[[optuna.Study], Any]]] = []

@@ -9,6 +9,9 @@ Studies live in an RDB storage (SQLite locally, Postgres in production) and are 
 ``load_if_exists``: a second call resumes the study, and several processes may optimise it at once. Trials
 send heartbeats; a trial whose process died is marked failed by the next process and retried once. The
 family's default params are enqueued as the first trial, so the best value is never worse than the default's.
+
+optuna is imported by the functions that open, run or read a study: the tuning assets and the Optuna resource
+declare themselves without loading it.
 """
 
 from __future__ import annotations
@@ -23,18 +26,12 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
 import pandas as pd
 import sqlalchemy.exc
 from alembic.script import ScriptDirectory
-from optuna.pruners import MedianPruner
-from optuna.samplers import TPESampler
-from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
-from optuna.storages._rdb import models as optuna_models
-from optuna.trial import FixedTrial, TrialState
 
 from forge_core.date_window import DateWindow
 from forge_core.evaluation import qlike
@@ -45,6 +42,10 @@ from forge_core.settings import forge_home
 from forge_core.state_stores import check_sqlite_store, count_rows, exclusive_lock, sqlite_path
 from forge_core.targets import TargetSpec
 from forge_core.tuning.spaces import search_space
+
+if TYPE_CHECKING:
+    import optuna
+    from optuna.storages import RDBStorage
 
 HEARTBEAT_S = 60
 GRACE_S = 300
@@ -95,6 +96,9 @@ def open_storage(storage_url: str) -> RDBStorage:
 
 
 def _rdb_storage(storage_url: str, engine_kwargs: dict[str, Any], **options: Any) -> RDBStorage:
+    import optuna
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+
     with warnings.catch_warnings():  # the heartbeat arguments are labelled experimental
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return RDBStorage(
@@ -113,6 +117,7 @@ def _repair_sqlite_storage(storage_url: str, path: Path, engine_kwargs: dict[str
     Complete means every table of Optuna's models, no ``_alembic_tmp_*`` table and one alembic row at
     Optuna's head. A broken storage without studies is moved aside into ``broken-<time>/`` beside it and
     made again; one with studies is migrated with ``RDBStorage.upgrade`` (``optuna storage upgrade``)."""
+    from optuna.storages._rdb import models as optuna_models
 
     def upgrade() -> None:
         storage = _rdb_storage(storage_url, engine_kwargs, skip_compatibility_check=True)
@@ -136,6 +141,8 @@ def _repair_sqlite_storage(storage_url: str, path: Path, engine_kwargs: dict[str
 @functools.cache
 def _optuna_head() -> str:
     """The newest revision of Optuna's storage schema (its alembic scripts ship with the package)."""
+    from optuna.storages._rdb import models as optuna_models
+
     script = ScriptDirectory(str(Path(optuna_models.__file__).parent / "alembic"))
     head = script.get_current_head()
     assert head is not None, "Optuna ships a single chain of storage migrations"
@@ -147,6 +154,10 @@ def open_study(storage_url: str, study_name: str, *, seed: int) -> optuna.Study:
 
     The sampler's seed is ``seed`` plus the trials already in the study, so a resumed study does not replay
     the first call's samples; processes optimising one study at once should pass different seeds."""
+    import optuna
+    from optuna.pruners import MedianPruner
+    from optuna.samplers import TPESampler
+
     study = optuna.create_study(
         storage=open_storage(storage_url),
         study_name=study_name,
@@ -160,6 +171,8 @@ def open_study(storage_url: str, study_name: str, *, seed: int) -> optuna.Study:
 
 def default_params(family: str, space: SearchSpace) -> dict[str, Any] | None:
     """The family's default hyperparameters as a point of ``space``, or None where they are not one."""
+    from optuna.trial import FixedTrial
+
     fields = dataclasses.fields(model_class(family).Params)
     defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
     with warnings.catch_warnings(record=True) as caught:  # FixedTrial warns about values out of range
@@ -193,6 +206,9 @@ def tune(
     ``fixed_params`` are passed to every fit and override the search space; the result's ``best_params`` include
     them, ready for ``create_model``. ``runtime`` is where fits train (each trial checkpoints under
     ``<study>/trial-<n>``)."""
+    import optuna
+    from optuna.trial import TrialState
+
     windows = sorted(windows, key=lambda w: w.start)
     if not windows:
         raise ValueError("tuning needs at least one window")
