@@ -149,6 +149,8 @@ class LiveDays:
     @classmethod
     def ending_with_data(cls, warehouse: str, sessions: int = LIVE_SESSIONS) -> LiveDays:
         """The last ``sessions`` days with features, and the retraining and first fit before them."""
+        if sessions < 1:
+            raise ValueError(f"--live-sessions {sessions}: the live loop runs at least one session")
         with open_reader(warehouse) as conn:
             days = last_feature_days(conn, sessions + RETRAIN_GAP + 1)
         if len(days) < RETRAIN_GAP + 2:
@@ -374,6 +376,12 @@ def main() -> None:
         default=LIVE_HISTORY_MONTHS,
         help="months of walk-forward history behind the live models",
     )
+    parser.add_argument(
+        "--live-sessions",
+        type=int,
+        default=LIVE_SESSIONS,
+        help="sessions at the end of the data that the daily job runs, one run each",
+    )
     parser.add_argument("--nets", action="store_true", help="walk and retrain the torch families too")
     parser.add_argument("--no-live", action="store_true", help="stop after the market data")
     args = parser.parse_args()
@@ -393,14 +401,14 @@ def main() -> None:
     if ok and not args.no_live:
         started = dt.datetime.now(dt.UTC)
         try:
-            days = LiveDays.ending_with_data(str(warehouse))
+            days = LiveDays.ending_with_data(str(warehouse), args.live_sessions)
             ok = run_live_loop(days, args.live_months, args.nets)
         except ValueError as error:  # refused before its runs: no window or live day for the data
             raise SystemExit(f"live loop refused: {error}") from None
-        sessions = f"{days.sessions[0]} .. {days.sessions[-1]}"
+        sessions = f"{days.sessions[0]} .. {days.sessions[-1]} ({len(days.sessions)})"
         print(f"\nlive loop (backtest of the last {args.live_months} months; champions fitted as of "
-              f"{days.first_fit}, a challenger as of {days.retrain}; the daily job for the {len(days.sessions)} "
-              f"sessions {sessions}): {'succeeded' if ok else 'FAILED'}")  # fmt: skip
+              f"{days.first_fit}, a challenger as of {days.retrain}; the daily job for each session of "
+              f"{sessions}): {'succeeded' if ok else 'FAILED'}")  # fmt: skip
         skipped, nothing_qualified = short_histories(dagster_instance(), started)
         if nothing_qualified:
             raise SystemExit(skipped)

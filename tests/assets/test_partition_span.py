@@ -295,7 +295,7 @@ def test_the_demo_runs_on_a_folder_ending_mid_month_and_refits_the_partial_windo
     write_bars(folder, dt.date(2010, 1, 4), dt.date(2013, 3, 15))
     env = clean_env(tmp_path, FORGE_SOURCE="files", FORGE_FILES_PATH=str(folder))
     demo = subprocess.run(
-        [sys.executable, "-m", "forge_jobs.demo"],
+        [sys.executable, "-m", "forge_jobs.demo", "--live-sessions", "1"],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -304,7 +304,7 @@ def test_the_demo_runs_on_a_folder_ending_mid_month_and_refits_the_partial_windo
     )
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-3000:]
     assert "market_data_job succeeded for the years 2010 .. 2013" in demo.stdout
-    assert "daily job for 2013-03-15): succeeded" in demo.stdout
+    assert "daily job for each session of 2013-03-15 .. 2013-03-15 (1)): succeeded" in demo.stdout
 
     write_bars(folder, dt.date(2010, 1, 4), dt.date(2013, 3, 29))
     done = subprocess.run(
