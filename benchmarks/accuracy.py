@@ -58,7 +58,8 @@ from forge_core.data.sources import SOURCE_KINDS, make_source
 from forge_core.date_window import DateWindow, monthly_windows, yearly_windows
 from forge_core.ensembles.combiner_registry import COMBINER_REGISTRY, create_combiner
 from forge_core.ensembles.ensemble_windows import CONTEXT_COLUMNS, ENSEMBLE_PREFIX, combine_windows
-from forge_core.evaluation import diebold_mariano, qlike
+from forge_core.evaluation import qlike
+from forge_core.evaluation.diebold_mariano import diebold_mariano
 from forge_core.features.daily import PROXIES
 from forge_core.forecasting.forecast_store import load_features_with_regime
 from forge_core.forecasting.panel import load_panel

@@ -7,8 +7,9 @@ fast path) pays for neither torch nor MLflow."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_core.lazy_exports import lazy_exports
 
 if TYPE_CHECKING:
     from forge_core.live.fitted_set import FittedSet, SymbolState
@@ -40,7 +41,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MODULE_OF:
-        return getattr(importlib.import_module(f"forge_core.live.{_MODULE_OF[name]}"), name)
-    raise AttributeError(f"module 'forge_core.live' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _MODULE_OF)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 if TYPE_CHECKING:
     from optuna.trial import BaseTrial
@@ -52,6 +51,8 @@ class EwmaModel(VolatilityModel):
         return EwmaState(initial_variance=float(train[self.task.daily_column].mean()))
 
     def _predict(self, features: pd.DataFrame) -> np.ndarray:
+        from scipy.signal import lfilter  # scipy.signal loads scipy.stats (~1 s): only when an EWMA predicts
+
         lam = self.hyper.decay
         x = features[self.task.daily_column].to_numpy(dtype=float)
         out = np.empty(len(x))

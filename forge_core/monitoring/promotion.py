@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from forge_core.evaluation import default_block_size, diebold_mariano, model_confidence_set
+from forge_core.evaluation import default_block_size, model_confidence_set
+from forge_core.evaluation.diebold_mariano import diebold_mariano
 
 CHAMPION_COLUMN, CHALLENGER_COLUMN = "champion", "challenger"
 

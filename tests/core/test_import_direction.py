@@ -12,7 +12,17 @@ CORE = Path(__file__).parents[2] / "forge_core"
 # lowest first; a unit imports only units of floors below its own (the package's ``__init__`` reaches the notebook
 # front door, ``live.front_door``, lazily on first use: the one door upward, by design)
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("__init__", "date_window", "disk_space", "quantiles", "roles", "settings", "state_stores", "units"),
+    (
+        "__init__",
+        "date_window",
+        "disk_space",
+        "lazy_exports",
+        "quantiles",
+        "roles",
+        "settings",
+        "state_stores",
+        "units",
+    ),
     ("evaluation", "nets", "regimes", "risk", "warehouse"),
     ("data", "intervals", "monitoring"),
     ("features", "options"),

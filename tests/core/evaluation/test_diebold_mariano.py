@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from forge_core.evaluation import diebold_mariano
+from forge_core.evaluation.diebold_mariano import diebold_mariano
 
 LOSS_A = np.array([1.0, 2.0, 0.5, 1.5, 3.0, 0.8, 1.2, 2.2])
 LOSS_B = np.array([1.2, 1.5, 1.0, 2.0, 2.5, 1.5, 1.6, 2.0])

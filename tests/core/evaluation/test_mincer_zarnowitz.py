@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from forge_core.evaluation import mincer_zarnowitz
+from forge_core.evaluation.mincer_zarnowitz import mincer_zarnowitz
 
 
 def test_recovers_alpha_and_beta_and_rejects_unbiasedness() -> None:
