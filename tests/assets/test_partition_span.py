@@ -163,7 +163,7 @@ def test_the_bundled_data_needs_no_variables(tmp_path: Path) -> None:
     assert derived == {
         "years": ["1999", "2018", 20],
         "windows": ["2002-01-01", "2018-12-01", 17 * 12],
-        "days": ["2018-12-03", "2018-12-31", 21],
+        "days": ["2018-10-01", "2018-12-31", 66],  # the last day's month and the two before it
     }
 
 
@@ -185,13 +185,13 @@ def test_partitions_follow_a_folder_with_no_variables(case: str, tmp_path: Path)
         assert found == {
             "years": ["2010", "2013", 4],
             "windows": ["2011-10-01", "2013-03-01", 18],  # the last: March, of one day
-            "days": ["2013-03-01", "2013-03-01", 1],
+            "days": ["2013-01-01", "2013-03-01", 44],
         }
     elif case == "mid-month in 2013":
         assert found == {
             "years": ["2011", "2013", 3],
             "windows": ["2012-08-01", "2013-03-01", 8],
-            "days": ["2013-03-01", "2013-03-15", 11],
+            "days": ["2013-01-01", "2013-03-15", 54],
         }
     else:  # a live feed: through today, growing with it
         this_month = today.replace(day=1)
