@@ -76,7 +76,7 @@ def test_dagster_accepts_the_executor_configs(monkeypatch: pytest.MonkeyPatch) -
         executor_from_env()
 
 
-@pytest.mark.parametrize("choice", ["celery", "k8s"])
+@pytest.mark.parametrize("choice", ["in_process", "multiprocess", "celery", "k8s"])
 def test_the_executor_is_chosen_by_configuration_and_gpu_steps_go_to_gpu_nodes(
     choice: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -99,3 +99,12 @@ def test_the_executor_is_chosen_by_configuration_and_gpu_steps_go_to_gpu_nodes(
         else:
             assert K8S_CONFIG_TAG not in tags
     assert gpu_steps >= 10  # the torch families' forecasts and hyperparameters
+
+
+def test_a_run_s_steps_share_its_run_worker_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With FORGE_EXECUTOR unset every job runs its steps in its run worker (one import of the code location)."""
+    monkeypatch.delenv("FORGE_EXECUTOR", raising=False)
+    defs = build_definitions()
+    assert {defs.resolve_job_def(name).executor_def.name for name in ("daily_job", "retrain_job")} == {
+        "in_process"
+    }
