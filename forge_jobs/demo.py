@@ -271,11 +271,16 @@ def loop_account(path: str, instance: DagsterInstance, days: LiveDays, since: dt
             "WHERE decided_on BETWEEN ? AND ? ORDER BY target, decided_on",
             [first, last],
         ).df()
-        drift = conn.execute(
-            "SELECT count(*) AS reports, count(*) FILTER (WHERE alarm) AS alarms, "
-            "round(avg(drift_share), 3) AS mean_drift_share FROM drift_reports WHERE day BETWEEN ? AND ?",
-            [first, last],
-        ).df()
+        reports, share = conn.execute(
+            "SELECT count(*), avg(drift_share) FROM drift_reports WHERE day BETWEEN ? AND ?", [first, last]
+        ).fetchone() or (0, None)
+        alarms = [
+            str(day)
+            for (day,) in conn.execute(
+                "SELECT day FROM drift_reports WHERE day BETWEEN ? AND ? AND alarm ORDER BY day",
+                [first, last],
+            ).fetchall()
+        ]
     tested = decisions[decisions["dm_p"].notna()]
     latest_tested = tested.groupby("target").tail(1)
     untested = decisions[decisions["dm_p"].isna()].groupby(["target", "action"]).size()
@@ -287,7 +292,8 @@ def loop_account(path: str, instance: DagsterInstance, days: LiveDays, since: dt
         latest_tested.to_string(index=False) if len(tested) else "  (none: too few scored shadow days)",
         "Decisions without a test (per target and action): "
         + (", ".join(f"{t} {a} x{n}" for (t, a), n in untested.items()) or "none"),
-        "Drift reports: " + drift.to_string(index=False, header=True).replace("\n", "; "),
+        f"Drift reports: {reports}, mean share of drifted features {share or 0:.3f}, alarms on "
+        + (", ".join(alarms) or "no day"),
         "Checks evaluated by the daily job's runs:",
         _check_outcomes(instance, since).to_string(index=False),
     ]
