@@ -158,7 +158,6 @@ def measure(symbols: int, args: argparse.Namespace, scratch: Path) -> list[dict[
     home = (args.keep or scratch) / "home"
     shutil.rmtree(home, ignore_errors=True)
     env = environment(home, symbols)
-    del env["DAGSTER_HOME"]  # the embedded instance under FORGE_HOME, with its dagster.yaml (queue, pools)
     set_up(home, env, symbols, args.families, args.keep)
     print(f"{symbols} symbols: daily_job {DAY}, the month's first run (regime models) ...", flush=True)
     first = in_process_run(env, "first")

@@ -61,8 +61,9 @@ def environment(home: Path, symbols: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORGE_", "DAGSTER_", "MLFLOW_"))}
     env.update(
         PYTHONPATH=str(REPO),
-        FORGE_HOME=str(home),
-        DAGSTER_HOME=str(home / "dagster"),
+        FORGE_HOME=str(
+            home
+        ),  # the embedded instance, FORGE_HOME/dagster, with its dagster.yaml (queue, pools)
         FORGE_SOURCE="synthetic",
         FORGE_SYNTHETIC_SYMBOLS=str(symbols),
         FORGE_SYNTHETIC_START="2016-01-04",
