@@ -59,11 +59,10 @@ AIM_S, AIM_GIB = 300, 4.0
 
 def environment(home: Path, symbols: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FORGE_", "DAGSTER_", "MLFLOW_"))}
+    # no DAGSTER_HOME: the embedded instance under FORGE_HOME, with its dagster.yaml (queue, pools)
     env.update(
         PYTHONPATH=str(REPO),
-        FORGE_HOME=str(
-            home
-        ),  # the embedded instance, FORGE_HOME/dagster, with its dagster.yaml (queue, pools)
+        FORGE_HOME=str(home),
         FORGE_SOURCE="synthetic",
         FORGE_SYNTHETIC_SYMBOLS=str(symbols),
         FORGE_SYNTHETIC_START="2016-01-04",
